@@ -1,0 +1,108 @@
+/**
+ * Every tunable of the protocol, with its default and the reason for it, in one place.
+ *
+ * `resolveOptions()` fills in the defaults and checks ranges; a bad value throws a
+ * {@linkcode GossipError} with code `invalid_option` that names the option and its allowed range.
+ *
+ * @module
+ */
+
+import { GossipError } from "./errors.ts";
+import type { Address } from "./wire/address.ts";
+import { DATA_FRAME_HEADER, DATAGRAM_HEADER, MAX_UDP_PAYLOAD } from "./wire/codec.ts";
+
+/** Protocol options shared by the engine, the simulator and the UDP node. */
+export interface GossipOptions {
+  /** Addresses to join through. A node with no seeds starts a cluster of its own. @default {[]} */
+  seeds?: Address[];
+  /**
+   * Peers a new message is pushed to by each node on first receipt. 3 reaches all of a
+   * 10,000-node cluster in about log3(N) + ln(N) rounds; more costs copies, fewer costs rounds.
+   * @default {3}
+   */
+  fanout?: number;
+  /**
+   * Largest datagram sent, in bytes. 512 fits any path MTU without fragmentation (pittacus's
+   * choice); 1400 suits a LAN; at most 65,507 (the UDP limit).
+   * @default {512}
+   */
+  maxDatagramSize?: number;
+  /** A message is not forwarded after this many hops; bounds the damage of a loop. @default {32} */
+  maxHops?: number;
+  /**
+   * Period of the anti-entropy round (digest to one random peer) and of join retries, in ms.
+   * @default {1000}
+   */
+  antiEntropyIntervalMs?: number;
+  /** Message ids remembered to drop duplicates; oldest forgotten first. @default {100000} */
+  seenCapacity?: number;
+  /** Messages kept for repair (anti-entropy, pulls); oldest evicted first. @default {10000} */
+  cacheMaxEntries?: number;
+  /** Payload bytes kept for repair. @default {8388608} */
+  cacheMaxBytes?: number;
+  /** How long a message stays repairable, in ms. @default {120000} */
+  cacheMaxAgeMs?: number;
+  /** Peers remembered by the membership table. @default {1024} */
+  maxPeers?: number;
+}
+
+/** {@linkcode GossipOptions} with every default filled in. */
+export type ResolvedOptions = Required<GossipOptions>;
+
+/** The defaults, as documented on {@linkcode GossipOptions}. */
+export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
+  seeds: [],
+  fanout: 3,
+  maxDatagramSize: 512,
+  maxHops: 32,
+  antiEntropyIntervalMs: 1000,
+  seenCapacity: 100_000,
+  cacheMaxEntries: 10_000,
+  cacheMaxBytes: 8 * 1024 * 1024,
+  cacheMaxAgeMs: 120_000,
+  maxPeers: 1024,
+});
+
+function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new GossipError(
+      "invalid_option",
+      `Invalid option ${name}: ${value} is not a whole number from ${min} to ${max}`,
+    );
+  }
+}
+
+/**
+ * Merges `options` over the defaults and validates every field.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions } from "./options.ts";
+ * const options = resolveOptions({ fanout: 4 });
+ * if (options.maxDatagramSize !== 512) throw new Error("default applies");
+ * ```
+ */
+export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
+  const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+  }
+  checkInteger("fanout", resolved.fanout, 1, 64);
+  checkInteger("maxDatagramSize", resolved.maxDatagramSize, 64, MAX_UDP_PAYLOAD);
+  checkInteger("maxHops", resolved.maxHops, 1, 255);
+  checkInteger("antiEntropyIntervalMs", resolved.antiEntropyIntervalMs, 1, 3_600_000);
+  checkInteger("seenCapacity", resolved.seenCapacity, 16, 100_000_000);
+  checkInteger("cacheMaxEntries", resolved.cacheMaxEntries, 1, 10_000_000);
+  checkInteger("cacheMaxBytes", resolved.cacheMaxBytes, 1024, 2 ** 40);
+  checkInteger("cacheMaxAgeMs", resolved.cacheMaxAgeMs, 1, 2 ** 40);
+  checkInteger("maxPeers", resolved.maxPeers, 4, 1_000_000);
+  if (!Array.isArray(resolved.seeds)) {
+    throw new GossipError("invalid_option", "Invalid option seeds: pass an array of host:port");
+  }
+  return resolved;
+}
+
+/** Largest payload one datagram can carry at `maxDatagramSize`. */
+export function maxPayloadSize(maxDatagramSize: number): number {
+  return maxDatagramSize - DATAGRAM_HEADER - DATA_FRAME_HEADER;
+}

@@ -1,0 +1,389 @@
+/**
+ * Encoding and decoding of wire-version-1 datagrams.
+ *
+ * Encoding writes frames into one caller-sized buffer with a `DataView`; decoding reads the
+ * received bytes in place (payloads are views, not copies). The decoder never throws: a datagram
+ * that is short, long, of another version, of an unknown frame type or with a field out of range
+ * yields a {@linkcode DecodeFailure} naming the reason, which the engine counts and drops.
+ *
+ * @module
+ */
+
+import { readAddress, writeAddress } from "./address.ts";
+import {
+  type DataFrame,
+  type Frame,
+  FrameType,
+  type PeerEntry,
+  type PeersFrame,
+  WIRE_VERSION,
+} from "./frame.ts";
+import { MAX_SEQ } from "./message_id.ts";
+
+/** Why a datagram was dropped by the decoder. */
+export type DecodeReason =
+  | "empty"
+  | "oversized"
+  | "bad_version"
+  | "unknown_type"
+  | "truncated"
+  | "bad_field"
+  | "bad_address";
+
+/** Every {@linkcode DecodeReason}, in a fixed order for stats tables. */
+export const DECODE_REASONS: readonly DecodeReason[] = [
+  "empty",
+  "oversized",
+  "bad_version",
+  "unknown_type",
+  "truncated",
+  "bad_field",
+  "bad_address",
+];
+
+/** A decoded datagram. */
+export interface DecodeSuccess {
+  ok: true;
+  frames: Frame[];
+}
+
+/** A rejected datagram and the reason. */
+export interface DecodeFailure {
+  ok: false;
+  reason: DecodeReason;
+}
+
+/** Size of the data frame header: type, flags, id, hops, payload length. */
+export const DATA_FRAME_HEADER = 13;
+/** Bytes a datagram spends before its first frame (the version byte). */
+export const DATAGRAM_HEADER = 1;
+/** Largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP). */
+export const MAX_UDP_PAYLOAD = 65507;
+
+const PEER_ENTRY_FIXED = 6; // node id (5) + age (1), then the address
+
+function writeU40(view: DataView, at: number, value: number): void {
+  view.setUint8(at, Math.floor(value / 2 ** 32) & 0xff);
+  view.setUint32(at + 1, value >>> 0);
+}
+
+function readU40(view: DataView, at: number): number {
+  return view.getUint8(at) * 2 ** 32 + view.getUint32(at + 1);
+}
+
+function writeU24(view: DataView, at: number, value: number): void {
+  view.setUint8(at, (value >>> 16) & 0xff);
+  view.setUint16(at + 1, value & 0xffff);
+}
+
+function readU24(view: DataView, at: number): number {
+  return (view.getUint8(at) << 16) | view.getUint16(at + 1);
+}
+
+function entrySize(entry: PeerEntry): number {
+  return PEER_ENTRY_FIXED + (entry.address.includes("[") ? 19 : 7);
+}
+
+/** Bytes `frame` takes on the wire. */
+export function frameSize(frame: Frame): number {
+  switch (frame.type) {
+    case FrameType.Data:
+      return DATA_FRAME_HEADER + frame.payload.length;
+    case FrameType.Ack:
+    case FrameType.IWant:
+    case FrameType.Graft:
+      return 2 + 8 * frame.ids.length;
+    case FrameType.IHave:
+      return 2 + 9 * frame.entries.length;
+    case FrameType.Prune:
+      return 1;
+    case FrameType.Digest:
+      return 3 + 11 * frame.ranges.length;
+    case FrameType.Join:
+    case FrameType.Ping:
+    case FrameType.Pong:
+    case FrameType.Neighbor:
+    case FrameType.NeighborReply:
+    case FrameType.Disconnect:
+      return 10;
+    case FrameType.PingReq:
+      return 10 + (frame.target.includes("[") ? 19 : 7);
+    case FrameType.Peers:
+    case FrameType.Shuffle:
+    case FrameType.ShuffleReply:
+    case FrameType.ForwardJoin: {
+      let size = 3 + entrySize(frame.origin);
+      for (const peer of frame.peers) size += entrySize(peer);
+      return size;
+    }
+  }
+}
+
+function writeEntry(view: DataView, out: Uint8Array, at: number, entry: PeerEntry): number {
+  writeU40(view, at, entry.nodeId);
+  view.setUint8(at + 5, Math.min(255, entry.age));
+  return writeAddress(entry.address, out, at + 6);
+}
+
+/**
+ * Writes `frame` into `out` at offset `at`. Returns the offset after it, or -1 when it does not
+ * fit or holds an address with no wire form (a host name). Lists longer than 255 are an error of
+ * the caller and also yield -1.
+ */
+export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
+  if (at + frameSize(frame) > out.length) return -1;
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint8(at, frame.type);
+  switch (frame.type) {
+    case FrameType.Data:
+      view.setUint8(at + 1, frame.flags);
+      view.setBigUint64(at + 2, frame.id);
+      view.setUint8(at + 10, Math.min(255, frame.hops));
+      view.setUint16(at + 11, frame.payload.length);
+      out.set(frame.payload, at + 13);
+      return at + 13 + frame.payload.length;
+    case FrameType.Ack:
+    case FrameType.IWant:
+    case FrameType.Graft: {
+      if (frame.ids.length > 255) return -1;
+      view.setUint8(at + 1, frame.ids.length);
+      let p = at + 2;
+      for (const id of frame.ids) {
+        view.setBigUint64(p, id);
+        p += 8;
+      }
+      return p;
+    }
+    case FrameType.IHave: {
+      if (frame.entries.length > 255) return -1;
+      view.setUint8(at + 1, frame.entries.length);
+      let p = at + 2;
+      for (const entry of frame.entries) {
+        view.setBigUint64(p, entry.id);
+        view.setUint8(p + 8, Math.min(255, entry.hops));
+        p += 9;
+      }
+      return p;
+    }
+    case FrameType.Prune:
+      return at + 1;
+    case FrameType.Digest: {
+      if (frame.ranges.length > 255) return -1;
+      view.setUint8(at + 1, frame.complete ? 1 : 0);
+      view.setUint8(at + 2, frame.ranges.length);
+      let p = at + 3;
+      for (const range of frame.ranges) {
+        writeU40(view, p, range.origin);
+        writeU24(view, p + 5, range.low);
+        writeU24(view, p + 8, range.high);
+        p += 11;
+      }
+      return p;
+    }
+    case FrameType.Join:
+    case FrameType.Ping:
+    case FrameType.Pong:
+    case FrameType.Neighbor:
+    case FrameType.NeighborReply:
+    case FrameType.Disconnect:
+      writeU40(view, at + 1, frame.nodeId);
+      view.setUint32(at + 6, frame.value >>> 0);
+      return at + 10;
+    case FrameType.PingReq:
+      writeU40(view, at + 1, frame.nodeId);
+      view.setUint32(at + 6, frame.value >>> 0);
+      return writeAddress(frame.target, out, at + 10);
+    case FrameType.Peers:
+    case FrameType.Shuffle:
+    case FrameType.ShuffleReply:
+    case FrameType.ForwardJoin: {
+      if (frame.peers.length > 255) return -1;
+      view.setUint8(at + 1, frame.ttl);
+      view.setUint8(at + 2, frame.peers.length);
+      let p = writeEntry(view, out, at + 3, frame.origin);
+      for (const peer of frame.peers) {
+        if (p < 0) return -1;
+        p = writeEntry(view, out, p, peer);
+      }
+      return p;
+    }
+  }
+}
+
+/** Encodes frames into one datagram (version byte first); -1-free by contract, throws if too big. */
+export function encodeDatagram(frames: readonly Frame[], maxSize = MAX_UDP_PAYLOAD): Uint8Array {
+  let size = DATAGRAM_HEADER;
+  for (const frame of frames) size += frameSize(frame);
+  if (size > maxSize) {
+    throw new RangeError(`Cannot encode datagram: ${size} bytes exceeds the limit ${maxSize}`);
+  }
+  const out = new Uint8Array(size);
+  out[0] = WIRE_VERSION;
+  let at = DATAGRAM_HEADER;
+  for (const frame of frames) {
+    at = writeFrame(frame, out, at);
+    if (at < 0) throw new TypeError("Cannot encode frame: it holds an address with no wire form");
+  }
+  return out;
+}
+
+class Reader {
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array, public at: number) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  has(n: number): boolean {
+    return this.at + n <= this.bytes.length;
+  }
+}
+
+type FrameResult = Frame | DecodeReason;
+
+function readEntry(r: Reader): PeerEntry | DecodeReason {
+  if (!r.has(PEER_ENTRY_FIXED + 1)) return "truncated";
+  const nodeId = readU40(r.view, r.at);
+  const age = r.view.getUint8(r.at + 5);
+  const address = readAddress(r.bytes, r.at + 6);
+  if (!address) return r.has(PEER_ENTRY_FIXED + 19) ? "bad_address" : "truncated";
+  r.at = address.next;
+  return { nodeId, age, address: address.address };
+}
+
+function readIds(r: Reader, type: typeof FrameType.Ack | 4 | 6): FrameResult {
+  if (!r.has(1)) return "truncated";
+  const count = r.view.getUint8(r.at);
+  r.at += 1;
+  if (count === 0) return "bad_field";
+  if (!r.has(8 * count)) return "truncated";
+  const ids = new Array<bigint>(count);
+  for (let i = 0; i < count; i++) ids[i] = r.view.getBigUint64(r.at + 8 * i);
+  r.at += 8 * count;
+  return { type, ids };
+}
+
+function readData(r: Reader): DataFrame | DecodeReason {
+  if (!r.has(DATA_FRAME_HEADER - 1)) return "truncated";
+  const flags = r.view.getUint8(r.at);
+  const id = r.view.getBigUint64(r.at + 1);
+  const hops = r.view.getUint8(r.at + 9);
+  const length = r.view.getUint16(r.at + 10);
+  r.at += 12;
+  if (flags > 3) return "bad_field";
+  if (!r.has(length)) return "truncated";
+  const payload = r.bytes.subarray(r.at, r.at + length);
+  r.at += length;
+  return { type: FrameType.Data, flags, id, hops, payload };
+}
+
+function readPeers(r: Reader, type: PeersFrame["type"]): FrameResult {
+  if (!r.has(2)) return "truncated";
+  const ttl = r.view.getUint8(r.at);
+  const count = r.view.getUint8(r.at + 1);
+  r.at += 2;
+  const origin = readEntry(r);
+  if (typeof origin === "string") return origin;
+  const peers: PeerEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const entry = readEntry(r);
+    if (typeof entry === "string") return entry;
+    peers.push(entry);
+  }
+  return { type, ttl, origin, peers };
+}
+
+function readFrame(r: Reader): FrameResult {
+  const type = r.view.getUint8(r.at);
+  r.at += 1;
+  switch (type) {
+    case FrameType.Data:
+      return readData(r);
+    case FrameType.Ack:
+    case FrameType.IWant:
+    case FrameType.Graft:
+      return readIds(r, type);
+    case FrameType.IHave: {
+      if (!r.has(1)) return "truncated";
+      const count = r.view.getUint8(r.at);
+      r.at += 1;
+      if (count === 0) return "bad_field";
+      if (!r.has(9 * count)) return "truncated";
+      const entries = new Array<{ id: bigint; hops: number }>(count);
+      for (let i = 0; i < count; i++) {
+        const p = r.at + 9 * i;
+        entries[i] = { id: r.view.getBigUint64(p), hops: r.view.getUint8(p + 8) };
+      }
+      r.at += 9 * count;
+      return { type, entries };
+    }
+    case FrameType.Prune:
+      return { type };
+    case FrameType.Digest: {
+      if (!r.has(2)) return "truncated";
+      const flags = r.view.getUint8(r.at);
+      const count = r.view.getUint8(r.at + 1);
+      r.at += 2;
+      if (flags > 1) return "bad_field";
+      if (!r.has(11 * count)) return "truncated";
+      const ranges = [];
+      for (let i = 0; i < count; i++) {
+        const p = r.at + 11 * i;
+        const low = readU24(r.view, p + 5);
+        const high = readU24(r.view, p + 8);
+        if (low > high || high > MAX_SEQ) return "bad_field";
+        ranges.push({ origin: readU40(r.view, p), low, high });
+      }
+      r.at += 11 * count;
+      return { type, complete: flags === 1, ranges };
+    }
+    case FrameType.Join:
+    case FrameType.Ping:
+    case FrameType.Pong:
+    case FrameType.Neighbor:
+    case FrameType.NeighborReply:
+    case FrameType.Disconnect: {
+      if (!r.has(9)) return "truncated";
+      const nodeId = readU40(r.view, r.at);
+      const value = r.view.getUint32(r.at + 5);
+      r.at += 9;
+      return { type, nodeId, value };
+    }
+    case FrameType.PingReq: {
+      if (!r.has(10)) return "truncated";
+      const nodeId = readU40(r.view, r.at);
+      const value = r.view.getUint32(r.at + 5);
+      const target = readAddress(r.bytes, r.at + 9);
+      if (!target) return r.has(9 + 19) ? "bad_address" : "truncated";
+      r.at = target.next;
+      return { type, nodeId, value, target: target.address };
+    }
+    case FrameType.Peers:
+    case FrameType.Shuffle:
+    case FrameType.ShuffleReply:
+    case FrameType.ForwardJoin:
+      return readPeers(r, type);
+    default:
+      return "unknown_type";
+  }
+}
+
+/**
+ * Decodes one datagram. Never throws; a bad datagram is rejected whole with its reason, so a
+ * half-valid datagram cannot smuggle its valid frames past a check that the rest failed.
+ */
+export function decodeDatagram(
+  bytes: Uint8Array,
+  maxSize = MAX_UDP_PAYLOAD,
+): DecodeSuccess | DecodeFailure {
+  if (bytes.length === 0) return { ok: false, reason: "empty" };
+  if (bytes.length > maxSize) return { ok: false, reason: "oversized" };
+  if (bytes[0] !== WIRE_VERSION) return { ok: false, reason: "bad_version" };
+  if (bytes.length === 1) return { ok: false, reason: "empty" };
+  const reader = new Reader(bytes, 1);
+  const frames: Frame[] = [];
+  while (reader.at < bytes.length) {
+    const frame = readFrame(reader);
+    if (typeof frame === "string") return { ok: false, reason: frame };
+    frames.push(frame);
+  }
+  return { ok: true, frames };
+}

@@ -1,0 +1,169 @@
+/**
+ * The frames of wire version 1. A datagram is one version byte followed by one or more frames;
+ * each frame starts with its type byte. Type numbers are fixed forever: new frames get new numbers,
+ * existing ones are never reordered. docs/PROTOCOL.md gives the byte layout of each.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { MessageId } from "./message_id.ts";
+
+/** The wire version this build speaks; the first byte of every datagram. */
+export const WIRE_VERSION = 1;
+
+/** Frame type numbers. */
+export const FrameType = {
+  /** A message payload. */
+  Data: 1,
+  /** Receipt of message ids (push ACKs). */
+  Ack: 2,
+  /** Announcement of message ids the sender holds (lazy push, pull sync). */
+  IHave: 3,
+  /** Request for message payloads by id. */
+  IWant: 4,
+  /** Plumtree: move the link to lazy, the sender got a duplicate over it. */
+  Prune: 5,
+  /** Plumtree: make the link eager again and send these ids. */
+  Graft: 6,
+  /** Anti-entropy digest: ranges of sequence numbers held per origin. */
+  Digest: 7,
+  /** A node asks a seed to let it in. */
+  Join: 8,
+  /** A list of peers (the answer to a join, or a view sample). */
+  Peers: 9,
+  /** Peer-sampling exchange request with a random walk budget. */
+  Shuffle: 10,
+  /** Peer-sampling exchange answer. */
+  ShuffleReply: 11,
+  /** Liveness probe. */
+  Ping: 12,
+  /** Answer to a probe. */
+  Pong: 13,
+  /** Ask a peer to probe a target on the sender's behalf. */
+  PingReq: 14,
+  /** HyParView: ask to become an active neighbour. */
+  Neighbor: 15,
+  /** HyParView: the sender dropped the receiver from its active view. */
+  Disconnect: 16,
+  /** HyParView: a join travelling on a random walk. */
+  ForwardJoin: 17,
+  /** HyParView: answer to a neighbour request. */
+  NeighborReply: 18,
+} as const;
+
+/** One of the {@linkcode FrameType} numbers. */
+export type FrameTypeNumber = typeof FrameType[keyof typeof FrameType];
+
+/** A peer as it travels in peer lists: its node id, its address and an age in exchange rounds. */
+export interface PeerEntry {
+  /** The peer's 40-bit node id (changes on every restart). */
+  nodeId: number;
+  /** The peer's address. */
+  address: Address;
+  /** Rounds since this entry was created by its subject (peer sampling); 0..255. */
+  age: number;
+}
+
+/** A run `low..high` (inclusive) of sequence numbers held for one origin. */
+export interface SeqRange {
+  /** Origin node id. */
+  origin: number;
+  /** First sequence number of the run. */
+  low: number;
+  /** Last sequence number of the run. */
+  high: number;
+}
+
+/** A data frame: one message. */
+export interface DataFrame {
+  type: typeof FrameType.Data;
+  /** Bit flags, see {@linkcode DataFlag}. */
+  flags: number;
+  id: MessageId;
+  /** Hops travelled so far (0 at the origin). */
+  hops: number;
+  /** The payload; a view into the received datagram, not a copy. */
+  payload: Uint8Array;
+}
+
+/** Flags of a data frame. */
+export const DataFlag = {
+  /** The payload ends with a 64-byte Ed25519 signature of the origin. */
+  Signed: 1,
+  /** Sent in answer to a pull (IWANT, graft, digest): do not count as an eager duplicate. */
+  Repair: 2,
+} as const;
+
+/** Frames that carry a list of ids. */
+export interface IdListFrame {
+  type: typeof FrameType.Ack | typeof FrameType.IWant | typeof FrameType.Graft;
+  ids: MessageId[];
+}
+
+/** Announcement of held ids with the hop count each arrived with. */
+export interface IHaveFrame {
+  type: typeof FrameType.IHave;
+  entries: { id: MessageId; hops: number }[];
+}
+
+/** Plumtree prune. */
+export interface PruneFrame {
+  type: typeof FrameType.Prune;
+}
+
+/** Anti-entropy digest. */
+export interface DigestFrame {
+  type: typeof FrameType.Digest;
+  /** True when the ranges list everything the sender holds; false when it is a slice. */
+  complete: boolean;
+  ranges: SeqRange[];
+}
+
+/** Frames that carry only the sender's node id and a small number. */
+export interface NodeFrame {
+  type:
+    | typeof FrameType.Join
+    | typeof FrameType.Ping
+    | typeof FrameType.Pong
+    | typeof FrameType.Neighbor
+    | typeof FrameType.NeighborReply
+    | typeof FrameType.Disconnect;
+  /** The sender's node id. */
+  nodeId: number;
+  /** Probe sequence, neighbour priority (1 high) or reply (1 accepted); 0 when unused. */
+  value: number;
+}
+
+/** A list of peers, possibly on a random walk. */
+export interface PeersFrame {
+  type:
+    | typeof FrameType.Peers
+    | typeof FrameType.Shuffle
+    | typeof FrameType.ShuffleReply
+    | typeof FrameType.ForwardJoin;
+  /** Remaining random-walk steps (Shuffle, ForwardJoin); 0 otherwise. */
+  ttl: number;
+  /** The node that started the exchange or join; the first entry on the wire. */
+  origin: PeerEntry;
+  peers: PeerEntry[];
+}
+
+/** Ask the receiver to probe `target` and report back with `seq`. */
+export interface PingReqFrame {
+  type: typeof FrameType.PingReq;
+  nodeId: number;
+  value: number;
+  target: Address;
+}
+
+/** Any frame of wire version 1. */
+export type Frame =
+  | DataFrame
+  | IdListFrame
+  | IHaveFrame
+  | PruneFrame
+  | DigestFrame
+  | NodeFrame
+  | PeersFrame
+  | PingReqFrame;
