@@ -1,0 +1,64 @@
+/**
+ * Anti-entropy digests: what a node holds, as runs of sequence numbers per origin.
+ *
+ * Because message ids are (origin, seq), the messages one publisher sent in a row collapse into
+ * one 11-byte range however many there are. A digest lists the ranges of the message cache; when
+ * they do not all fit in one datagram, successive rounds send successive slices, and a slice is
+ * marked incomplete so the receiver does not take a missing range for a missing message.
+ *
+ * @module
+ */
+
+import type { SeqRange } from "../wire/frame.ts";
+import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
+
+/** Compresses ids into sorted per-origin runs. */
+export function rangesOf(ids: Iterable<MessageId>): SeqRange[] {
+  const byOrigin = new Map<number, number[]>();
+  for (const id of ids) {
+    const origin = originOf(id);
+    const list = byOrigin.get(origin);
+    if (list) list.push(seqOf(id));
+    else byOrigin.set(origin, [seqOf(id)]);
+  }
+  const ranges: SeqRange[] = [];
+  for (const [origin, seqs] of byOrigin) {
+    seqs.sort((a, b) => a - b);
+    let low = seqs[0]!;
+    let high = low;
+    for (let i = 1; i < seqs.length; i++) {
+      const seq = seqs[i]!;
+      if (seq === high + 1 || seq === high) {
+        high = seq;
+      } else {
+        ranges.push({ origin, low, high });
+        low = high = seq;
+      }
+    }
+    ranges.push({ origin, low, high });
+  }
+  return ranges;
+}
+
+/** Answers "is this id inside these ranges" for one received digest. */
+export class RangeIndex {
+  #byOrigin = new Map<number, SeqRange[]>();
+
+  /** @param ranges The digest's ranges. */
+  constructor(ranges: readonly SeqRange[]) {
+    for (const range of ranges) {
+      const list = this.#byOrigin.get(range.origin);
+      if (list) list.push(range);
+      else this.#byOrigin.set(range.origin, [range]);
+    }
+  }
+
+  /** True when some range covers `id`. */
+  covers(id: MessageId): boolean {
+    const list = this.#byOrigin.get(originOf(id));
+    if (!list) return false;
+    const seq = seqOf(id);
+    for (const range of list) if (seq >= range.low && seq <= range.high) return true;
+    return false;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Messages kept so that peers can repair what they missed, bounded by entries, bytes and age.
+ *
+ * Insertion order is age order, so eviction always takes the oldest first. Every eviction is
+ * counted by its cause.
+ *
+ * @module
+ */
+
+import type { MessageId } from "../wire/message_id.ts";
+
+/** One cached message. */
+export interface CachedMessage {
+  id: MessageId;
+  flags: number;
+  /** Hops the message had travelled when this node got it. */
+  hops: number;
+  payload: Uint8Array;
+  /** When this node stored it (engine time, ms). */
+  storedAt: number;
+}
+
+/** Bounds of a {@linkcode MessageCache}. */
+export interface MessageCacheLimits {
+  maxEntries: number;
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
+/** A bounded id → message map, oldest evicted first. */
+export class MessageCache {
+  #entries = new Map<MessageId, CachedMessage>();
+  #bytes = 0;
+  /** Evictions by cause. */
+  readonly evicted = { entries: 0, bytes: 0, age: 0 };
+
+  /** @param limits The bounds; a message larger than `maxBytes` is not cached at all. */
+  constructor(readonly limits: MessageCacheLimits) {}
+
+  /** Messages held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Payload bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The message with `id`, if held. */
+  get(id: MessageId): CachedMessage | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** True when `id` is held. */
+  has(id: MessageId): boolean {
+    return this.#entries.has(id);
+  }
+
+  /** All held messages, oldest first. */
+  values(): IterableIterator<CachedMessage> {
+    return this.#entries.values();
+  }
+
+  /** All held ids, oldest first. */
+  ids(): IterableIterator<MessageId> {
+    return this.#entries.keys();
+  }
+
+  /** Stores a message (the payload is copied, so the caller's buffer can be reused). */
+  put(id: MessageId, flags: number, hops: number, payload: Uint8Array, now: number): void {
+    if (this.#entries.has(id) || payload.length > this.limits.maxBytes) return;
+    this.#entries.set(id, { id, flags, hops, payload: payload.slice(), storedAt: now });
+    this.#bytes += payload.length;
+    while (this.#entries.size > this.limits.maxEntries) this.#evictOldest("entries");
+    while (this.#bytes > this.limits.maxBytes) this.#evictOldest("bytes");
+  }
+
+  /** Drops messages older than `maxAgeMs`. */
+  expire(now: number): void {
+    for (const entry of this.#entries.values()) {
+      if (now - entry.storedAt < this.limits.maxAgeMs) break;
+      this.#evictOldest("age");
+    }
+  }
+
+  /** When the oldest message will expire, or Infinity when empty. */
+  nextExpiry(): number {
+    const oldest = this.#entries.values().next().value as CachedMessage | undefined;
+    return oldest ? oldest.storedAt + this.limits.maxAgeMs : Infinity;
+  }
+
+  #evictOldest(cause: "entries" | "bytes" | "age"): void {
+    const oldest = this.#entries.values().next().value as CachedMessage | undefined;
+    if (!oldest) return;
+    this.#entries.delete(oldest.id);
+    this.#bytes -= oldest.payload.length;
+    this.evicted[cause]++;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The gossip protocol as a pure state machine.
+ *
+ * Inputs are calls (`receive`, `publish`, `tick`) that carry the current time; outputs are
+ * datagrams and deliveries handed to an {@linkcode EngineOutput}, plus the time the engine wants
+ * to be ticked next. It never reads a clock, never draws from `Math.random` (it is given a
+ * seeded {@linkcode Prng}), never sleeps and never touches a socket, so the same engine runs on
+ * real UDP inside `GossipNode`, thousands at a time in the simulator, and step by step in tests.
+ *
+ * @module
+ */
+
+import { GossipError } from "../errors.ts";
+import {
+  type GossipOptions,
+  maxPayloadSize,
+  type ResolvedOptions,
+  resolveOptions,
+} from "../options.ts";
+import { Broadcaster } from "../broadcast/broadcaster.ts";
+import { Membership } from "../membership/membership.ts";
+import type { Address } from "../wire/address.ts";
+import { decodeDatagram } from "../wire/codec.ts";
+import { FrameType } from "../wire/frame.ts";
+import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
+import type { Delivery, EngineContext } from "./context.ts";
+import { Outbox } from "./outbox.ts";
+import type { Prng } from "./prng.ts";
+import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
+
+export type { Delivery } from "./context.ts";
+
+/** Where the engine's outputs go. Called synchronously; must not call back into the engine. */
+export interface EngineOutput {
+  /** Send `datagram` to `to` (best effort). */
+  send(to: Address, datagram: Uint8Array): void;
+  /** A new message for the application. */
+  deliver(message: Delivery): void;
+}
+
+/** Options of an {@linkcode Engine}: the protocol options plus its source of randomness. */
+export interface EngineOptions extends GossipOptions {
+  /** Seeded random source; the engine draws every random choice from it. */
+  rng: Prng;
+  /** This incarnation's 40-bit node id; drawn from `rng` when absent. */
+  nodeId?: number;
+}
+
+/** A snapshot of an engine's counters and table sizes. */
+export interface EngineStats extends EngineCounters {
+  /** This incarnation's node id. */
+  nodeId: number;
+  /** Peers known. */
+  peers: number;
+  /** Messages in the repair cache. */
+  cacheEntries: number;
+  /** Payload bytes in the repair cache. */
+  cacheBytes: number;
+  /** Cache evictions by cause. */
+  cacheEvicted: { entries: number; bytes: number; age: number };
+  /** Ids in the seen set. */
+  seenEntries: number;
+  /** Ids forgotten by the seen set. */
+  seenEvicted: number;
+}
+
+const FRAME_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(FrameType).map(([name, type]) => [type, name]),
+);
+
+/**
+ * One gossip node's protocol state.
+ *
+ * @example Two engines wired by hand
+ * ```ts
+ * import { Engine } from "./engine.ts";
+ * import { seededPrng } from "./prng.ts";
+ * const wire: [string, string, Uint8Array][] = [];
+ * const got: string[] = [];
+ * const make = (self: string, seeds: string[]) =>
+ *   new Engine({ rng: seededPrng(self.charCodeAt(7)), seeds }, {
+ *     send: (to, bytes) => wire.push([self, to, bytes]),
+ *     deliver: (m) => got.push(new TextDecoder().decode(m.data)),
+ *   });
+ * const a = make("10.0.0.1:1", []), b = make("10.0.0.2:1", ["10.0.0.1:1"]);
+ * const engines: Record<string, Engine> = { "10.0.0.1:1": a, "10.0.0.2:1": b };
+ * a.start(0);
+ * b.start(0);
+ * const pump = () => {
+ *   while (wire.length) {
+ *     const [from, to, bytes] = wire.shift()!;
+ *     engines[to]!.receive(bytes, from, 0);
+ *   }
+ * };
+ * pump();
+ * b.publish(new TextEncoder().encode("hello"), 0);
+ * pump();
+ * if (got[0] !== "hello") throw new Error("a did not get it");
+ * ```
+ */
+export class Engine {
+  /** This incarnation's 40-bit node id. */
+  readonly nodeId: number;
+  /** Largest payload `publish()` accepts. */
+  readonly maxPayloadSize: number;
+  /** The options in force, defaults filled in. */
+  readonly options: ResolvedOptions;
+  readonly #ctx: EngineContext;
+  readonly #membership: Membership;
+  readonly #broadcast: Broadcaster;
+  readonly #counters: EngineCounters = createCounters();
+  #deadline = 0;
+  #started = false;
+
+  /**
+   * @param options Protocol options and the random source.
+   * @param output Receives datagrams to send and messages to deliver.
+   */
+  constructor(options: EngineOptions, readonly output: EngineOutput) {
+    const { rng, nodeId, ...rest } = options;
+    if (typeof rng !== "function") {
+      throw new GossipError(
+        "invalid_option",
+        "Invalid option rng: pass a function like Math.random",
+      );
+    }
+    this.options = resolveOptions(rest);
+    this.nodeId = nodeId ?? Math.floor(rng() * NODE_ID_SPACE);
+    this.maxPayloadSize = maxPayloadSize(this.options.maxDatagramSize);
+    const counters = this.#counters;
+    const outbox = new Outbox(this.options.maxDatagramSize, (to, datagram, frames) => {
+      counters.datagramsOut++;
+      counters.bytesOut += datagram.length;
+      counters.framesOut += frames;
+      output.send(to, datagram);
+    });
+    this.#ctx = {
+      nodeId: this.nodeId,
+      rng,
+      options: this.options,
+      outbox,
+      counters,
+      deliver: (message) => output.deliver(message),
+    };
+    this.#membership = new Membership(this.#ctx);
+    this.#broadcast = new Broadcaster(this.#ctx, this.#membership);
+  }
+
+  /** Joins through the seeds and schedules the periodic work. Call once, before anything else. */
+  start(now: number): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#membership.start(now);
+    this.#broadcast.start(now);
+    this.#deadline = now + this.options.antiEntropyIntervalMs;
+    this.#ctx.outbox.flush();
+  }
+
+  /** The id the next {@linkcode publish} call will assign (so a driver can sign it first). */
+  nextMessageId(): MessageId {
+    return this.#broadcast.nextMessageId();
+  }
+
+  /**
+   * Publishes `data` to the cluster and returns its id.
+   *
+   * @throws {GossipError} `payload_too_large` when `data` does not fit one datagram.
+   */
+  publish(data: Uint8Array, now: number, flags = 0): MessageId {
+    if (data.length > this.maxPayloadSize) {
+      throw new GossipError(
+        "payload_too_large",
+        `Cannot publish ${data.length} bytes: the limit is ${this.maxPayloadSize} at ` +
+          `maxDatagramSize ${this.options.maxDatagramSize}; raise maxDatagramSize (up to 65507) ` +
+          `or send a smaller payload`,
+      );
+    }
+    this.#ensureStarted(now);
+    const id = this.#broadcast.publish(data, flags, now);
+    this.#ctx.outbox.flush();
+    return id;
+  }
+
+  /** Handles one datagram from the network. Never throws: bad input is dropped and counted. */
+  receive(bytes: Uint8Array, from: Address, now: number): void {
+    this.#ensureStarted(now);
+    const counters = this.#counters;
+    counters.datagramsIn++;
+    counters.bytesIn += bytes.length;
+    const decoded = decodeDatagram(bytes, this.options.maxDatagramSize);
+    if (!decoded.ok) {
+      countDrop(counters, decoded.reason);
+      return;
+    }
+    this.#membership.heard(from, now);
+    for (const frame of decoded.frames) {
+      counters.framesIn++;
+      const name = FRAME_NAMES[frame.type]!;
+      counters.framesInByType[name] = (counters.framesInByType[name] ?? 0) + 1;
+      if (this.#broadcast.onFrame(frame, from, now)) continue;
+      if (this.#membership.onFrame(frame, from, now)) continue;
+      countDrop(counters, "unhandled_frame");
+    }
+    this.#ctx.outbox.flush();
+  }
+
+  /** Runs whatever is due at `now`; returns the milliseconds until it wants to run again. */
+  tick(now: number): number {
+    this.#ensureStarted(now);
+    const next = Math.min(this.#membership.tick(now), this.#broadcast.tick(now));
+    this.#deadline = Math.max(next, now + 1);
+    this.#ctx.outbox.flush();
+    return this.#deadline - now;
+  }
+
+  /** The absolute time (same clock as `now`) of the next wanted {@linkcode tick}. */
+  deadline(): number {
+    return this.#deadline;
+  }
+
+  /** Adds candidate peers (from discovery) and joins through those not yet known. */
+  addSeeds(addresses: readonly Address[], now: number): void {
+    this.#ensureStarted(now);
+    this.#membership.addSeeds(addresses, now);
+    this.#ctx.outbox.flush();
+  }
+
+  /** The peers this node currently knows. */
+  peers(): Address[] {
+    return [...this.#membership.table.addresses()];
+  }
+
+  /** A snapshot of the counters. */
+  stats(): EngineStats {
+    const c = this.#counters;
+    const cache = this.#broadcast.cache;
+    const dropped = { ...c.dropped };
+    if (this.#ctx.outbox.unencodable > 0) dropped.unencodable = this.#ctx.outbox.unencodable;
+    return {
+      ...c,
+      framesInByType: { ...c.framesInByType },
+      dropped,
+      nodeId: this.nodeId,
+      peers: this.#membership.table.size,
+      cacheEntries: cache.size,
+      cacheBytes: cache.bytes,
+      cacheEvicted: { ...cache.evicted },
+      seenEntries: this.#broadcast.seen.size,
+      seenEvicted: this.#broadcast.seen.evictions,
+    };
+  }
+
+  #ensureStarted(now: number): void {
+    if (!this.#started) this.start(now);
+  }
+}
