@@ -1,0 +1,146 @@
+/**
+ * Standard simulator scenarios and the figures they report: warm up a cluster, optionally crash
+ * or partition part of it, publish messages, run until every live node holds them (or a limit),
+ * and summarise delivery, redundancy, hops, time and traffic.
+ *
+ * @module
+ */
+
+import { seededPrng } from "../engine/prng.ts";
+import type { GossipOptions } from "../options.ts";
+import type { MessageId } from "../wire/message_id.ts";
+import { Simulation } from "./simulation.ts";
+
+/** Settings of one scenario run. */
+export interface ScenarioOptions {
+  nodes: number;
+  seed?: number;
+  /** Loss probability on every link, 0..1. @default {0} */
+  loss?: number;
+  /** Messages published, from random live nodes. @default {1} */
+  messages?: number;
+  /** Fraction of nodes crashed before publishing, 0..1. @default {0} */
+  kill?: number;
+  /** When > 0: split the cluster in two halves for this many ms while publishing on both. */
+  partitionMs?: number;
+  /** Virtual ms of warm-up before publishing. @default {10 anti-entropy periods} */
+  warmupMs?: number;
+  /** Virtual ms allowed after publishing (and after the heal) for full delivery. @default {60000} */
+  limitMs?: number;
+  gossip?: GossipOptions;
+}
+
+/** Figures of one run; snake_case because it is printed as JSON. */
+export interface ScenarioResult {
+  nodes: number;
+  seed: number;
+  loss: number;
+  messages: number;
+  live_nodes: number;
+  delivered_fraction: number;
+  payload_copies_per_node: number;
+  max_hops: number;
+  virtual_ms_to_full: number | null;
+  median_ms_to_full: number | null;
+  virtual_ms_heal_to_full: number | null;
+  datagrams_per_node: number;
+  bytes_per_node: number;
+  duplicate_deliveries: number;
+}
+
+function sum(sim: Simulation, pick: (s: ReturnType<Simulation["engines"][0]["stats"]>) => number) {
+  let total = 0;
+  for (const i of sim.liveNodes()) total += pick(sim.engines[i]!.stats());
+  return total;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Runs one scenario and returns its figures. Deterministic for a given seed. */
+export function runScenario(options: ScenarioOptions): ScenarioResult {
+  const seed = options.seed ?? 1;
+  const interval = options.gossip?.antiEntropyIntervalMs ?? 1000;
+  const sim = new Simulation({
+    nodes: options.nodes,
+    seed,
+    loss: options.loss ?? 0,
+    ...(options.gossip ? { gossip: options.gossip } : {}),
+  });
+  const pick = seededPrng(seed ^ 0x5eed);
+  sim.startAll(interval);
+  sim.run(options.warmupMs ?? 10 * interval);
+
+  const killCount = Math.floor((options.kill ?? 0) * options.nodes);
+  const victims = new Set<number>();
+  while (victims.size < killCount) victims.add(1 + Math.floor(pick() * (options.nodes - 1)));
+  for (const victim of victims) sim.kill(victim);
+
+  const live = sim.liveNodes();
+  const payloadsBefore = sum(sim, (s) => s.payloadsIn);
+  const datagramsBefore = sum(sim, (s) => s.datagramsOut);
+  const bytesBefore = sum(sim, (s) => s.bytesOut);
+  const count = options.messages ?? 1;
+  const ids: MessageId[] = [];
+  const partitionMs = options.partitionMs ?? 0;
+  if (partitionMs > 0) sim.partition(sim.alive.map((_, i) => (i < options.nodes / 2 ? 0 : 1)));
+  for (let m = 0; m < count; m++) {
+    const publisher = partitionMs > 0
+      ? live.filter((i) => (i < options.nodes / 2) === (m % 2 === 0))[
+        Math.floor(pick() * live.length / 2)
+      ] ?? live[0]!
+      : live[Math.floor(pick() * live.length)]!;
+    ids.push(sim.publish(publisher, new TextEncoder().encode(`message ${m}`)));
+    sim.run(sim.now + 10);
+  }
+  let healAt: number | undefined;
+  if (partitionMs > 0) {
+    sim.run(sim.now + partitionMs);
+    sim.heal();
+    healAt = sim.now;
+  }
+  const allFull = () => ids.every((id) => sim.fullyDelivered(id));
+  sim.run(sim.now + (options.limitMs ?? 60_000), allFull);
+
+  const records = ids.map((id) => sim.messages.get(id)!);
+  const liveCount = sim.liveNodes().length;
+  let delivered = 0;
+  const fullTimes: number[] = [];
+  let lastDelivery = 0;
+  for (const record of records) {
+    let have = 0;
+    let last = record.publishedAt;
+    for (const [node, at] of record.deliveredAt) {
+      if (!sim.alive[node]) continue;
+      have++;
+      last = Math.max(last, at);
+    }
+    delivered += have / liveCount;
+    if (have === liveCount) fullTimes.push(last - record.publishedAt);
+    lastDelivery = Math.max(lastDelivery, last);
+  }
+  const full = fullTimes.length === records.length;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    nodes: options.nodes,
+    seed,
+    loss: options.loss ?? 0,
+    messages: count,
+    live_nodes: live.length,
+    delivered_fraction: round(delivered / records.length),
+    payload_copies_per_node: round(
+      (sum(sim, (s) => s.payloadsIn) - payloadsBefore) / (count * Math.max(1, liveCount - 1)),
+    ),
+    max_hops: Math.max(...records.map((r) => r.maxHops)),
+    virtual_ms_to_full: full ? Math.round(Math.max(...fullTimes)) : null,
+    median_ms_to_full: full ? Math.round(median(fullTimes)) : null,
+    virtual_ms_heal_to_full: full && healAt !== undefined
+      ? Math.max(0, Math.round(lastDelivery - healAt))
+      : null,
+    datagrams_per_node: round((sum(sim, (s) => s.datagramsOut) - datagramsBefore) / liveCount),
+    bytes_per_node: round((sum(sim, (s) => s.bytesOut) - bytesBefore) / liveCount),
+    duplicate_deliveries: sim.duplicateDeliveries,
+  };
+}
