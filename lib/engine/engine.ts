@@ -121,7 +121,7 @@ export class Engine {
     if (typeof rng !== "function") {
       throw new GossipError(
         "invalid_option",
-        "Invalid option rng: pass a function like Math.random",
+        "Invalid option rng: pass a function returning numbers in [0, 1)",
       );
     }
     this.options = resolveOptions(rest);
