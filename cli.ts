@@ -1,0 +1,129 @@
+/**
+ * The starling command-line node: publishes each stdin line, prints each message received.
+ *
+ * ```sh
+ * deno run --allow-net cli.ts --listen 127.0.0.1:7001
+ * deno run --allow-net cli.ts --listen 127.0.0.1:7002 --seed 127.0.0.1:7001
+ * ```
+ *
+ * Run with `--help` for every flag.
+ *
+ * @module
+ */
+
+import { configure, getTextFormatter, type LogRecord } from "@logtape/logtape";
+import { CliUsageError, parseCliArgs, USAGE } from "./lib/cli/args.ts";
+import { formatDelivery } from "./lib/cli/format.ts";
+import { readLines } from "./lib/cli/lines.ts";
+import { GossipError } from "./lib/errors.ts";
+import { GossipNode, type NodeOptions } from "./lib/node.ts";
+
+const encoder = new TextEncoder();
+
+function stderrLine(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
+}
+
+async function main(args: string[]): Promise<number> {
+  let config;
+  try {
+    config = parseCliArgs(args);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      stderrLine(`starling: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.help) {
+    Deno.stdout.writeSync(encoder.encode(USAGE));
+    return 0;
+  }
+  const formatter = getTextFormatter({ timestamp: "time" });
+  await configure({
+    sinks: { stderr: (record: LogRecord) => stderrLine(formatter(record)) },
+    loggers: [
+      { category: ["starling"], lowestLevel: config.logLevel, sinks: ["stderr"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+    ],
+  });
+
+  const options: NodeOptions = {
+    listen: config.listen,
+    seeds: config.seeds,
+    discovery: config.discovery,
+  };
+  if (config.fanout !== undefined) options.fanout = config.fanout;
+  if (config.maxDatagramSize !== undefined) options.maxDatagramSize = config.maxDatagramSize;
+  if (config.antiEntropyIntervalMs !== undefined) {
+    options.antiEntropyIntervalMs = config.antiEntropyIntervalMs;
+  }
+  let node: GossipNode;
+  try {
+    node = await GossipNode.start(options);
+  } catch (error) {
+    if (error instanceof GossipError) {
+      stderrLine(`starling: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const started = performance.now();
+  stderrLine(
+    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
+  );
+
+  const { promise: done, resolve: finish } = Promise.withResolvers<number>();
+  const stop = (): void => {
+    node.close().then(() => finish(0), () => finish(1));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, stop);
+    } catch {
+      // SIGTERM is not available on every platform
+    }
+  }
+
+  const out = Deno.stdout.writable.getWriter();
+  (async () => {
+    for await (const delivery of node.messages()) {
+      const line = formatDelivery(delivery, config.json, performance.now() - started);
+      await out.write(encoder.encode(line + "\n"));
+    }
+  })().catch((error) => {
+    stderrLine(`starling: cannot write to stdout: ${error}`);
+    stop();
+  });
+
+  (async () => {
+    for await (const item of readLines(Deno.stdin.readable, node.maxPayloadSize)) {
+      if (node.closed) return;
+      if ("tooLong" in item) {
+        stderrLine(
+          `starling: line of ${item.tooLong} bytes not sent: the limit is ${node.maxPayloadSize} ` +
+            "(raise --max-datagram)",
+        );
+        continue;
+      }
+      const bytes = encoder.encode(item.line);
+      try {
+        node.publish(bytes);
+      } catch (error) {
+        if (!(error instanceof GossipError)) throw error;
+        if (error.code === "closed") return;
+        stderrLine(`starling: ${error.message}`);
+      }
+    }
+    if (config.exitOnEof) stop();
+  })().catch((error) => {
+    stderrLine(`starling: cannot read stdin: ${error}`);
+  });
+
+  return await done;
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  Deno.exit(code);
+}

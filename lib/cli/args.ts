@@ -1,0 +1,157 @@
+/**
+ * Command-line parsing of the starling node, kept apart from `cli.ts` so it is unit-testable.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parseDiscovery } from "../discovery/parse.ts";
+import type { Discovery } from "../discovery/discovery.ts";
+import { splitHostPort } from "../wire/address.ts";
+
+/** What the command line asked for. */
+export interface CliConfig {
+  /** Print the help text and exit. */
+  help: boolean;
+  /** Address to bind. */
+  listen: string;
+  /** Seed addresses (`host:port`; host names are resolved). */
+  seeds: string[];
+  /** Discovery sources. */
+  discovery: Discovery[];
+  /** Print deliveries as JSON lines. */
+  json: boolean;
+  /** Exit when stdin ends instead of serving on. */
+  exitOnEof: boolean;
+  /** Protocol fanout, when given. */
+  fanout?: number;
+  /** Max datagram size, when given. */
+  maxDatagramSize?: number;
+  /** Anti-entropy interval in ms, when given. */
+  antiEntropyIntervalMs?: number;
+  /** Log level on stderr. */
+  logLevel: "error" | "warning" | "info" | "debug";
+}
+
+/** A user mistake on the command line; `cli.ts` prints the message and exits 2. */
+export class CliUsageError extends Error {
+  /** @param message One line that says what is wrong and what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CliUsageError";
+  }
+}
+
+/** The help text: every flag, its default and an example. */
+export const USAGE = `starling: a gossip node on UDP. Each stdin line is published to the cluster;
+each message received is printed on stdout, one per line.
+
+Usage:
+  deno run --allow-net cli.ts [options]
+
+Options:
+  --listen HOST:PORT     Address to bind (default 127.0.0.1:0, a free port)
+  --seed HOST:PORT       A node to join through; repeat for more. Host names are resolved
+  --discover SPEC        Where to find peers, asked at start and every 10 s; repeat for more:
+                           dns:NAME:PORT              every A/AAAA record of NAME
+                           static:HOST:PORT,HOST:PORT a fixed list
+  --json                 Print each message as a JSON line: id, origin, hops, data, from, t
+  --fanout N             Peers each new message is pushed to (default 3)
+  --max-datagram N       Largest datagram in bytes, 64..65507 (default 512)
+  --interval MS          Anti-entropy period in ms (default 1000)
+  --exit-on-eof          Exit when stdin ends (default: keep serving)
+  --log-level LEVEL      error, warning, info or debug on stderr (default warning)
+  -h, --help             Show this help
+
+Example, three nodes on one machine:
+  deno run --allow-net cli.ts --listen 127.0.0.1:7001
+  deno run --allow-net cli.ts --listen 127.0.0.1:7002 --seed 127.0.0.1:7001
+  deno run --allow-net cli.ts --listen 127.0.0.1:7003 --seed 127.0.0.1:7001
+`;
+
+function integer(
+  flag: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new CliUsageError(`--${flag} ${text}: expected a whole number from ${min} to ${max}`);
+  }
+  return Number(text);
+}
+
+function address(flag: string, text: string): string {
+  if (!splitHostPort(text)) {
+    throw new CliUsageError(`--${flag} ${text}: expected HOST:PORT, such as 127.0.0.1:7946`);
+  }
+  return text;
+}
+
+/**
+ * Parses `args` (without the program name).
+ *
+ * @throws {CliUsageError} for an unknown flag, a missing value or a malformed value.
+ *
+ * @example
+ * ```ts
+ * import { parseCliArgs } from "./args.ts";
+ * const config = parseCliArgs(["--listen", "127.0.0.1:7001", "--seed", "127.0.0.1:7000"]);
+ * if (config.seeds[0] !== "127.0.0.1:7000") throw new Error("parsed");
+ * ```
+ */
+export function parseCliArgs(args: readonly string[]): CliConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: "string" },
+        seed: { type: "string", multiple: true },
+        discover: { type: "string", multiple: true },
+        json: { type: "boolean" },
+        fanout: { type: "string" },
+        "max-datagram": { type: "string" },
+        interval: { type: "string" },
+        "exit-on-eof": { type: "boolean" },
+        "log-level": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    const message = (error as Error).message.split("\n")[0] ?? "bad arguments";
+    throw new CliUsageError(`${message} (see --help)`);
+  }
+  const v = parsed.values;
+  const level = v["log-level"] ?? "warning";
+  if (!["error", "warning", "info", "debug"].includes(level)) {
+    throw new CliUsageError(`--log-level ${level}: expected error, warning, info or debug`);
+  }
+  const discovery: Discovery[] = [];
+  for (const spec of v.discover ?? []) {
+    try {
+      discovery.push(parseDiscovery(spec));
+    } catch (error) {
+      throw new CliUsageError(`--discover: ${(error as Error).message}`);
+    }
+  }
+  const config: CliConfig = {
+    help: v.help ?? false,
+    listen: address("listen", v.listen ?? "127.0.0.1:0"),
+    seeds: (v.seed ?? []).map((seed) => address("seed", seed)),
+    discovery,
+    json: v.json ?? false,
+    exitOnEof: v["exit-on-eof"] ?? false,
+    logLevel: level as CliConfig["logLevel"],
+  };
+  const fanout = integer("fanout", v.fanout, 1, 64);
+  const maxDatagram = integer("max-datagram", v["max-datagram"], 64, 65507);
+  const interval = integer("interval", v.interval, 1, 3_600_000);
+  if (fanout !== undefined) config.fanout = fanout;
+  if (maxDatagram !== undefined) config.maxDatagramSize = maxDatagram;
+  if (interval !== undefined) config.antiEntropyIntervalMs = interval;
+  return config;
+}

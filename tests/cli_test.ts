@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { CliUsageError, parseCliArgs, USAGE } from "../lib/cli/args.ts";
+import { formatDelivery } from "../lib/cli/format.ts";
+import { readLines } from "../lib/cli/lines.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+Deno.test("parseCliArgs() reads every flag", () => {
+  const config = parseCliArgs([
+    "--listen=127.0.0.1:7001",
+    "--seed",
+    "127.0.0.1:7000",
+    "--seed",
+    "peers:7000",
+    "--discover",
+    "dns:peers:7946",
+    "--discover",
+    "static:10.0.0.1:1,10.0.0.2:2",
+    "--json",
+    "--fanout",
+    "4",
+    "--max-datagram",
+    "1400",
+    "--interval",
+    "250",
+    "--exit-on-eof",
+  ]);
+  assert.equal(config.listen, "127.0.0.1:7001");
+  assert.deepEqual(config.seeds, ["127.0.0.1:7000", "peers:7000"]);
+  assert.deepEqual(config.discovery.map((d) => d.name), [
+    "dns:peers:7946",
+    "static:10.0.0.1:1,10.0.0.2:2",
+  ]);
+  assert.equal(config.json, true);
+  assert.equal(config.fanout, 4);
+  assert.equal(config.maxDatagramSize, 1400);
+  assert.equal(config.antiEntropyIntervalMs, 250);
+  assert.equal(config.exitOnEof, true);
+});
+
+Deno.test("parseCliArgs() defaults to 127.0.0.1:0 and no seeds", () => {
+  const config = parseCliArgs([]);
+  assert.equal(config.listen, "127.0.0.1:0");
+  assert.deepEqual(config.seeds, []);
+  assert.equal(config.fanout, undefined);
+  assert.equal(config.json, false);
+});
+
+Deno.test("parseCliArgs() rejects bad flags and values with one-line messages", () => {
+  const bad = [
+    ["--bogus"],
+    ["--listen", "nowhere"],
+    ["--seed", "1.2.3.4:99999"],
+    ["--fanout", "0"],
+    ["--fanout", "x"],
+    ["--max-datagram", "10"],
+    ["--discover", "ldap:x"],
+    ["--discover", "dns:name"],
+    ["--listen"],
+    ["positional"],
+  ];
+  for (const args of bad) {
+    assert.throws(() => parseCliArgs(args), (error: unknown) => {
+      assert.ok(error instanceof CliUsageError, `${args.join(" ")} throws CliUsageError`);
+      assert.ok(!error.message.includes("\n"), "one line");
+      return true;
+    });
+  }
+});
+
+Deno.test("USAGE documents every flag", () => {
+  for (
+    const flag of [
+      "--listen",
+      "--seed",
+      "--discover",
+      "--json",
+      "--fanout",
+      "--max-datagram",
+      "--interval",
+      "--exit-on-eof",
+      "--log-level",
+      "--help",
+    ]
+  ) {
+    assert.ok(USAGE.includes(flag), flag);
+  }
+});
+
+Deno.test("formatDelivery() prints text or a JSON line", () => {
+  const delivery = {
+    id: 0x00000000ab000002n,
+    origin: 0xab,
+    hops: 2,
+    flags: 0,
+    data: new TextEncoder().encode("hello\nworld"),
+    from: "127.0.0.1:7001",
+  };
+  assert.equal(formatDelivery(delivery, false, 5), "hello world");
+  const json = JSON.parse(formatDelivery(delivery, true, 5.04));
+  assert.deepEqual(json, {
+    id: "00000000ab000002",
+    origin: "00000000ab",
+    hops: 2,
+    data: "hello\nworld",
+    from: "127.0.0.1:7001",
+    t: 5,
+  });
+});
+
+Deno.test("readLines() splits lines and reports over-long ones without buffering them", async () => {
+  const enc = new TextEncoder();
+  const stream = ReadableStream.from([
+    enc.encode("one\r\ntw"),
+    enc.encode("o\n" + "x".repeat(30)),
+    enc.encode("x".repeat(30) + "\nthree"),
+  ]);
+  const items = [];
+  for await (const item of readLines(stream, 20)) items.push(item);
+  assert.deepEqual(items, [{ line: "one" }, { line: "two" }, { tooLong: 60 }, { line: "three" }]);
+});
+
+interface Proc {
+  child: Deno.ChildProcess;
+  address: string;
+  lines: string[];
+  stdin: WritableStreamDefaultWriter<Uint8Array>;
+  waitLine(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
+  done: Promise<void>;
+}
+
+async function spawnNode(args: string[]): Promise<Proc> {
+  const child = new Deno.Command("deno", {
+    args: ["run", "--allow-net=127.0.0.1", CLI, "--json", "--interval", "200", ...args],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: string[]) => {
+    for await (const item of readLines(stream, 1 << 20)) {
+      if ("line" in item) sink.push(item.line);
+      for (const wake of waiters) wake();
+    }
+  };
+  const errLines: string[] = [];
+  const done = Promise.all([pump(child.stdout, lines), pump(child.stderr, errLines)]).then(
+    () => {},
+  );
+  const waitIn = (sink: string[], match: (line: string) => boolean, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const found = sink.find(match);
+        if (found === undefined) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`No matching line in ${timeoutMs} ms; got ${JSON.stringify(sink)}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  const start = await waitIn(errLines, (l) => l.startsWith("starling node "), 20_000);
+  const address = start.split(" listening on ")[1]!;
+  return {
+    child,
+    address,
+    lines,
+    stdin: child.stdin.getWriter(),
+    waitLine: (match, timeoutMs) => waitIn(lines, match, timeoutMs),
+    done,
+  };
+}
+
+Deno.test("three CLI nodes: a line typed into one appears on the other two", async () => {
+  const procs: Proc[] = [];
+  try {
+    procs.push(await spawnNode(["--listen", "127.0.0.1:0"]));
+    const seed = procs[0]!.address;
+    assert.match(seed, /^127\.0\.0\.1:\d+$/);
+    procs.push(await spawnNode(["--seed", seed]));
+    procs.push(await spawnNode(["--seed", seed]));
+    await procs[2]!.stdin.write(new TextEncoder().encode("hello from three\n"));
+    for (const proc of procs.slice(0, 2)) {
+      const line = await proc.waitLine((l) => l.includes("hello from three"), 20_000);
+      const json = JSON.parse(line);
+      assert.equal(json.data, "hello from three");
+      assert.match(json.id, /^[0-9a-f]{16}$/);
+      assert.ok(json.hops >= 1);
+      assert.equal(typeof json.t, "number");
+    }
+  } finally {
+    for (const proc of procs) {
+      await proc.stdin.close().catch(() => {});
+      proc.child.kill("SIGTERM");
+    }
+    for (const proc of procs) {
+      const status = await proc.child.status;
+      await proc.done;
+      assert.equal(status.code, 0, "SIGTERM closes the node cleanly");
+    }
+  }
+});
+
+Deno.test("the CLI exits 2 with one stderr line on a bad flag", async () => {
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--allow-net=127.0.0.1", CLI, "--fanout", "many"],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+  assert.equal(output.code, 2);
+  const stderr = new TextDecoder().decode(output.stderr).trimEnd();
+  assert.equal(stderr.split("\n").length, 1, stderr);
+  assert.match(stderr, /--fanout many/);
+  assert.equal(output.stdout.length, 0);
+});
