@@ -239,12 +239,16 @@ class Reader {
 
 type FrameResult = Frame | DecodeReason;
 
+function addressFailure(family: number | undefined): DecodeReason {
+  return family === 4 || family === 6 || family === undefined ? "truncated" : "bad_address";
+}
+
 function readEntry(r: Reader): PeerEntry | DecodeReason {
   if (!r.has(PEER_ENTRY_FIXED + 1)) return "truncated";
   const nodeId = readU40(r.view, r.at);
   const age = r.view.getUint8(r.at + 5);
   const address = readAddress(r.bytes, r.at + 6);
-  if (!address) return r.has(PEER_ENTRY_FIXED + 19) ? "bad_address" : "truncated";
+  if (!address) return addressFailure(r.bytes[r.at + 6]);
   r.at = address.next;
   return { nodeId, age, address: address.address };
 }
@@ -352,7 +356,7 @@ function readFrame(r: Reader): FrameResult {
       const nodeId = readU40(r.view, r.at);
       const value = r.view.getUint32(r.at + 5);
       const target = readAddress(r.bytes, r.at + 9);
-      if (!target) return r.has(9 + 19) ? "bad_address" : "truncated";
+      if (!target) return addressFailure(r.bytes[r.at + 9]);
       r.at = target.next;
       return { type, nodeId, value, target: target.address };
     }
