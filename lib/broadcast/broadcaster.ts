@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
+import type { EngineContext, PeerEvent } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
 import {
@@ -29,7 +29,10 @@ import { SeenSet } from "./seen_set.ts";
 
 /** Peer selection the broadcaster needs from membership. */
 export interface PeerSampler {
+  /** Up to `count` random peers other than `except`. */
   samplePeers(count: number, except?: Address): Address[];
+  /** The symmetric neighbours broadcast trees run over. */
+  activePeers(): readonly Address[];
 }
 
 /** Sequence numbers a received digest may make us examine, against hostile huge ranges. */
@@ -112,6 +115,9 @@ export class Broadcaster {
         return false;
     }
   }
+
+  /** A neighbour came up or went down. */
+  onPeerEvent(_event: PeerEvent): void {}
 
   /** Runs the anti-entropy round when due; returns the next time it wants to run. */
   tick(now: number): number {

@@ -28,6 +28,13 @@ export interface Delivery {
   from: Address;
 }
 
+/** A neighbour came up or went down (membership events for the application). */
+export interface PeerEvent {
+  type: "up" | "down";
+  address: Address;
+  nodeId: number;
+}
+
 /** The shared state handed to the engine's parts. */
 export interface EngineContext {
   readonly nodeId: number;
@@ -37,4 +44,6 @@ export interface EngineContext {
   readonly counters: EngineCounters;
   /** Hands a message to the application. */
   deliver(message: Delivery): void;
+  /** Reports a neighbour coming up or going down; also tells the broadcast layer. */
+  peerEvent(event: PeerEvent): void;
 }

@@ -28,7 +28,9 @@ import { Outbox } from "./outbox.ts";
 import type { Prng } from "./prng.ts";
 import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
 
-export type { Delivery } from "./context.ts";
+export type { Delivery, PeerEvent } from "./context.ts";
+import type { PeerEvent } from "./context.ts";
+import type { MembershipStats } from "../membership/membership.ts";
 
 /** Where the engine's outputs go. Called synchronously; must not call back into the engine. */
 export interface EngineOutput {
@@ -36,6 +38,8 @@ export interface EngineOutput {
   send(to: Address, datagram: Uint8Array): void;
   /** A new message for the application. */
   deliver(message: Delivery): void;
+  /** A neighbour came up or went down. */
+  peer?(event: PeerEvent): void;
 }
 
 /** Options of an {@linkcode Engine}: the protocol options plus its source of randomness. */
@@ -52,6 +56,8 @@ export interface EngineStats extends EngineCounters {
   nodeId: number;
   /** Peers known. */
   peers: number;
+  /** Membership figures (view sizes, joins, evictions, probes). */
+  membership: MembershipStats;
   /** Messages in the repair cache. */
   cacheEntries: number;
   /** Payload bytes in the repair cache. */
@@ -141,6 +147,10 @@ export class Engine {
       outbox,
       counters,
       deliver: (message) => output.deliver(message),
+      peerEvent: (event) => {
+        this.#broadcast.onPeerEvent(event);
+        output.peer?.(event);
+      },
     };
     this.#membership = new Membership(this.#ctx);
     this.#broadcast = new Broadcaster(this.#ctx, this.#membership);
@@ -227,7 +237,7 @@ export class Engine {
 
   /** The peers this node currently knows. */
   peers(): Address[] {
-    return [...this.#membership.table.addresses()];
+    return [...this.#membership.knownPeers()];
   }
 
   /** A snapshot of the counters. */
@@ -241,7 +251,8 @@ export class Engine {
       framesInByType: { ...c.framesInByType },
       dropped,
       nodeId: this.nodeId,
-      peers: this.#membership.table.size,
+      peers: this.#membership.knownPeers().length,
+      membership: this.#membership.stats(),
       cacheEntries: cache.size,
       cacheBytes: cache.bytes,
       cacheEvicted: { ...cache.evicted },

@@ -19,6 +19,18 @@ const UNKNOWN_ADDRESS = "0.0.0.0:0";
 /** Peer entries per PEERS/SHUFFLE frame: 13 bytes each over IPv4 keeps 512-byte datagrams. */
 const SHUFFLE_SIZE = 8;
 
+/** Membership figures reported by `Engine.stats()`. */
+export interface MembershipStats {
+  /** Peers known in any view. */
+  peers: number;
+  /** Size of the active (neighbour) view. */
+  activeView: number;
+  /** Size of the passive view. */
+  passiveView: number;
+  /** Further counters of the membership in use (joins, evictions, probes, ...). */
+  [counter: string]: number;
+}
+
 /** Seed join and random peer exchange over a bounded {@linkcode PeerTable}. */
 export class Membership {
   readonly table: PeerTable;
@@ -95,6 +107,24 @@ export class Membership {
   /** Up to `count` random known peers other than `except`. */
   samplePeers(count: number, except?: Address): Address[] {
     return this.table.sample(this.ctx.rng, count, except);
+  }
+
+  /**
+   * The neighbours broadcast trees run over. The foundation membership has no symmetric view
+   * yet, so it offers every known peer; the HyParView membership offers its active view.
+   */
+  activePeers(): readonly Address[] {
+    return this.table.addresses();
+  }
+
+  /** Every peer this node knows (for `Engine.peers()`). */
+  knownPeers(): readonly Address[] {
+    return this.table.addresses();
+  }
+
+  /** Membership figures for `Engine.stats()`. */
+  stats(): MembershipStats {
+    return { peers: this.table.size, activeView: this.table.size, passiveView: 0 };
   }
 
   #sendJoin(address: Address): void {
