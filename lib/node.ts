@@ -57,7 +57,7 @@ export interface NodeCounters {
   discoveryRounds: number;
   /** Candidates handed to the engine by discovery, over all rounds. */
   discovered: number;
-  /** Errors thrown by `message` event listeners (logged, never propagated). */
+  /** Errors thrown by {@linkcode GossipNode.onMessage} handlers (logged, never propagated). */
   listenerErrors: number;
 }
 
@@ -251,12 +251,9 @@ export class GossipNode extends EventTarget {
         for (const reader of this.#readers) {
           if (!reader.push(delivery)) this.#counters.messagesDropped++;
         }
-        try {
-          this.dispatchEvent(new CustomEvent<Delivery>("message", { detail: delivery }));
-        } catch (error) {
-          this.#counters.listenerErrors++;
-          logger.error("A message listener threw: {error}", { error: String(error) });
-        }
+        // A raw addEventListener listener that throws is reported like any event listener error
+        // (globalThis "error" event); onMessage() handlers are caught and counted instead.
+        this.dispatchEvent(new CustomEvent<Delivery>("message", { detail: delivery }));
       }
     }
   }
@@ -344,10 +341,17 @@ export class GossipNode extends EventTarget {
 
   /**
    * Calls `handler` for every delivered message; returns a function that unsubscribes. A handler
-   * that throws is logged and counted, never propagated.
+   * that throws is logged and counted (`stats().node.listenerErrors`), never propagated.
    */
   onMessage(handler: (delivery: Delivery) => void): () => void {
-    const listener = (event: Event): void => handler((event as DeliveryEvent).detail);
+    const listener = (event: Event): void => {
+      try {
+        handler((event as DeliveryEvent).detail);
+      } catch (error) {
+        this.#counters.listenerErrors++;
+        logger.error("A message handler threw: {error}", { error: String(error) });
+      }
+    };
     this.addEventListener("message", listener);
     return () => this.removeEventListener("message", listener);
   }
