@@ -44,7 +44,43 @@ export interface GossipOptions {
   cacheMaxAgeMs?: number;
   /** Peers remembered by the membership table. @default {1024} */
   maxPeers?: number;
+  /**
+   * How payloads spread.
+   * - `"tree"`: Plumtree epidemic broadcast trees over the active view: eager push on tree links,
+   *   lazy IHAVE on the others, duplicates prune, missing payloads graft. About one payload copy
+   *   per node per message once the tree settles. Plus anti-entropy.
+   * - `"pushpull"`: push to `fanout` random peers on first receipt, with ACKs and a pull
+   *   fallback, plus anti-entropy. About `fanout` copies per node; no tree to settle.
+   * - `"push"`: push with ACKs and pull fallback only; no periodic anti-entropy.
+   * - `"pull"`: no push; anti-entropy rounds only (slow, cheapest when idle).
+   * @default {"tree"}
+   */
+  mode?: BroadcastMode;
+  /**
+   * How long a pusher waits for ACKs before it falls back to announcing the id to more peers
+   * (push modes). Several round trips of the network. @default {300}
+   */
+  ackTimeoutMs?: number;
+  /** Peers beyond `fanout` that get the IHAVE when ACKs fall short of a majority. @default {3} */
+  pullExtraPeers?: number;
+  /**
+   * Plumtree: wait this long after an IHAVE for the payload over the tree before grafting
+   * (T1 in the paper). Must exceed the tree's usual lag behind the lazy path. @default {100}
+   */
+  graftTimeoutMs?: number;
+  /** Plumtree: wait this long after a graft before asking the next announcer (T2). @default {50} */
+  graftRetryMs?: number;
+  /**
+   * Plumtree: lazy IHAVEs are held this long and sent in batches, sharing datagrams.
+   * @default {10}
+   */
+  lazyDelayMs?: number;
+  /** Messages waiting for ACKs or for a graft, at most (older ones are dropped). @default {4096} */
+  maxPending?: number;
 }
+
+/** How payloads spread; see {@linkcode GossipOptions.mode}. */
+export type BroadcastMode = "tree" | "pushpull" | "push" | "pull";
 
 /** {@linkcode GossipOptions} with every default filled in. */
 export type ResolvedOptions = Required<GossipOptions>;
@@ -61,6 +97,13 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   cacheMaxBytes: 8 * 1024 * 1024,
   cacheMaxAgeMs: 120_000,
   maxPeers: 1024,
+  mode: "tree",
+  ackTimeoutMs: 300,
+  pullExtraPeers: 3,
+  graftTimeoutMs: 100,
+  graftRetryMs: 50,
+  lazyDelayMs: 10,
+  maxPending: 4096,
 });
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
@@ -96,6 +139,18 @@ export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
   checkInteger("cacheMaxBytes", resolved.cacheMaxBytes, 1024, 2 ** 40);
   checkInteger("cacheMaxAgeMs", resolved.cacheMaxAgeMs, 1, 2 ** 40);
   checkInteger("maxPeers", resolved.maxPeers, 4, 1_000_000);
+  checkInteger("ackTimeoutMs", resolved.ackTimeoutMs, 1, 600_000);
+  checkInteger("pullExtraPeers", resolved.pullExtraPeers, 0, 64);
+  checkInteger("graftTimeoutMs", resolved.graftTimeoutMs, 1, 600_000);
+  checkInteger("graftRetryMs", resolved.graftRetryMs, 1, 600_000);
+  checkInteger("lazyDelayMs", resolved.lazyDelayMs, 0, 60_000);
+  checkInteger("maxPending", resolved.maxPending, 16, 10_000_000);
+  if (!["tree", "pushpull", "push", "pull"].includes(resolved.mode)) {
+    throw new GossipError(
+      "invalid_option",
+      `Invalid option mode: "${resolved.mode}" is not one of tree, pushpull, push, pull`,
+    );
+  }
   if (!Array.isArray(resolved.seeds)) {
     throw new GossipError("invalid_option", "Invalid option seeds: pass an array of host:port");
   }
