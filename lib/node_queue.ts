@@ -16,6 +16,8 @@ export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
   #onEnd: (queue: DeliveryQueue) => void;
 
   /**
+   * Creates an empty queue.
+   *
    * @param capacity Entries kept for a slow reader.
    * @param onEnd Called once when the reader leaves or the queue is ended.
    */

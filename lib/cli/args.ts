@@ -35,7 +35,11 @@ export interface CliConfig {
 
 /** A user mistake on the command line; `cli.ts` prints the message and exits 2. */
 export class CliUsageError extends Error {
-  /** @param message One line that says what is wrong and what to do. */
+  /**
+   * Creates the error.
+   *
+   * @param message One line that says what is wrong and what to do.
+   */
   constructor(message: string) {
     super(message);
     this.name = "CliUsageError";

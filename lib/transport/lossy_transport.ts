@@ -43,6 +43,8 @@ export class LossyTransport implements Transport {
   #dropped = 0;
 
   /**
+   * Wraps `inner`.
+   *
    * @param inner The transport to wrap; closing this closes it.
    * @param options The drop rate and its seed.
    */

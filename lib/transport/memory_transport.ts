@@ -40,7 +40,11 @@ export class MemoryNetwork {
   #next = 1;
   #queueSize: number;
 
-  /** @param options Queue bound per endpoint. */
+  /**
+   * Creates an empty network.
+   *
+   * @param options Queue bound per endpoint.
+   */
   constructor(options: MemoryNetworkOptions = {}) {
     this.#queueSize = options.queueSize ?? 4096;
   }
@@ -104,7 +108,11 @@ export class MemoryTransport implements Transport {
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
 
-  /** @internal Use {@linkcode MemoryNetwork.open}. */
+  /**
+   * Creates an endpoint; use {@linkcode MemoryNetwork.open} instead.
+   *
+   * @internal
+   */
   constructor(network: MemoryNetwork, address: Address, queueSize: number) {
     this.#network = network;
     this.localAddress = address;

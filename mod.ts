@@ -1,0 +1,71 @@
+/**
+ * starling: gossip for data dissemination over UDP. Any node publishes a small binary message;
+ * every live node of the cluster receives it, quickly and once, with no server.
+ *
+ * @example Two nodes in one process
+ * ```ts ignore
+ * import { GossipNode } from "@starling/gossip";
+ *
+ * await using a = await GossipNode.start({ listen: "127.0.0.1:7001" });
+ * await using b = await GossipNode.start({ listen: "127.0.0.1:7002", seeds: [a.address] });
+ * a.onMessage((m) => console.log(new TextDecoder().decode(m.data)));
+ * b.publish(new TextEncoder().encode("hello, cluster"));
+ * for await (const m of a.messages()) { console.log(m.hops); break; }
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type DeliveryEvent,
+  GossipNode,
+  type NodeCounters,
+  type NodeOptions,
+  type NodeStats,
+} from "./lib/node.ts";
+export {
+  type Delivery,
+  Engine,
+  type EngineOptions,
+  type EngineOutput,
+  type EngineStats,
+} from "./lib/engine/engine.ts";
+export type { EngineCounters } from "./lib/engine/stats.ts";
+export { type Prng, seededPrng } from "./lib/engine/prng.ts";
+export {
+  DEFAULT_OPTIONS,
+  type GossipOptions,
+  maxPayloadSize,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./lib/options.ts";
+export { GossipError, type GossipErrorCode } from "./lib/errors.ts";
+export type { Packet, Transport } from "./lib/transport/transport.ts";
+export {
+  type ListenDatagram,
+  type TransportStats,
+  UdpTransport,
+} from "./lib/transport/udp_transport.ts";
+export { DgramTransport, type DgramTransportOptions } from "./lib/transport/dgram_transport.ts";
+export {
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  MemoryTransport,
+} from "./lib/transport/memory_transport.ts";
+export { LossyTransport, type LossyTransportOptions } from "./lib/transport/lossy_transport.ts";
+export {
+  openTransport,
+  type OpenTransportOptions,
+  transportStats,
+} from "./lib/transport/open_transport.ts";
+export {
+  discoverAll,
+  type Discovery,
+  dnsDiscovery,
+  functionDiscovery,
+  staticDiscovery,
+} from "./lib/discovery/discovery.ts";
+export { parseDiscovery } from "./lib/discovery/parse.ts";
+export { type DnsResolver, resolveAddresses } from "./lib/discovery/resolve.ts";
+export type { Address } from "./lib/wire/address.ts";
+export { formatMessageId, type MessageId, originOf, seqOf } from "./lib/wire/message_id.ts";
