@@ -29,10 +29,13 @@ export {
   type EngineOptions,
   type EngineOutput,
   type EngineStats,
+  type PeerEvent,
 } from "./lib/engine/engine.ts";
+export type { MembershipStats } from "./lib/membership/membership.ts";
 export type { EngineCounters } from "./lib/engine/stats.ts";
 export { type Prng, seededPrng } from "./lib/engine/prng.ts";
 export {
+  type BroadcastMode,
   DEFAULT_OPTIONS,
   type GossipOptions,
   maxPayloadSize,

@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Discovery } from "./discovery/discovery.ts";
 import { discoverAll } from "./discovery/discovery.ts";
 import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
-import { type Delivery, Engine, type EngineStats } from "./engine/engine.ts";
+import { type Delivery, Engine, type EngineStats, type PeerEvent } from "./engine/engine.ts";
 import { type Prng, seededPrng } from "./engine/prng.ts";
 import { GossipError } from "./errors.ts";
 import type { GossipOptions } from "./options.ts";
@@ -86,6 +86,8 @@ export type DeliveryEvent = CustomEvent<Delivery>;
  * - `node.addEventListener("message", (event) => (event as DeliveryEvent).detail)`: a
  *   `CustomEvent<Delivery>` per message (or the typed shortcut {@linkcode GossipNode.onMessage}).
  *
+ * Neighbour changes come as `"peer"` events, a `CustomEvent<PeerEvent>`.
+ *
  * Subscribe right after `start()` resolves: messages are not buffered for readers that come later.
  *
  * @example
@@ -111,6 +113,7 @@ export class GossipNode extends EventTarget {
   #receiveLoop: Promise<void> = Promise.resolve();
   #discovering: Promise<void> = Promise.resolve();
   #pending: Delivery[] = [];
+  #pendingPeers: PeerEvent[] = [];
   #readers = new Set<DeliveryQueue>();
   #inEngine = false;
   #closed = false;
@@ -146,6 +149,9 @@ export class GossipNode extends EventTarget {
         },
         deliver: (message) => {
           this.#pending.push(message);
+        },
+        peer: (event) => {
+          this.#pendingPeers.push(event);
         },
       },
     );
@@ -243,6 +249,13 @@ export class GossipNode extends EventTarget {
   }
 
   #flush(): void {
+    if (this.#pendingPeers.length > 0) {
+      const events = this.#pendingPeers;
+      this.#pendingPeers = [];
+      for (const detail of events) {
+        if (!this.#closed) this.dispatchEvent(new CustomEvent<PeerEvent>("peer", { detail }));
+      }
+    }
     while (this.#pending.length > 0 && !this.#closed) {
       const batch = this.#pending;
       this.#pending = [];
