@@ -32,6 +32,14 @@ export {
   type PeerEvent,
 } from "./lib/engine/engine.ts";
 export type { MembershipStats } from "./lib/membership/membership.ts";
+export type { BroadcastStats } from "./lib/broadcast/broadcaster.ts";
+export {
+  type MessageRecord,
+  simAddress,
+  Simulation,
+  type SimulationOptions,
+} from "./lib/sim/simulation.ts";
+export { runScenario, type ScenarioOptions, type ScenarioResult } from "./lib/sim/scenario.ts";
 export type { EngineCounters } from "./lib/engine/stats.ts";
 export { type Prng, seededPrng } from "./lib/engine/prng.ts";
 export {

@@ -32,6 +32,8 @@ export class GossipError extends Error {
   readonly code: GossipErrorCode;
 
   /**
+   * Creates an error with a code and a message that says what to do.
+   *
    * @param code Which kind of mistake this is.
    * @param message What went wrong and what to do about it.
    * @param options The underlying cause, if any.

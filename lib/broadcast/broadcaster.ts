@@ -1,12 +1,13 @@
 /**
- * Dissemination: push on first receipt, and anti-entropy so that what push missed still arrives.
+ * Dissemination: how a payload reaches every live node, per the configured mode.
  *
- * Push: a new message goes to `fanout` random peers; every node forwards it the same way the
- * first time it sees it (infect and forward once), up to `maxHops`. Push alone misses about
- * e^-fanout of the nodes (5% at fanout 3), and loss misses more, so every period each node sends
- * a digest of its message cache to one random peer. The peer asks (IWANT) for what the digest
- * has and it lacks, and, when the digest is complete, sends back what it has and the digest
- * lacks: one exchange repairs both sides (push-pull anti-entropy).
+ * - `tree`: Plumtree over the active view (plumtree.ts): eager links carry payloads, lazy links
+ *   carry IHAVE ids, duplicates prune, missing payloads graft.
+ * - `push` / `pushpull`: on first receipt, push to `fanout` random peers and expect ACKs; short of
+ *   a majority, announce the id to more peers, who pull it (ack_tracker.ts).
+ * - `pull`, `pushpull`, `tree`: every period, a digest to one random peer (anti_entropy.ts).
+ *
+ * Every mode dedups through a bounded seen set and repairs from a bounded message cache.
  *
  * @module
  */
@@ -14,17 +15,12 @@
 import type { EngineContext, PeerEvent } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
-import {
-  DataFlag,
-  type DataFrame,
-  type DigestFrame,
-  type Frame,
-  FrameType,
-  type IdListFrame,
-} from "../wire/frame.ts";
+import { DataFlag, type DataFrame, type Frame, FrameType } from "../wire/frame.ts";
 import { makeMessageId, MAX_SEQ, type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
-import { RangeIndex, rangesOf } from "./digest.ts";
+import { AckTracker } from "./ack_tracker.ts";
+import { AntiEntropy } from "./anti_entropy.ts";
 import { MessageCache } from "./message_cache.ts";
+import { Plumtree } from "./plumtree.ts";
 import { SeenSet } from "./seen_set.ts";
 
 /** Peer selection the broadcaster needs from membership. */
@@ -35,25 +31,44 @@ export interface PeerSampler {
   activePeers(): readonly Address[];
 }
 
-/** Sequence numbers a received digest may make us examine, against hostile huge ranges. */
-const DIGEST_SCAN_BUDGET = 4096;
-/** Datagrams' worth of repairs sent in answer to one digest or pull. */
-const REPAIR_DATAGRAMS = 8;
+/** Broadcast-layer figures reported by `Engine.stats()`. */
+export interface BroadcastStats {
+  /** Tree links currently eager / lazy. */
+  eagerLinks: number;
+  /** Tree links currently lazy (only ids flow over them). */
+  lazyLinks: number;
+  /** PRUNE frames sent (a duplicate arrived over an eager link). */
+  prunesSent: number;
+  /** GRAFT frames sent (a payload was missing after an IHAVE). */
+  graftsSent: number;
+  /** IHAVE frames sent to lazy links. */
+  ihavesSent: number;
+  /** ACK frames sent for pushed payloads. */
+  acksSent: number;
+  /** ACKs received for this node's pushes. */
+  acksReceived: number;
+  /** Pushes that fell short of a majority of ACKs and announced the id further. */
+  ackFallbacks: number;
+  /** Pushes awaiting ACKs; ids awaiting a graft. */
+  pendingAcks: number;
+  /** Ids awaiting a payload after an IHAVE. */
+  pendingGrafts: number;
+}
 
-/** Push dissemination plus digest anti-entropy. */
+/** Push, tree and anti-entropy dissemination over one seen set and one cache. */
 export class Broadcaster {
   readonly seen: SeenSet;
   readonly cache: MessageCache;
+  readonly antiEntropy: AntiEntropy;
+  readonly plumtree: Plumtree;
+  readonly acks: AckTracker;
   #origin: number;
   #seq = 0;
   #nextRound = 0;
-  #digestCursor = 0;
-  readonly #idsPerFrame: number;
-  readonly #rangesPerFrame: number;
 
   /**
    * @param ctx The engine's shared state.
-   * @param peers Where random peers come from.
+   * @param peers Where peers come from.
    */
   constructor(readonly ctx: EngineContext, readonly peers: PeerSampler) {
     const o = ctx.options;
@@ -63,9 +78,10 @@ export class Broadcaster {
       maxBytes: o.cacheMaxBytes,
       maxAgeMs: o.cacheMaxAgeMs,
     });
+    this.antiEntropy = new AntiEntropy(ctx, this.seen, this.cache);
+    this.plumtree = new Plumtree(ctx);
+    this.acks = new AckTracker(ctx, (count, except) => peers.samplePeers(count, except));
     this.#origin = ctx.nodeId;
-    this.#idsPerFrame = Math.min(255, Math.floor((o.maxDatagramSize - 3) / 8));
-    this.#rangesPerFrame = Math.min(255, Math.floor((o.maxDatagramSize - 4) / 11));
   }
 
   /** Schedules the first anti-entropy round. */
@@ -90,7 +106,7 @@ export class Broadcaster {
     this.seen.add(id);
     this.cache.put(id, flags, 0, payload, now);
     this.ctx.counters.published++;
-    this.#push({ type: FrameType.Data, flags, id, hops: 0, payload }, undefined);
+    this.#disseminate({ type: FrameType.Data, flags, id, hops: 0, payload }, undefined, now);
     return id;
   }
 
@@ -101,40 +117,81 @@ export class Broadcaster {
         this.#onData(frame, from, now);
         return true;
       case FrameType.Digest:
-        this.#onDigest(frame, from);
+        if (this.ctx.options.mode !== "push") this.antiEntropy.onDigest(frame, from);
         return true;
       case FrameType.IWant:
-        this.#repair(frame.ids, from);
+        this.antiEntropy.repair(frame.ids, from);
         return true;
       case FrameType.Ack:
+        this.acks.onAck(frame.ids, from);
+        return true;
       case FrameType.IHave:
+        this.#onIHave(frame.entries, from, now);
+        return true;
       case FrameType.Prune:
+        this.#syncTree();
+        this.plumtree.onPrune(from);
+        return true;
       case FrameType.Graft:
+        this.#syncTree();
+        this.plumtree.onGraft(from);
+        this.antiEntropy.repair(frame.ids, from);
         return true;
       default:
         return false;
     }
   }
 
-  /** A neighbour came up or went down. */
-  onPeerEvent(_event: PeerEvent): void {}
+  /** A neighbour came up or went down: the tree follows the active view. */
+  onPeerEvent(_event: PeerEvent): void {
+    this.#syncTree();
+  }
 
-  /** Runs the anti-entropy round when due; returns the next time it wants to run. */
+  /** Runs due rounds and timers; returns the next time it wants to run. */
   tick(now: number): number {
     this.cache.expire(now);
-    if (now >= this.#nextRound) {
-      this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
-      const [peer] = this.peers.samplePeers(1);
-      if (peer) this.#sendDigest(peer);
+    let next = this.cache.nextExpiry();
+    if (this.ctx.options.mode !== "push") {
+      if (now >= this.#nextRound) {
+        this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
+        const [peer] = this.peers.samplePeers(1);
+        if (peer) this.antiEntropy.sendDigest(peer);
+      }
+      next = Math.min(next, this.#nextRound);
     }
-    return Math.min(this.#nextRound, this.cache.nextExpiry());
+    next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now));
+    return next;
+  }
+
+  /** Broadcast-layer figures. */
+  stats(): BroadcastStats {
+    const tree = this.plumtree.counters;
+    return {
+      eagerLinks: this.plumtree.eager.size,
+      lazyLinks: this.plumtree.lazy.size,
+      prunesSent: tree.prunesSent,
+      graftsSent: tree.graftsSent,
+      ihavesSent: tree.ihavesSent,
+      acksSent: this.acks.counters.acksSent,
+      acksReceived: this.acks.counters.acksReceived,
+      ackFallbacks: this.acks.counters.fallbacks,
+      pendingAcks: this.acks.size,
+      pendingGrafts: this.plumtree.missingCount,
+    };
   }
 
   #onData(frame: DataFrame, from: Address, now: number): void {
     const counters = this.ctx.counters;
+    const mode = this.ctx.options.mode;
+    const repair = (frame.flags & DataFlag.Repair) !== 0;
     counters.payloadsIn++;
+    if (!repair && (mode === "push" || mode === "pushpull")) this.acks.sendAck(frame.id, from);
     if (!this.seen.add(frame.id)) {
       counters.duplicates++;
+      if (mode === "tree" && !repair) {
+        this.#syncTree();
+        this.plumtree.onDuplicate(from);
+      }
       return;
     }
     const hops = frame.hops + 1;
@@ -153,76 +210,42 @@ export class Broadcaster {
       countDrop(counters, "hop_limit");
       return;
     }
-    this.#push({ type: FrameType.Data, flags, id: frame.id, hops, payload: frame.payload }, from);
+    this.#disseminate(
+      { type: FrameType.Data, flags, id: frame.id, hops, payload: frame.payload },
+      from,
+      now,
+    );
   }
 
-  #push(frame: DataFrame, except: Address | undefined): void {
-    for (const peer of this.peers.samplePeers(this.ctx.options.fanout, except)) {
-      this.ctx.outbox.push(peer, frame);
-      this.ctx.counters.payloadsOut++;
-    }
-  }
-
-  #sendDigest(peer: Address): void {
-    const ranges = rangesOf(this.cache.ids());
-    let frame: DigestFrame;
-    if (ranges.length <= this.#rangesPerFrame) {
-      frame = { type: FrameType.Digest, complete: true, ranges };
+  #onIHave(entries: readonly { id: MessageId; hops: number }[], from: Address, now: number): void {
+    const unseen: MessageId[] = [];
+    for (const entry of entries) if (!this.seen.has(entry.id)) unseen.push(entry.id);
+    if (unseen.length === 0) return;
+    if (this.ctx.options.mode === "tree") {
+      for (const id of unseen) this.plumtree.onAnnounce(id, from, now);
     } else {
-      const start = this.#digestCursor % ranges.length;
-      const slice = ranges.slice(start, start + this.#rangesPerFrame);
-      this.#digestCursor = start + slice.length;
-      frame = { type: FrameType.Digest, complete: false, ranges: slice };
+      this.antiEntropy.requestIds(unseen, from);
     }
-    this.ctx.outbox.push(peer, frame);
-    this.ctx.counters.digestsSent++;
   }
 
-  #onDigest(frame: DigestFrame, from: Address): void {
-    // Pull what the digest has and we lack, newest first, within a scan budget.
-    const wanted: MessageId[] = [];
-    let budget = DIGEST_SCAN_BUDGET;
-    for (const range of frame.ranges) {
-      for (let seq = range.high; seq >= range.low && budget > 0; seq--, budget--) {
-        const id = makeMessageId(range.origin, seq);
-        if (!this.seen.has(id)) wanted.push(id);
-        if (wanted.length >= 2 * this.#idsPerFrame) break;
-      }
+  #disseminate(frame: DataFrame, except: Address | undefined, now: number): void {
+    const mode = this.ctx.options.mode;
+    let targets: Address[];
+    if (mode === "tree") {
+      this.#syncTree();
+      targets = this.plumtree.forward(frame.id, frame.hops, except, now);
+    } else if (mode === "pull") {
+      return;
+    } else {
+      targets = this.peers.samplePeers(this.ctx.options.fanout, except);
+      this.acks.pushed(frame.id, frame.hops, targets, now);
     }
-    if (budget === 0) countDrop(this.ctx.counters, "digest_scan_budget");
-    for (let i = 0; i < wanted.length; i += this.#idsPerFrame) {
-      const ids = wanted.slice(i, i + this.#idsPerFrame);
-      const pull: IdListFrame = { type: FrameType.IWant, ids };
-      this.ctx.outbox.push(from, pull);
-      this.ctx.counters.pullsRequested += ids.length;
-    }
-    // Push what we hold and a complete digest lacks.
-    if (!frame.complete) return;
-    const index = new RangeIndex(frame.ranges);
-    const missing: MessageId[] = [];
-    for (const entry of this.cache.values()) if (!index.covers(entry.id)) missing.push(entry.id);
-    this.#repair(missing, from);
+    for (const peer of targets) this.ctx.outbox.push(peer, frame);
+    this.ctx.counters.payloadsOut += targets.length;
+    this.ctx.counters.payloadBytesOut += targets.length * frame.payload.length;
   }
 
-  #repair(ids: readonly MessageId[], to: Address): void {
-    let budget = REPAIR_DATAGRAMS * this.ctx.options.maxDatagramSize;
-    for (const id of ids) {
-      const entry = this.cache.get(id);
-      if (!entry) continue;
-      budget -= entry.payload.length + 14;
-      if (budget < 0) {
-        countDrop(this.ctx.counters, "repair_budget");
-        return;
-      }
-      this.ctx.outbox.push(to, {
-        type: FrameType.Data,
-        flags: entry.flags | DataFlag.Repair,
-        id,
-        hops: entry.hops,
-        payload: entry.payload,
-      });
-      this.ctx.counters.payloadsOut++;
-      this.ctx.counters.repairsSent++;
-    }
+  #syncTree(): void {
+    this.plumtree.sync(this.peers.activePeers());
   }
 }

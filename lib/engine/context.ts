@@ -30,8 +30,11 @@ export interface Delivery {
 
 /** A neighbour came up or went down (membership events for the application). */
 export interface PeerEvent {
+  /** `"up"` when the link was established, `"down"` when it was lost. */
   type: "up" | "down";
+  /** The neighbour's address. */
   address: Address;
+  /** The neighbour's node id. */
   nodeId: number;
 }
 

@@ -17,7 +17,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "../options.ts";
-import { Broadcaster } from "../broadcast/broadcaster.ts";
+import { Broadcaster, type BroadcastStats } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
@@ -58,6 +58,8 @@ export interface EngineStats extends EngineCounters {
   peers: number;
   /** Membership figures (view sizes, joins, evictions, probes). */
   membership: MembershipStats;
+  /** Broadcast figures (tree links, prunes, grafts, ACKs, pending tables). */
+  broadcast: BroadcastStats;
   /** Messages in the repair cache. */
   cacheEntries: number;
   /** Payload bytes in the repair cache. */
@@ -119,6 +121,8 @@ export class Engine {
   #started = false;
 
   /**
+   * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
+   *
    * @param options Protocol options and the random source.
    * @param output Receives datagrams to send and messages to deliver.
    */
@@ -253,6 +257,7 @@ export class Engine {
       nodeId: this.nodeId,
       peers: this.#membership.knownPeers().length,
       membership: this.#membership.stats(),
+      broadcast: this.#broadcast.stats(),
       cacheEntries: cache.size,
       cacheBytes: cache.bytes,
       cacheEvicted: { ...cache.evicted },

@@ -30,6 +30,8 @@ export interface EngineCounters {
   duplicates: number;
   /** Data frames sent (pushes, forwards and repairs). */
   payloadsOut: number;
+  /** Payload bytes of the data frames sent (the rest of `bytesOut` is protocol overhead). */
+  payloadBytesOut: number;
   /** Data frames sent in answer to pulls and digests. */
   repairsSent: number;
   /** Ids asked for with IWANT. */
@@ -55,6 +57,7 @@ export function createCounters(): EngineCounters {
     payloadsIn: 0,
     duplicates: 0,
     payloadsOut: 0,
+    payloadBytesOut: 0,
     repairsSent: 0,
     pullsRequested: 0,
     digestsSent: 0,

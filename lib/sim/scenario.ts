@@ -13,7 +13,9 @@ import { Simulation } from "./simulation.ts";
 
 /** Settings of one scenario run. */
 export interface ScenarioOptions {
+  /** Number of nodes. */
   nodes: number;
+  /** Seed of every random choice. @default {1} */
   seed?: number;
   /** Loss probability on every link, 0..1. @default {0} */
   loss?: number;
@@ -25,26 +27,47 @@ export interface ScenarioOptions {
   partitionMs?: number;
   /** Virtual ms of warm-up before publishing. @default {10 anti-entropy periods} */
   warmupMs?: number;
+  /** Messages published and fully delivered before measuring (lets trees settle). @default {0} */
+  warmupMessages?: number;
   /** Virtual ms allowed after publishing (and after the heal) for full delivery. @default {60000} */
   limitMs?: number;
+  /** Protocol options of every node. */
   gossip?: GossipOptions;
 }
 
 /** Figures of one run; snake_case because it is printed as JSON. */
 export interface ScenarioResult {
+  /** Number of nodes. */
   nodes: number;
+  /** Broadcast mode of the run. */
+  mode: string;
+  /** Seed of every random choice. @default {1} */
   seed: number;
+  /** Loss probability on every link. */
   loss: number;
+  /** What was recorded about each published message. */
   messages: number;
+  /** Nodes alive when the messages were published. */
   live_nodes: number;
+  /** Mean over messages of the fraction of live nodes that delivered it. */
   delivered_fraction: number;
+  /** Data frames received per live node per message (1 is the minimum). */
   payload_copies_per_node: number;
+  /** Largest hop count of any delivery. */
   max_hops: number;
+  /** Slowest message's time from publish to its last delivery; null when not all delivered. */
   virtual_ms_to_full: number | null;
+  /** Median over messages of the time to full delivery; null when not all delivered. */
   median_ms_to_full: number | null;
+  /** After a partition: time from the heal to the last delivery. */
   virtual_ms_heal_to_full: number | null;
+  /** Datagrams sent per live node during the measured window. */
   datagrams_per_node: number;
+  /** Bytes other than payloads sent per live node during the window. */
+  control_bytes_per_node: number;
+  /** All bytes sent per live node during the window. */
   bytes_per_node: number;
+  /** Messages delivered twice to one node (must be 0). */
   duplicate_deliveries: number;
 }
 
@@ -72,6 +95,11 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   const pick = seededPrng(seed ^ 0x5eed);
   sim.startAll(interval);
   sim.run(options.warmupMs ?? 10 * interval);
+  for (let w = 0; w < (options.warmupMessages ?? 0); w++) {
+    const from = Math.floor(pick() * options.nodes);
+    const id = sim.publish(from, new TextEncoder().encode(`warm-up ${w}`));
+    sim.run(sim.now + 10 * interval, () => sim.fullyDelivered(id));
+  }
 
   const killCount = Math.floor((options.kill ?? 0) * options.nodes);
   const victims = new Set<number>();
@@ -82,6 +110,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   const payloadsBefore = sum(sim, (s) => s.payloadsIn);
   const datagramsBefore = sum(sim, (s) => s.datagramsOut);
   const bytesBefore = sum(sim, (s) => s.bytesOut);
+  const payloadBytesBefore = sum(sim, (s) => s.payloadBytesOut);
   const count = options.messages ?? 1;
   const ids: MessageId[] = [];
   const partitionMs = options.partitionMs ?? 0;
@@ -125,6 +154,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     nodes: options.nodes,
+    mode: options.gossip?.mode ?? "tree",
     seed,
     loss: options.loss ?? 0,
     messages: count,
@@ -140,6 +170,10 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
       ? Math.max(0, Math.round(lastDelivery - healAt))
       : null,
     datagrams_per_node: round((sum(sim, (s) => s.datagramsOut) - datagramsBefore) / liveCount),
+    control_bytes_per_node: round(
+      (sum(sim, (s) => s.bytesOut - s.payloadBytesOut) - (bytesBefore - payloadBytesBefore)) /
+        liveCount,
+    ),
     bytes_per_node: round((sum(sim, (s) => s.bytesOut) - bytesBefore) / liveCount),
     duplicate_deliveries: sim.duplicateDeliveries,
   };

@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import type { BroadcastMode } from "../options.ts";
 import { runScenario, type ScenarioResult } from "./scenario.ts";
 
 const HELP = `Usage: deno task sim [options]
@@ -15,6 +16,8 @@ const HELP = `Usage: deno task sim [options]
   --kill F         fraction of nodes crashed before publishing, 0..1 (default 0)
   --partition MS   split in two halves for MS virtual ms while publishing, then heal
   --fanout K       push fanout (default 3)
+  --mode M         tree | pushpull | push | pull (default tree)
+  --warmup N       messages published and delivered before the measured ones (default 0)
   --json           print one JSON object instead of a table
   --help           show this help`;
 
@@ -43,6 +46,8 @@ if (import.meta.main) {
         kill: { type: "string" },
         partition: { type: "string" },
         fanout: { type: "string" },
+        mode: { type: "string" },
+        warmup: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -56,6 +61,9 @@ if (import.meta.main) {
   }
   let loss = numberFlag("loss", values.loss, 0);
   if (loss > 1) loss /= 100;
+  if (values.mode && !["tree", "pushpull", "push", "pull"].includes(values.mode)) {
+    fail(`--mode must be one of tree, pushpull, push, pull, not "${values.mode}"`);
+  }
   const started = performance.now();
   const result: ScenarioResult & { wall_ms?: number } = runScenario({
     nodes: Math.max(2, Math.floor(numberFlag("nodes", values.nodes, 1000))),
@@ -64,7 +72,11 @@ if (import.meta.main) {
     messages: Math.max(1, Math.floor(numberFlag("messages", values.messages, 1))),
     kill: numberFlag("kill", values.kill, 0),
     partitionMs: numberFlag("partition", values.partition, 0),
-    gossip: { fanout: Math.floor(numberFlag("fanout", values.fanout, 3)) },
+    warmupMessages: Math.floor(numberFlag("warmup", values.warmup, 0)),
+    gossip: {
+      fanout: Math.floor(numberFlag("fanout", values.fanout, 3)),
+      mode: (values.mode ?? "tree") as BroadcastMode,
+    },
   });
   result.wall_ms = Math.round(performance.now() - started);
   const text = values.json

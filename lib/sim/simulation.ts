@@ -40,11 +40,15 @@ type SimEvent =
 
 /** What the simulator recorded about one published message. */
 export interface MessageRecord {
+  /** The message id. */
   id: MessageId;
+  /** Index of the publishing node. */
   publisher: number;
+  /** Virtual time of publication. */
   publishedAt: number;
   /** Virtual time of each node's first delivery (publisher included, at publishedAt). */
   deliveredAt: Map<number, number>;
+  /** Largest hop count any node received it with. */
   maxHops: number;
 }
 
@@ -56,14 +60,18 @@ export function simAddress(i: number): Address {
 
 /** Many engines on one virtual clock and one simulated network. */
 export class Simulation {
+  /** The engines, by node index. */
   readonly engines: Engine[] = [];
+  /** Whether each node is running. */
   readonly alive: boolean[] = [];
   /** Group of each node while partitioned; undefined when whole. */
   groups: number[] | undefined;
-  readonly messages = new Map<MessageId, MessageRecord>();
+  /** What was recorded about each published message. */
+  readonly messages: Map<MessageId, MessageRecord> = new Map();
   /** Deliveries seen, including duplicates handed to the application (must stay 0). */
   duplicateDeliveries = 0;
-  now = 0;
+  /** Current virtual time in ms. */
+  now: number = 0;
   readonly #queue = new EventQueue<SimEvent>();
   readonly #net: Prng;
   readonly #loss: number;
@@ -73,7 +81,11 @@ export class Simulation {
   readonly #tickAt: number[] = [];
   readonly #options: SimulationOptions;
 
-  /** @param options The network and the protocol settings. */
+  /**
+   * Builds the nodes; call {@linkcode Simulation.startAll} to boot them.
+   *
+   * @param options The network and the protocol settings.
+   */
   constructor(options: SimulationOptions) {
     this.#options = options;
     const seed = options.seed ?? 1;
