@@ -302,9 +302,15 @@ if (setupError || stopping) {
   const ran = new Set(results.map((r) => r.key));
   const missed = phaseKeys.filter((k) => !ran.has(k) && k !== "delay").length;
   failed += Math.max(missed, passed + failed === 0 ? 1 : 0);
-  passed = setupError ? passed : passed;
 }
 printSummary();
+if (ctx) {
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  out(
+    `duplicate deliveries within one process: ${sum(ctx.ledger.duplicates)}; ` +
+      `old messages delivered again by restarted processes: ${sum(ctx.ledger.redelivered)}`,
+  );
+}
 out(`total ${((Date.now() - runStarted) / 1000).toFixed(1)}s`);
 out(`cluster: ${passed} passed, ${failed} failed`);
 Deno.exit(stopping ? 130 : failed > 0 ? 1 : 0);
@@ -369,7 +375,9 @@ async function writeReport(end: number): Promise<void> {
     nodes: nodes.map((n) => ({
       ...n,
       delivered: ctx?.ledger.accounts.get(n.name)?.size ?? 0,
-      duplicateLines: ctx?.ledger.duplicates.get(n.name) ?? 0,
+      processes: ctx?.ledger.incarnations.get(n.name) ?? 0,
+      duplicates: ctx?.ledger.duplicates.get(n.name) ?? 0,
+      redeliveredAfterRestart: ctx?.ledger.redelivered.get(n.name) ?? 0,
     })),
     windows: ctx?.windows ?? [],
     published: ctx?.published ?? [],

@@ -104,7 +104,7 @@ async function prepareDenoDir(root: string, say: (line: string) => void): Promis
   } catch {
     // no lock in the repository
   }
-  const r = await run([Deno.execPath(), "cache", "--allow-import", lockFlag, "cli.ts"], {
+  const r = await run(["deno", "cache", "--allow-import", lockFlag, "cli.ts"], {
     cwd: root,
     env: { DENO_DIR: dir, NO_COLOR: "1" },
     timeoutMs: 300_000,

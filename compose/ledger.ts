@@ -21,14 +21,20 @@ export interface Delivery {
   hops: number;
   /** Host time (ms since epoch) when docker received the line. */
   at: number;
+  /** The node's own clock (`t`, ms since that process started); -1 when absent. */
+  t: number;
 }
 
 /** Per-node accounts, refreshed by polling the container logs. */
 export class Ledger {
   /** node name -> message text -> first delivery. */
   readonly accounts = new Map<string, Map<string, Delivery>>();
-  /** node name -> deliveries of a text already delivered (duplicates in the account). */
+  /** node name -> texts delivered twice by the same process (a protocol duplicate). */
   readonly duplicates = new Map<string, number>();
+  /** node name -> texts delivered again by a later process (after a restart). */
+  readonly redelivered = new Map<string, number>();
+  /** node name -> processes seen in the log (1 + restarts), told apart by `t` going back. */
+  readonly incarnations = new Map<string, number>();
   /** Lines that were not delivery JSON (stderr noise is not read at all). */
   otherLines = 0;
 
@@ -42,18 +48,32 @@ export class Ledger {
   #ingest(node: string, text: string): void {
     const account = new Map<string, Delivery>();
     let dups = 0;
+    let again = 0;
     let other = 0;
+    let incarnation = 0;
+    let lastT = Infinity;
+    let current = new Set<string>();
     for (const line of text.split("\n")) {
       const d = parseLine(line);
       if (d === undefined) {
         if (line.trim() !== "") other++;
         continue;
       }
-      if (account.has(d.data)) dups++;
-      else account.set(d.data, d);
+      // `t` counts from the process start: when it goes back, a restarted process is logging.
+      if (d.t >= 0 && d.t < lastT) {
+        incarnation++;
+        current = new Set();
+      }
+      if (d.t >= 0) lastT = d.t;
+      if (current.has(d.data)) dups++;
+      else if (account.has(d.data)) again++;
+      current.add(d.data);
+      if (!account.has(d.data)) account.set(d.data, d);
     }
     this.accounts.set(node, account);
     this.duplicates.set(node, dups);
+    this.redelivered.set(node, again);
+    this.incarnations.set(node, Math.max(1, incarnation));
     this.otherLines += other;
   }
 
@@ -121,6 +141,7 @@ export function parseLine(line: string): Delivery | undefined {
       id: o.id,
       hops: typeof o.hops === "number" ? o.hops : -1,
       at,
+      t: typeof o.t === "number" ? o.t : -1,
     };
   } catch {
     return undefined;

@@ -74,6 +74,7 @@ export function renderTimeline(t: Timeline): string {
   );
   // Phase band.
   for (const p of t.phases) {
+    if (p.status === "skipped") continue;
     const x0 = x(p.from);
     const w = Math.max(1, x(p.to) - x0);
     const colour = PHASE_COLOURS[p.key] ?? "#999999";

@@ -343,9 +343,9 @@ export async function phaseCrash(ctx: Ctx, fraction = 0.3): Promise<PhaseResult>
   await waitPairs(ctx, `crash: ${survivors.length} survivors`, survivors, pairs1, 60_000);
   const survivorMissing = ctx.ledger.missing(pairs1).length;
 
-  await restart(victims);
   const restartedAt = Date.now();
-  down.to = restartedAt;
+  down.to = restartedAt; // the first victim is up before `docker start` returns for the last
+  await restart(victims);
   ctx.nodes = await ctx.project.nodes();
   const rejoined = await converge(ctx, "rejoin", 120_000);
   const rejoinMs = rejoined === null ? null : Date.now() - restartedAt;
