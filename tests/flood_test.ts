@@ -1,0 +1,127 @@
+/**
+ * Floods: a malicious member (it holds the cluster key) sends a node valid-looking data frames
+ * with fresh ids as fast as it can, and replays one datagram many times. The node must stay
+ * within its configured bounds, count what it refuses, and deliver a replayed message once.
+ */
+import assert from "node:assert/strict";
+import { GossipNode } from "../lib/node.ts";
+import { generateKey } from "../lib/security/key_material.ts";
+import { Keyring } from "../lib/security/keyring.ts";
+import { Sealer } from "../lib/security/sealer.ts";
+import { SecureTransport } from "../lib/security/secure_transport.ts";
+import { UdpTransport } from "../lib/transport/udp_transport.ts";
+import { encodeDatagram } from "../lib/wire/codec.ts";
+import { FrameType } from "../lib/wire/frame.ts";
+import { makeMessageId } from "../lib/wire/message_id.ts";
+
+const BOUNDS = { seenCapacity: 500, cacheMaxEntries: 100, cacheMaxBytes: 16 * 1024 };
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function dataDatagram(origin: number, seq: number): Uint8Array {
+  const payload = new Uint8Array(100).fill(seq & 0xff);
+  return encodeDatagram([{
+    type: FrameType.Data,
+    flags: 0,
+    id: makeMessageId(origin, seq),
+    hops: 0,
+    payload,
+  }]);
+}
+
+async function setup(limits: { ratePerSecond: number; burst: number }) {
+  const key = generateKey();
+  const transport = await SecureTransport.wrap(UdpTransport.listen("127.0.0.1:0"), {
+    keyring: await Keyring.create([key]),
+    ...limits,
+  });
+  const node = await GossipNode.start({ transport, seed: 1, ...BOUNDS });
+  const attackerSealer = await Sealer.create({ keyring: await Keyring.create([key]) });
+  const attacker = UdpTransport.listen("127.0.0.1:0");
+  const processed = () => {
+    const s = transport.stats().security;
+    return s.opened + Object.values(s.dropped).reduce((a, b) => a + b, 0);
+  };
+  /** Sends `datagrams` in batches, waiting for the node to work through each batch. */
+  const flood = async (datagrams: Uint8Array[]): Promise<number> => {
+    const start = processed();
+    for (let i = 0; i < datagrams.length; i += 100) {
+      const batch = datagrams.slice(i, i + 100);
+      for (const d of batch) await attacker.send(node.address, d);
+      const target = start + Math.floor((i + batch.length) * 0.9);
+      await until(() => processed() >= target, 10_000, `node handled ${target - start} datagrams`);
+    }
+    return processed() - start;
+  };
+  return { node, transport, attackerSealer, attacker, flood };
+}
+
+Deno.test("Flood from one source is rate-limited and counted; engine tables stay bounded", async () => {
+  const { node, transport, attackerSealer, attacker, flood } = await setup({
+    ratePerSecond: 200,
+    burst: 100,
+  });
+  try {
+    const started = performance.now();
+    const datagrams = [];
+    for (let seq = 0; seq < 4000; seq++) {
+      datagrams.push(await attackerSealer.seal(dataDatagram(12345, seq)));
+    }
+    const handled = await flood(datagrams);
+    const elapsed = (performance.now() - started) / 1000;
+    const security = transport.stats().security;
+    assert.ok(handled >= 3600, `handled ${handled}`);
+    assert.deepEqual(Object.keys(security.dropped), ["rate_limited"]);
+    assert.equal(security.opened + security.dropped.rate_limited!, handled);
+    assert.ok(security.dropped.rate_limited! > handled / 2, "most of the flood refused");
+    assert.ok(security.opened <= 100 + 200 * elapsed + 1, `opened ${security.opened}`);
+    assert.equal(security.rateSources, 1);
+    const engine = node.stats().engine;
+    assert.ok(engine.delivered <= security.opened);
+    assert.ok(engine.seenEntries <= BOUNDS.seenCapacity);
+    assert.ok(engine.cacheEntries <= BOUNDS.cacheMaxEntries);
+  } finally {
+    await attacker.close();
+    await node.close();
+  }
+});
+
+Deno.test("Unthrottled flood of fresh ids hits the configured bounds, never past them; replays deliver once", async () => {
+  const { node, transport, attackerSealer, attacker, flood } = await setup({
+    ratePerSecond: 1e9,
+    burst: 1e9,
+  });
+  try {
+    let delivered = 0;
+    node.onMessage(() => delivered++);
+    const datagrams = [];
+    for (let seq = 0; seq < 3000; seq++) {
+      datagrams.push(await attackerSealer.seal(dataDatagram(1 + (seq % 7), seq)));
+    }
+    await flood(datagrams);
+    const engine = node.stats().engine;
+    assert.ok(engine.delivered > 2000, `delivered ${engine.delivered}`);
+    assert.ok(engine.seenEntries <= BOUNDS.seenCapacity, `seen ${engine.seenEntries}`);
+    assert.ok(engine.cacheEntries <= BOUNDS.cacheMaxEntries, `cache ${engine.cacheEntries}`);
+    assert.ok(engine.cacheBytes <= BOUNDS.cacheMaxBytes, `cache bytes ${engine.cacheBytes}`);
+    assert.ok(engine.seenEvicted > 0 && engine.cacheEvicted.entries > 0, "bounds were reached");
+
+    // One fresh message, then the very same sealed datagram 500 times more.
+    const before = delivered;
+    const once = await attackerSealer.seal(dataDatagram(999, 1));
+    await flood(Array.from({ length: 501 }, () => once));
+    const security = transport.stats().security;
+    assert.equal(delivered, before + 1, "the replayed message is delivered once");
+    assert.ok((security.dropped.replay ?? 0) >= 450, `replays ${security.dropped.replay}`);
+    assert.equal(security.replayEpochs, 1);
+  } finally {
+    await attacker.close();
+    await node.close();
+  }
+});
