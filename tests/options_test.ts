@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { GossipError } from "../lib/errors.ts";
+import { DEFAULT_OPTIONS, maxPayloadSize, resolveOptions } from "../lib/options.ts";
+import { Engine } from "../lib/engine/engine.ts";
+import { seededPrng } from "../lib/engine/prng.ts";
+
+Deno.test("resolveOptions() fills defaults and keeps given values", () => {
+  const options = resolveOptions({ fanout: 5 });
+  assert.equal(options.fanout, 5);
+  assert.equal(options.maxDatagramSize, DEFAULT_OPTIONS.maxDatagramSize);
+});
+
+Deno.test("resolveOptions() rejects out-of-range values with a message naming the range", () => {
+  assert.throws(
+    () => resolveOptions({ maxDatagramSize: 70_000 }),
+    (error: unknown) =>
+      error instanceof GossipError && error.code === "invalid_option" &&
+      /maxDatagramSize: 70000 is not a whole number from 64 to 65507/.test(error.message),
+  );
+  assert.throws(() => resolveOptions({ fanout: 0 }), GossipError);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => resolveOptions({ mode: "flood" as any }), /not one of tree/);
+});
+
+Deno.test("Engine.publish() throws payload_too_large naming the limit", () => {
+  const engine = new Engine({ rng: seededPrng(1) }, { send: () => {}, deliver: () => {} });
+  assert.equal(engine.maxPayloadSize, maxPayloadSize(512));
+  assert.equal(engine.maxPayloadSize, 498);
+  engine.publish(new Uint8Array(498), 0);
+  assert.throws(
+    () => engine.publish(new Uint8Array(499), 0),
+    (error: unknown) =>
+      error instanceof GossipError && error.code === "payload_too_large" &&
+      error.message.includes("the limit is 498"),
+  );
+});
