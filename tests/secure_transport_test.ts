@@ -9,7 +9,7 @@ const plain = new Uint8Array([1, 8, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
 Deno.test("SecureTransport seals sends, opens receives and counts every drop by reason", async () => {
   const network = new MemoryNetwork();
   const key = generateKey();
-  let clock = 0;
+  const clock = 0;
   const a = await SecureTransport.wrap(network.open(), {
     keyring: await Keyring.create([key]),
     label: "prod",

@@ -25,14 +25,21 @@ interface Bucket {
  * ```
  */
 export class RateLimiter {
+  /** Tokens added per second to each bucket. */
   readonly ratePerSecond: number;
+  /** Size of each bucket: datagrams a source may send at once. */
   readonly burst: number;
+  /** Most sources tracked. */
   readonly maxSources: number;
   #buckets = new Map<string, Bucket>();
   /** Sources forgotten to stay within `maxSources`. */
   evictions = 0;
 
-  /** @param options Refill rate, bucket size and table bound. */
+  /**
+   * A limiter with empty tables.
+   *
+   * @param options Refill rate, bucket size and table bound.
+   */
   constructor(options: { ratePerSecond: number; burst: number; maxSources: number }) {
     this.ratePerSecond = options.ratePerSecond;
     this.burst = options.burst;

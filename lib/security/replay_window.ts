@@ -46,7 +46,11 @@ export class ReplayWindow {
   /** Epochs forgotten to stay within the bound. */
   evictions = 0;
 
-  /** @param capacity Most sender epochs tracked. */
+  /**
+   * An empty table.
+   *
+   * @param capacity Most sender epochs tracked.
+   */
   constructor(readonly capacity: number) {}
 
   /** Epochs tracked. */

@@ -33,9 +33,9 @@ export const NONCE_BYTES = 12;
 /** Bytes of the GCM tag. */
 export const TAG_BYTES = 16;
 /** Bytes a sealed datagram adds to the plain one: marker, key id, nonce, tag. */
-export const SEAL_OVERHEAD = 2 + NONCE_BYTES + TAG_BYTES;
+export const SEAL_OVERHEAD: number = 2 + NONCE_BYTES + TAG_BYTES;
 /** Bytes a labelled unsealed datagram adds: marker and label tag. */
-export const LABEL_OVERHEAD = 1 + LABEL_TAG_BYTES;
+export const LABEL_OVERHEAD: number = 1 + LABEL_TAG_BYTES;
 const SEALED_HEADER = 2 + NONCE_BYTES;
 const COUNTER_LIMIT = 2 ** 32;
 
