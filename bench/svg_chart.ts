@@ -42,6 +42,8 @@ export interface LineChartOptions {
   yMin?: number;
   /** Axis bounds; derived from the data when absent. */
   yMax?: number;
+  /** Legend placement. @default {"top-right"} */
+  legend?: LegendPosition;
 }
 
 /** Settings of {@linkcode barChart}. */
@@ -63,6 +65,9 @@ export interface BarChartOptions {
   /** Draw a horizontal reference line at this value (for a target). */
   reference?: { value: number; label: string };
 }
+
+/** Where the legend box goes inside the plot. */
+export type LegendPosition = "top-right" | "bottom-right";
 
 /** Default series colours (colour-blind friendly). */
 export const PALETTE: readonly string[] = [
@@ -178,10 +183,22 @@ function axes(
   return out;
 }
 
-function legend(width: number, entries: { name: string; color: string; dashed?: boolean }[]) {
-  const out: string[] = [];
-  let y = MARGIN.top + 6;
+function legend(
+  width: number,
+  height: number,
+  entries: { name: string; color: string; dashed?: boolean }[],
+  position: LegendPosition = "top-right",
+): string[] {
+  const rowH = 14;
+  const boxH = entries.length * rowH + 6;
+  const boxW = 30 + Math.max(0, ...entries.map((e) => e.name.length)) * 6;
   const x = width - MARGIN.right - 8;
+  const top = position === "top-right" ? MARGIN.top + 2 : height - MARGIN.bottom - boxH - 4;
+  let y = top + 10;
+  const out: string[] = [
+    `<rect x="${x - boxW}" y="${top}" width="${boxW + 4}" height="${boxH}" fill="#ffffff" ` +
+    `fill-opacity="0.85" stroke="#ddd"/>`,
+  ];
   for (const entry of entries) {
     const dash = entry.dashed ? ' stroke-dasharray="4 3"' : "";
     out.push(
@@ -190,7 +207,7 @@ function legend(width: number, entries: { name: string; color: string; dashed?: 
       `<text x="${x - 22}" y="${y + 4}" text-anchor="end" font-size="10" ${FONT}>` +
         `${escapeXml(entry.name)}</text>`,
     );
-    y += 14;
+    y += rowH;
   }
   return out;
 }
@@ -254,7 +271,7 @@ export function lineChart(options: LineChartOptions): string {
       body.push(`<circle cx="${f(tx(x))}" cy="${f(ty(y))}" r="3" fill="${entries[i]!.color}"/>`);
     }
   });
-  body.push(...legend(width, entries));
+  body.push(...legend(width, height, entries, options.legend));
   return frame(width, height, options.title, body);
 }
 
@@ -303,7 +320,7 @@ export function barChart(options: BarChartOptions): string {
         `${escapeXml(options.reference.label)}</text>`,
     );
   }
-  body.push(...legend(width, entries));
+  body.push(...legend(width, height, entries));
   return frame(width, height, options.title, body);
 }
 

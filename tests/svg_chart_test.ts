@@ -83,7 +83,7 @@ Deno.test("lineChart log axis spaces decades evenly", () => {
   assert.ok(Math.abs((q![0] - p![0]) - (r![0] - q![0])) < 0.5, "equal spacing per decade");
 });
 
-Deno.test("barChart draws one rect per non-null value plus the background", () => {
+Deno.test("barChart draws one bar per non-null value, taller for larger values", () => {
   const svg = barChart({
     title: "bars",
     yLabel: "v",
@@ -91,11 +91,14 @@ Deno.test("barChart draws one rect per non-null value plus the background", () =
     series: [{ name: "s1", values: [1, 2] }, { name: "s2", values: [3, null] }],
     reference: { value: 2.5, label: "target" },
   });
-  const rects = [...svg.matchAll(/<rect /g)].length;
-  assert.equal(rects, 1 + 3);
+  const bars = [...svg.matchAll(/<\/rect>/g)].length;
+  assert.equal(bars, 3);
   assert.ok(svg.includes(">target<"));
-  const heights = [...svg.matchAll(/<rect x="[^"]+" y="[^"]+" width="[^"]+" height="([\d.]+)"/g)]
-    .map((m) => Number(m[1]));
+  const heights = [
+    ...svg.matchAll(
+      /<rect x="[^"]+" y="[^"]+" width="[^"]+" height="([\d.]+)" fill="#[0-9a-f]+">/g,
+    ),
+  ].map((m) => Number(m[1]));
   assert.deepEqual(heights.length, 3);
   assert.ok(heights[2]! > heights[1]! && heights[1]! > heights[0]!, "3 > 2 > 1");
 });

@@ -1,0 +1,274 @@
+/**
+ * `deno task bench:sim`: sweeps cluster size × loss × broadcast mode in the deterministic
+ * simulator and reports delivery, time to full delivery, payload copies and traffic per node.
+ *
+ * Writes bench/out/sim_sweep.{json,svg,md}; a full sweep (not `--quick`, default grid) also
+ * writes docs/sim_sweep.{json,svg} for the README. Runs go to a pool of Web Workers (`--jobs`,
+ * default 2). The 10,000-node runs are scheduled cheapest first against a wall-clock budget
+ * (`--budget` seconds, default 540) estimated from the 1,000-node runs; a run that would not fit
+ * is skipped and listed as such, never silently dropped.
+ *
+ * Flags: --quick (N = 100, 1000) --nodes 100,1000,10000 --loss 0,10,30 --modes tree,pushpull,
+ * push,pull --messages 5 --warmup 5 --limit 20000 (virtual ms) --seed 1 --jobs 2 --budget 540
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { BroadcastMode } from "../lib/options.ts";
+import { markdownTable } from "./bench_stats.ts";
+import type { SimRunConfig, SimRunResult } from "./sim_run.ts";
+import { barChart, chartGrid, lineChart, PALETTE } from "./svg_chart.ts";
+
+const MODES: BroadcastMode[] = ["tree", "pushpull", "push", "pull"];
+const out = (text: string): void => {
+  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+};
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean" },
+    nodes: { type: "string" },
+    loss: { type: "string", default: "0,10,30" },
+    modes: { type: "string", default: MODES.join(",") },
+    messages: { type: "string", default: "5" },
+    warmup: { type: "string", default: "5" },
+    limit: { type: "string", default: "20000" },
+    seed: { type: "string", default: "1" },
+    jobs: { type: "string", default: "2" },
+    budget: { type: "string", default: "540" },
+  },
+});
+const list = (text: string): number[] => text.split(",").map(Number).filter(Number.isFinite);
+const nodeSizes = list(values.nodes ?? (values.quick ? "100,1000" : "100,1000,10000"));
+const losses = list(values.loss).map((l) => (l > 1 ? l / 100 : l));
+const modes = values.modes.split(",").filter((m): m is BroadcastMode =>
+  MODES.includes(m as BroadcastMode)
+);
+const jobs = Math.max(1, Number(values.jobs));
+const budgetMs = Number(values.budget) * 1000;
+const writeDocs = !values.quick && !values.nodes && values.loss === "0,10,30" &&
+  values.modes === MODES.join(",");
+
+const configs: SimRunConfig[] = [];
+for (const nodes of nodeSizes) {
+  for (const loss of losses) {
+    for (const mode of modes) {
+      configs.push({
+        nodes,
+        mode,
+        loss,
+        seed: Number(values.seed),
+        warmupMessages: Number(values.warmup),
+        messages: Number(values.messages),
+        limitMs: Number(values.limit),
+      });
+    }
+  }
+}
+
+type Outcome = SimRunResult | { skipped: string; config: SimRunConfig };
+const key = (c: { nodes: number; mode: string; loss: number }) => `${c.nodes}/${c.mode}/${c.loss}`;
+const results = new Map<string, Outcome>();
+const started = performance.now();
+let done = 0;
+
+function estimateMs(config: SimRunConfig): number | undefined {
+  const smaller = nodeSizes.filter((n) => n < config.nodes).at(-1);
+  if (smaller === undefined) return undefined;
+  const prior = results.get(key({ ...config, nodes: smaller }));
+  if (!prior || "skipped" in prior) return undefined;
+  // Work per virtual second grows a little faster than N (bigger views, longer runs): ×1.3.
+  return (prior.wall_warmup_ms + prior.wall_measure_ms) * (config.nodes / smaller) * 1.3;
+}
+
+function describe(r: Outcome): string {
+  if ("skipped" in r) return `skipped (${r.skipped})`;
+  const full = r.median_ms_to_full === null
+    ? "not full"
+    : `median to full ${r.median_ms_to_full} ms`;
+  return `delivered ${(r.delivered_fraction * 100).toFixed(2)}%, ${full}, copies ` +
+    `${r.payload_copies_per_node}, ${r.datagrams_per_node_per_msg} datagrams/node/msg, wall ` +
+    `${((r.wall_warmup_ms + r.wall_measure_ms) / 1000).toFixed(1)} s`;
+}
+
+function record(config: SimRunConfig, outcome: Outcome): void {
+  results.set(key(config), outcome);
+  done++;
+  out(
+    `[${done}/${configs.length}] N=${config.nodes} loss=${config.loss * 100}% ` +
+      `${config.mode}: ${describe(outcome)}`,
+  );
+}
+
+async function pool(batch: SimRunConfig[], ordered: boolean): Promise<void> {
+  const queue = [...batch];
+  const workers = Array.from(
+    { length: Math.min(jobs, queue.length) },
+    () => new Worker(new URL("./sim_worker.ts", import.meta.url).href, { type: "module" }),
+  );
+  await Promise.all(workers.map(async (worker) => {
+    while (queue.length > 0) {
+      if (!ordered) queue.sort((a, b) => (estimateMs(a) ?? 0) - (estimateMs(b) ?? 0));
+      const config = queue.shift()!;
+      const estimate = estimateMs(config);
+      const left = budgetMs - (performance.now() - started);
+      if (estimate !== undefined && estimate > left) {
+        record(config, {
+          skipped: `estimated ${(estimate / 1000).toFixed(0)} s > ${
+            (Math.max(0, left) / 1000).toFixed(0)
+          } s of budget left`,
+          config,
+        });
+        continue;
+      }
+      const reply = await new Promise<{ ok: boolean; result?: SimRunResult; error?: string }>(
+        (resolve) => {
+          worker.onmessage = (event) => resolve(event.data);
+          worker.postMessage(config);
+        },
+      );
+      if (reply.ok) record(config, reply.result!);
+      else record(config, { skipped: `error: ${reply.error?.split("\n")[0]}`, config });
+    }
+    worker.terminate();
+  }));
+}
+
+for (const nodes of nodeSizes) {
+  await pool(configs.filter((c) => c.nodes === nodes), nodes === nodeSizes[0]);
+}
+const wallS = Math.round((performance.now() - started) / 100) / 10;
+
+const rows = configs.map((c) => results.get(key(c))!);
+const table = markdownTable(
+  [
+    "N",
+    "loss",
+    "mode",
+    "delivered",
+    "median ms to full",
+    "max ms to full",
+    "p99 delivery ms",
+    "copies/node",
+    "max hops",
+    "datagrams/node/msg",
+    "bytes/node/msg",
+  ],
+  rows.map((r) => {
+    if ("skipped" in r) {
+      const c = r.config;
+      return [
+        c.nodes,
+        `${c.loss * 100}%`,
+        c.mode,
+        `skipped: ${r.skipped}`,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+      ];
+    }
+    return [
+      r.nodes,
+      `${r.loss * 100}%`,
+      r.mode,
+      `${(r.delivered_fraction * 100).toFixed(2)}%`,
+      r.median_ms_to_full,
+      r.max_ms_to_full,
+      r.p99_delivery_ms,
+      r.payload_copies_per_node,
+      r.max_hops,
+      r.datagrams_per_node_per_msg,
+      r.bytes_per_node_per_msg,
+    ];
+  }),
+);
+out("\n" + table + "\n");
+
+const measured = rows.filter((r): r is SimRunResult => !("skipped" in r));
+const xMax = Math.max(100, ...measured.map((r) => r.curve.at(-1)![0]));
+const panels: string[] = [];
+for (const nodes of nodeSizes) {
+  for (const loss of losses) {
+    panels.push(lineChart({
+      title: `N = ${nodes.toLocaleString("en")}, loss ${loss * 100}%`,
+      xLabel: "virtual ms since publish (log)",
+      yLabel: "fraction delivered",
+      width: 380,
+      height: 250,
+      xLog: true,
+      legend: "bottom-right",
+      xMin: 1,
+      xMax,
+      yMin: 0,
+      yMax: 1,
+      series: modes.map((mode, i) => {
+        const r = results.get(key({ nodes, mode, loss }));
+        return {
+          name: r && !("skipped" in r) ? mode : `${mode} (skipped)`,
+          color: PALETTE[i]!,
+          points: r && !("skipped" in r)
+            ? r.curve.map(([t, f]) => [Math.max(1, t), f] as const)
+            : [],
+        };
+      }),
+    }));
+  }
+}
+for (const nodes of nodeSizes) {
+  panels.push(barChart({
+    title: `Payload copies per node, N = ${nodes.toLocaleString("en")}`,
+    yLabel: "copies / node / msg",
+    width: 380,
+    height: 250,
+    groups: losses.map((l) => `loss ${l * 100}%`),
+    series: modes.map((mode, i) => ({
+      name: mode,
+      color: PALETTE[i]!,
+      values: losses.map((loss) => {
+        const r = results.get(key({ nodes, mode, loss }));
+        return r && !("skipped" in r) ? r.payload_copies_per_node : null;
+      }),
+    })),
+  }));
+}
+const svg = chartGrid(
+  panels,
+  losses.length,
+  `Simulator: delivery over time by broadcast mode (${values.messages} msgs after ` +
+    `${values.warmup} warm-up, seed ${values.seed})`,
+);
+const json = JSON.stringify(
+  {
+    generated: new Date().toISOString(),
+    deno: Deno.version.deno,
+    wall_s: wallS,
+    settings: { ...values, jobs, budget_s: budgetMs / 1000 },
+    runs: rows,
+  },
+  null,
+  1,
+);
+await Deno.mkdir("bench/out", { recursive: true });
+await Deno.writeTextFile("bench/out/sim_sweep.svg", svg);
+await Deno.writeTextFile("bench/out/sim_sweep.json", json);
+await Deno.writeTextFile("bench/out/sim_sweep.md", table + "\n");
+const written = ["bench/out/sim_sweep.{svg,json,md}"];
+if (writeDocs) {
+  await Deno.writeTextFile("docs/sim_sweep.svg", svg);
+  await Deno.writeTextFile("docs/sim_sweep.json", json);
+  await Deno.writeTextFile("docs/sim_sweep.md", table + "\n");
+  written.push("docs/sim_sweep.{svg,json,md}");
+}
+out(`sweep done in ${wallS} s; wrote ${written.join(", ")}`);
+out(JSON.stringify({
+  bench: "sim_sweep",
+  wall_s: wallS,
+  runs: measured.length,
+  skipped: rows.length - measured.length,
+}));
