@@ -17,22 +17,22 @@ import { ComposeProject, detectCompose, type NodeInfo } from "./docker.ts";
 import { detectCapabilities, Faults } from "./faults.ts";
 import { ensureImage } from "./image.ts";
 import { Ledger } from "./ledger.ts";
-import { renderTimeline } from "./report_svg.ts";
+import { summaryTable, writeReport } from "./report.ts";
 import {
-  converge,
-  type Ctx,
   phaseBaseline,
   phaseCrash,
   phaseDelay,
   phaseLoss,
+  phaseOneWay,
   phasePartition,
-  type PhaseResult,
-} from "./scenario.ts";
+} from "./phases.ts";
+import { converge, type Ctx, type PhaseResult } from "./scenario.ts";
 
 const USAGE = `usage: deno task cluster [flags]
   --nodes N           containers to run (default 24)
   --messages N        messages published per phase (default 10)
-  --phases LIST       comma list of base,part,loss,crash,delay (default: all; delay needs netem)
+  --phases LIST       comma list of base,part,oneway,loss,crash,delay
+                      (default base,part,loss,crash,delay; delay needs netem)
   --loss P            packet loss percent in the loss phase (default 25)
   --crash F           fraction of nodes killed in the crash phase (default 0.3)
   --report DIR        where report.json and timeline.svg go (default compose/out)
@@ -223,10 +223,11 @@ try {
     loss: (c) => phaseLoss(c, Number(flags.loss)),
     crash: (c) => phaseCrash(c, Number(flags.crash)),
     delay: (c) => phaseDelay(c),
+    oneway: phaseOneWay,
   };
   for (const key of phaseKeys) {
     const phase = phases[key];
-    if (!phase) throw new Error(`unknown phase '${key}' (base, part, loss, crash, delay)`);
+    if (!phase) throw new Error(`unknown phase '${key}' (base, part, oneway, loss, crash, delay)`);
     if (stopping) break;
     if (key === "delay" && !caps.netem) {
       const now = Date.now();
@@ -282,7 +283,30 @@ try {
     } catch { /* report what we have */ }
   }
   try {
-    await writeReport(end);
+    const nodes = ctx ? await ctx.project.nodes().catch(() => ctx!.nodes) : [];
+    const paths = await writeReport(reportDir, {
+      startedAt: runStarted,
+      clusterStart: clusterStart || runStarted,
+      end,
+      config: {
+        nodes: nodeCount,
+        messages,
+        phases: phaseKeys,
+        loss: Number(flags.loss),
+        crash: Number(flags.crash),
+        seed: Number(flags.seed),
+      },
+      image: flags.image,
+      baseImage: base,
+      convergeMs,
+      timings,
+      error: setupError || null,
+      interrupted: stopping,
+      results,
+      nodes,
+      ...(ctx ? { ctx } : {}),
+    });
+    say(`report: ${paths.join(", ")}`);
   } catch (error) {
     say(`could not write the report: ${error}`);
   }
@@ -303,7 +327,7 @@ if (setupError || stopping) {
   const missed = phaseKeys.filter((k) => !ran.has(k) && k !== "delay").length;
   failed += Math.max(missed, passed + failed === 0 ? 1 : 0);
 }
-printSummary();
+for (const line of summaryTable(results)) out(line);
 if (ctx) {
   const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
   out(
@@ -314,93 +338,3 @@ if (ctx) {
 out(`total ${((Date.now() - runStarted) / 1000).toFixed(1)}s`);
 out(`cluster: ${passed} passed, ${failed} failed`);
 Deno.exit(stopping ? 130 : failed > 0 ? 1 : 0);
-
-function printSummary(): void {
-  const rows = [["phase", "result", "msgs", "delivered", "%", "full med", "full max", "notes"]];
-  for (const r of results) {
-    const notes = Object.entries(r.figures)
-      .filter(([k]) => ["healToFullMs", "restartToRejoinMs", "leaks", "method"].includes(k))
-      .map(([k, v]) => `${k}=${v}`).join(" ");
-    rows.push([
-      r.key,
-      r.status,
-      String(r.published),
-      `${r.delivered}/${r.expected}`,
-      r.expected ? ((100 * r.delivered) / r.expected).toFixed(1) : "-",
-      r.fullDeliveryMs ? `${r.fullDeliveryMs.median}ms` : "-",
-      r.fullDeliveryMs ? `${r.fullDeliveryMs.max}ms` : "-",
-      notes || (r.reason ?? ""),
-    ]);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  out("");
-  for (const [i, row] of rows.entries()) {
-    out(row.map((c, j) => (j === row.length - 1 ? c : c.padEnd(widths[j]!))).join("  "));
-    if (i === 0) out(widths.map((w) => "-".repeat(w)).join("  "));
-  }
-  out("");
-}
-
-async function writeReport(end: number): Promise<void> {
-  await Deno.mkdir(reportDir, { recursive: true });
-  const nodes = ctx ? await ctx.project.nodes().catch(() => ctx!.nodes) : [];
-  const phaseOf = new Map((ctx?.published ?? []).map((p) => [p.data, p.phase]));
-  const deliveries: { node: string; at: number; phase: string }[] = [];
-  for (const [node, account] of ctx?.ledger.accounts ?? []) {
-    for (const d of account.values()) {
-      const phase = phaseOf.get(d.data);
-      if (phase) deliveries.push({ node, at: d.at, phase });
-    }
-  }
-  const report = {
-    startedAt: new Date(runStarted).toISOString(),
-    durationMs: end - runStarted,
-    config: {
-      nodes: nodeCount,
-      messages,
-      phases: phaseKeys,
-      loss: Number(flags.loss),
-      crash: Number(flags.crash),
-      seed: Number(flags.seed),
-    },
-    image: flags.image,
-    baseImage: base,
-    capabilities: ctx?.faults.caps ?? null,
-    originReports: ctx?.originReports ?? null,
-    convergeMs,
-    timings,
-    error: setupError || null,
-    interrupted: stopping,
-    phases: results,
-    nodes: nodes.map((n) => ({
-      ...n,
-      delivered: ctx?.ledger.accounts.get(n.name)?.size ?? 0,
-      processes: ctx?.ledger.incarnations.get(n.name) ?? 0,
-      duplicates: ctx?.ledger.duplicates.get(n.name) ?? 0,
-      redeliveredAfterRestart: ctx?.ledger.redelivered.get(n.name) ?? 0,
-    })),
-    windows: ctx?.windows ?? [],
-    published: ctx?.published ?? [],
-  };
-  await Deno.writeTextFile(`${reportDir}/report.json`, JSON.stringify(report, null, 2) + "\n");
-  const start = clusterStart || runStarted;
-  const svg = renderTimeline({
-    title: `starling cluster: ${nodeCount} nodes, ${messages} msgs/phase — ` +
-      results.map((r) => `${r.key} ${r.status}`).join(", "),
-    start,
-    end,
-    nodes: nodes.map((n) => ({ name: n.name, label: n.label })),
-    deliveries,
-    published: (ctx?.published ?? []).map((p) => ({ at: p.at, phase: p.phase })),
-    windows: ctx?.windows ?? [],
-    phases: results.map((r) => ({
-      key: r.key,
-      title: r.title,
-      from: r.from,
-      to: r.to,
-      status: r.status,
-    })),
-  });
-  await Deno.writeTextFile(`${reportDir}/timeline.svg`, svg);
-  say(`report: ${reportDir}/report.json, chart: ${reportDir}/timeline.svg`);
-}

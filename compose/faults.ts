@@ -140,7 +140,9 @@ export class Faults {
 export function nftRuleset(dropFrom: Set<string>, lossPercent: number): string {
   const rules: string[] = [];
   if (dropFrom.size > 0) rules.push(`ip saddr { ${[...dropFrom].sort().join(", ")} } drop`);
-  if (lossPercent > 0) rules.push(`numgen random mod 100 < ${Math.round(lossPercent)} drop`);
+  const loss = Math.round(lossPercent);
+  if (loss >= 100) rules.push("drop");
+  else if (loss > 0) rules.push(`numgen random mod 100 < ${loss} drop`);
   // "add" first so that "delete" never fails on a fresh container; the file applies atomically.
   return [
     "add table inet starling",

@@ -32,6 +32,7 @@ export const PHASE_COLOURS: Record<string, string> = {
   warm: "#7f7f7f",
   base: "#1f77b4",
   part: "#ff7f0e",
+  oneway: "#bcbd22",
   loss: "#2ca02c",
   delay: "#8c564b",
   crash: "#d62728",
@@ -47,6 +48,13 @@ const PLOT_W = 1100;
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;");
+}
+
+/** Cuts a label to what fits in `px` pixels (about 6.2 px per character at 11 px). */
+function fit(text: string, px: number): string {
+  const n = Math.floor(px / 6.2);
+  if (text.length <= n) return text;
+  return n >= 3 ? text.slice(0, n - 1) + "…" : "";
 }
 
 function niceStep(spanS: number): number {
@@ -81,7 +89,7 @@ export function renderTimeline(t: Timeline): string {
     const mark = p.status === "passed" ? "✓" : p.status === "failed" ? "✗" : "–";
     out.push(
       `<rect x="${f(x0)}" y="28" width="${f(w)}" height="18" fill="${colour}" opacity="0.25"/>`,
-      `<text x="${f(x0 + 3)}" y="41">${esc(`${mark} ${p.title}`)}</text>`,
+      `<text x="${f(x0 + 3)}" y="41">${esc(fit(`${mark} ${p.title}`, w - 6))}</text>`,
       `<line x1="${f(x0)}" y1="28" x2="${f(x0)}" y2="${TOP + plotH}" stroke="#bbbbbb" ` +
         `stroke-dasharray="2,3"/>`,
     );

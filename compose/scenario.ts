@@ -1,12 +1,12 @@
 /**
- * The cluster scenario: convergence, then phases that each publish messages under a fault and
- * verify, from every node's own account, what it delivered.
+ * Scenario building blocks: publishing, expectations, waiting on every node's own account,
+ * figures, and convergence. The phases themselves are in phases.ts.
  *
  * @module
  */
 
 import { type ComposeProject, exec, mapLimit, type NodeInfo } from "./docker.ts";
-import { type Faults, kill, restart } from "./faults.ts";
+import type { Faults } from "./faults.ts";
 import { type Ledger, type Pair, pairsOf } from "./ledger.ts";
 
 /** A message the rig published. */
@@ -83,10 +83,10 @@ export interface Ctx {
   stopped(): boolean;
 }
 
-const pick = <T>(ctx: Ctx, items: readonly T[]): T =>
+export const pick = <T>(ctx: Ctx, items: readonly T[]): T =>
   items[Math.floor(ctx.random() * items.length)] as T;
 
-function shuffle<T>(ctx: Ctx, items: readonly T[]): T[] {
+export function shuffle<T>(ctx: Ctx, items: readonly T[]): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(ctx.random() * (i + 1));
@@ -106,7 +106,7 @@ export async function publish(ctx: Ctx, phase: string, node: NodeInfo, data: str
 }
 
 /** Publishes `count` messages `m-<phase>-<n>` from random nodes of `from`. */
-async function publishMany(
+export async function publishMany(
   ctx: Ctx,
   phase: string,
   from: NodeInfo[],
@@ -119,13 +119,19 @@ async function publishMany(
 }
 
 /** Pairs each of `nodes` must deliver for `msgs` (origins excluded if they do not report). */
-function expect(ctx: Ctx, nodes: NodeInfo[], msgs: Published[]): Pair[] {
+export function expect(ctx: Ctx, nodes: NodeInfo[], msgs: Published[]): Pair[] {
   return pairsOf(nodes, msgs.map((m) => m.data)).filter((p) =>
     ctx.originReports || !msgs.some((m) => m.data === p.data && m.origin === p.node)
   );
 }
 
-async function waitPairs(ctx: Ctx, label: string, nodes: NodeInfo[], pairs: Pair[], ms: number) {
+export async function waitPairs(
+  ctx: Ctx,
+  label: string,
+  nodes: NodeInfo[],
+  pairs: Pair[],
+  ms: number,
+) {
   return await ctx.ledger.waitFor(
     nodes,
     pairs,
@@ -136,7 +142,7 @@ async function waitPairs(ctx: Ctx, label: string, nodes: NodeInfo[], pairs: Pair
 }
 
 /** Per message: time from publish until the last of its expected pairs was delivered. */
-function fullDelivery(ctx: Ctx, msgs: Published[], pairs: Pair[]): number[] {
+export function fullDelivery(ctx: Ctx, msgs: Published[], pairs: Pair[]): number[] {
   const out: number[] = [];
   for (const m of msgs) {
     let last = 0;
@@ -152,7 +158,7 @@ function fullDelivery(ctx: Ctx, msgs: Published[], pairs: Pair[]): number[] {
   return out;
 }
 
-function stats(values: number[]): { median: number; max: number } | null {
+export function stats(values: number[]): { median: number; max: number } | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -160,7 +166,7 @@ function stats(values: number[]): { median: number; max: number } | null {
   return { median: Math.round(median), max: Math.round(s[s.length - 1]!) };
 }
 
-function result(
+export function result(
   ctx: Ctx,
   key: string,
   title: string,
@@ -180,7 +186,7 @@ function result(
     expected: pairs.length,
     delivered: pairs.length - missing.length,
     fullDeliveryMs: stats(fullDelivery(ctx, msgs, pairs)),
-    figures: extra.figures ?? {},
+    figures: { ...(extra.figures ?? {}), ...hopFigures(ctx, pairs) },
     missing: missing.slice(0, 40),
     from,
     to: Date.now(),
@@ -230,145 +236,13 @@ export async function converge(
   return null;
 }
 
-/** (a) Baseline: messages from random nodes reach every node. */
-export async function phaseBaseline(ctx: Ctx): Promise<PhaseResult> {
-  const from = Date.now();
-  const msgs = await publishMany(ctx, "base", ctx.nodes, ctx.messages);
-  const pairs = expect(ctx, ctx.nodes, msgs);
-  await waitPairs(ctx, "baseline", ctx.nodes, pairs, 60_000);
-  return result(ctx, "base", "baseline", from, msgs, pairs);
-}
-
-/** (b) Two halves that cannot reach each other; each gets only its own; after heal, all. */
-export async function phasePartition(ctx: Ctx): Promise<PhaseResult> {
-  const from = Date.now();
-  const nodes = shuffle(ctx, ctx.nodes);
-  const a = nodes.slice(0, Math.floor(nodes.length / 2));
-  const b = nodes.slice(a.length);
-  await ctx.faults.partition([a, b]);
-  const window: FaultWindow = { label: "partition 2 halves", from: Date.now() };
-  ctx.windows.push(window);
-  const half = Math.max(1, Math.ceil(ctx.messages / 2));
-  const msgsA = await publishMany(ctx, "part", a, half, "A");
-  const msgsB = await publishMany(ctx, "part", b, half, "B");
-  const own = expect(ctx, a, msgsA).concat(expect(ctx, b, msgsB));
-  await waitPairs(ctx, "partition: own side", ctx.nodes, own, 60_000);
-  const ownMissing = ctx.ledger.missing(own).length;
-  const leaks = pairsOf(a, msgsB.map((m) => m.data)).concat(pairsOf(b, msgsA.map((m) => m.data)))
-    .filter((p) => ctx.ledger.get(p.node, p.data)).length;
-  const sideMs = stats(fullDelivery(ctx, msgsA, own).concat(fullDelivery(ctx, msgsB, own)));
-  await ctx.faults.heal(ctx.nodes);
-  const healedAt = Date.now();
-  window.to = healedAt;
-  const all = expect(ctx, ctx.nodes, msgsA.concat(msgsB));
-  await waitPairs(ctx, "partition: after heal", ctx.nodes, all, 120_000);
-  let healToFull: number | null = null;
-  if (ctx.ledger.missing(all).length === 0) {
-    healToFull = Math.max(
-      0,
-      ...all.map((p) => ctx.ledger.get(p.node, p.data)!.at - healedAt),
-    );
-  }
-  const failed = leaks > 0 || ownMissing > 0;
-  return result(ctx, "part", "partition + heal", from, msgsA.concat(msgsB), all, {
-    ...(failed
-      ? {
-        status: "failed",
-        reason: leaks > 0
-          ? `${leaks} deliveries crossed the partition`
-          : `${ownMissing} own-side deliveries missing during the partition`,
-      }
-      : {}),
-    figures: {
-      sideA: a.length,
-      sideB: b.length,
-      ownSideMissing: ownMissing,
-      leaks,
-      ownSideMedianMs: sideMs?.median ?? null,
-      healToFullMs: healToFull,
-    },
-  });
-}
-
-/** (c) Every node loses `percent` % of its packets. */
-export async function phaseLoss(ctx: Ctx, percent = 25): Promise<PhaseResult> {
-  const from = Date.now();
-  await ctx.faults.loss(ctx.nodes, percent);
-  const window: FaultWindow = {
-    label: `loss ${percent}% (${ctx.faults.lossMethod})`,
-    from: Date.now(),
-  };
-  ctx.windows.push(window);
-  const msgs = await publishMany(ctx, "loss", ctx.nodes, ctx.messages);
-  const pairs = expect(ctx, ctx.nodes, msgs);
-  await waitPairs(ctx, `loss ${percent}%`, ctx.nodes, pairs, 120_000);
-  await ctx.faults.heal(ctx.nodes);
-  window.to = Date.now();
-  return result(ctx, "loss", `loss ${percent}%`, from, msgs, pairs, {
-    figures: { lossPercent: percent, method: ctx.faults.lossMethod },
-  });
-}
-
-/** (e) Delay and jitter on every node (netem only). */
-export async function phaseDelay(ctx: Ctx, ms = 100, jitter = 50): Promise<PhaseResult> {
-  const from = Date.now();
-  await ctx.faults.delay(ctx.nodes, ms, jitter);
-  const window: FaultWindow = { label: `delay ${ms}±${jitter} ms`, from: Date.now() };
-  ctx.windows.push(window);
-  const msgs = await publishMany(ctx, "delay", ctx.nodes, ctx.messages);
-  const pairs = expect(ctx, ctx.nodes, msgs);
-  await waitPairs(ctx, "delay", ctx.nodes, pairs, 120_000);
-  await ctx.faults.heal(ctx.nodes);
-  window.to = Date.now();
-  return result(ctx, "delay", `delay ${ms}±${jitter} ms`, from, msgs, pairs, {
-    figures: { delayMs: ms, jitterMs: jitter },
-  });
-}
-
-/** (d) Crash 30 % of the nodes, publish to the survivors; restart, rejoin, publish again. */
-export async function phaseCrash(ctx: Ctx, fraction = 0.3): Promise<PhaseResult> {
-  const from = Date.now();
-  const victims = shuffle(ctx, ctx.nodes).slice(0, Math.round(ctx.nodes.length * fraction));
-  const survivors = ctx.nodes.filter((n) => !victims.includes(n));
-  await kill(victims);
-  ctx.faults.forget(victims);
-  const down: FaultWindow = {
-    label: `crash ${victims.length}`,
-    from: Date.now(),
-    nodes: victims.map((v) => v.name),
-  };
-  ctx.windows.push(down);
-  const msgs1 = await publishMany(ctx, "crash", survivors, ctx.messages, "S");
-  const pairs1 = expect(ctx, survivors, msgs1);
-  await waitPairs(ctx, `crash: ${survivors.length} survivors`, survivors, pairs1, 60_000);
-  const survivorMissing = ctx.ledger.missing(pairs1).length;
-
-  const restartedAt = Date.now();
-  down.to = restartedAt; // the first victim is up before `docker start` returns for the last
-  await restart(victims);
-  ctx.nodes = await ctx.project.nodes();
-  const rejoined = await converge(ctx, "rejoin", 120_000);
-  const rejoinMs = rejoined === null ? null : Date.now() - restartedAt;
-  const msgs2 = await publishMany(ctx, "crash", ctx.nodes, ctx.messages, "R");
-  const pairs2 = expect(ctx, ctx.nodes, msgs2);
-  await waitPairs(ctx, "crash: after restart", ctx.nodes, pairs2, 60_000);
-  const restartedNames = new Set(victims.map((v) => v.name));
-  const rejoinedMissing = ctx.ledger.missing(pairs2).filter((p) => restartedNames.has(p.node));
-  return result(
-    ctx,
-    "crash",
-    `crash ${victims.length} + restart`,
-    from,
-    msgs1.concat(msgs2),
-    pairs1.concat(pairs2),
-    {
-      figures: {
-        killed: victims.length,
-        survivorMissing,
-        restartToRejoinMs: rejoinMs,
-        restartedMissingNew: rejoinedMissing.length,
-        restartedAt: new Date(restartedAt).toISOString(),
-      },
-    },
-  );
+/** Median and max hop count of the deliveries behind `pairs`. */
+function hopFigures(
+  ctx: Ctx,
+  pairs: Pair[],
+): { hopsMedian: number | null; hopsMax: number | null } {
+  const hops = pairs.map((p) => ctx.ledger.get(p.node, p.data)?.hops ?? -1).filter((h) => h >= 0)
+    .sort((a, b) => a - b);
+  if (hops.length === 0) return { hopsMedian: null, hopsMax: null };
+  return { hopsMedian: hops[Math.floor(hops.length / 2)]!, hopsMax: hops[hops.length - 1]! };
 }
