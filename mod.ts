@@ -21,7 +21,9 @@ export {
   GossipNode,
   type NodeCounters,
   type NodeOptions,
+  type NodeSecurityOptions,
   type NodeStats,
+  type NodeTransportStats,
 } from "./lib/node.ts";
 export {
   type Delivery,
@@ -80,3 +82,30 @@ export { parseDiscovery } from "./lib/discovery/parse.ts";
 export { type DnsResolver, resolveAddresses } from "./lib/discovery/resolve.ts";
 export type { Address } from "./lib/wire/address.ts";
 export { formatMessageId, type MessageId, originOf, seqOf } from "./lib/wire/message_id.ts";
+export { type KeyInfo, type KeyInput, Keyring, type RingKey } from "./lib/security/keyring.ts";
+export { deriveKeyFromPassphrase, generateKey, parseKeyFile } from "./lib/security/key_material.ts";
+export {
+  SecureTransport,
+  type SecureTransportOptions,
+  type SecureTransportStats,
+  type SecurityStats,
+} from "./lib/security/secure_transport.ts";
+export { type OpenReason, SEAL_OVERHEAD, type SealerOptions } from "./lib/security/sealer.ts";
+export {
+  OriginSignatureFilter,
+  type SignatureFilterOptions,
+  type SignatureReason,
+  type SignatureStats,
+  stripSignature,
+} from "./lib/security/signature_filter.ts";
+export {
+  generateSigningKeyPair,
+  SIGNATURE_BYTES,
+  type SigningKeyPair,
+} from "./lib/security/origin_signer.ts";
+export {
+  KEYGEN_USAGE,
+  keygenCommand,
+  type KeygenIo,
+  loadKeyring,
+} from "./lib/security/keygen_command.ts";

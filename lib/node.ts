@@ -9,71 +9,34 @@ import { getLogger } from "@logtape/logtape";
 import type { Discovery } from "./discovery/discovery.ts";
 import { discoverAll } from "./discovery/discovery.ts";
 import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
-import { type Delivery, Engine, type EngineStats, type PeerEvent } from "./engine/engine.ts";
-import { type Prng, seededPrng } from "./engine/prng.ts";
+import { type Delivery, Engine, type PeerEvent } from "./engine/engine.ts";
+import { seededPrng } from "./engine/prng.ts";
 import { GossipError } from "./errors.ts";
-import type { GossipOptions } from "./options.ts";
+import { DEFAULT_OPTIONS, type GossipOptions } from "./options.ts";
+import {
+  type NodeCounters,
+  type NodeOptions,
+  type NodeStats,
+  pickGossipOptions,
+  validateNodeOptions,
+} from "./node_options.ts";
 import { DeliveryQueue } from "./node_queue.ts";
+import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
+import type { Keyring } from "./security/keyring.ts";
+import { SIGNATURE_BYTES } from "./security/origin_signer.ts";
+import { SecureTransport } from "./security/secure_transport.ts";
+import { type OriginSignatureFilter, stripSignature } from "./security/signature_filter.ts";
 import { openTransport, transportStats } from "./transport/open_transport.ts";
 import type { Transport } from "./transport/transport.ts";
-import type { TransportStats } from "./transport/udp_transport.ts";
 import type { Address } from "./wire/address.ts";
+import { DataFlag } from "./wire/frame.ts";
 import type { MessageId } from "./wire/message_id.ts";
 
+export type { NodeCounters, NodeOptions, NodeStats, NodeTransportStats } from "./node_options.ts";
+export type { NodeSecurityOptions } from "./node_security.ts";
+
 const logger = getLogger(["starling", "node"]);
-
-/** Options of {@linkcode GossipNode.start}: the protocol options plus the node's I/O. */
-export interface NodeOptions extends GossipOptions {
-  /** Where to bind UDP, `"host:port"`; port 0 picks a free one. @default {"127.0.0.1:0"} */
-  listen?: Address;
-  /** A transport to run on instead of binding one (in-memory, lossy, sealed...). */
-  transport?: Transport;
-  /** Where to find peers besides `seeds`; asked at start and every `discoveryIntervalMs`. */
-  discovery?: Discovery | Discovery[];
-  /** Period of rediscovery, so partitions heal and replaced peers are found. @default {10000} */
-  discoveryIntervalMs?: number;
-  /** Seed of the protocol's random choices; random when omitted. */
-  seed?: number;
-  /** Random source of the protocol; overrides `seed`. */
-  rng?: Prng;
-  /** Node id (40 bits) to use instead of a random one. */
-  nodeId?: number;
-  /**
-   * Messages each `messages()` iterator buffers for a slow reader; the oldest is dropped (and
-   * counted in `stats().node.messagesDropped`) when full. @default {1024}
-   */
-  messageQueueSize?: number;
-  /** DNS lookups of seed and discovered host names. @default {Deno.resolveDns} */
-  resolver?: DnsResolver;
-}
-
-/** Counters of the node itself (the engine and transport have their own). */
-export interface NodeCounters {
-  /** Messages handed to listeners and iterators. */
-  delivered: number;
-  /** Messages dropped from full `messages()` queues. */
-  messagesDropped: number;
-  /** Discovery rounds run. */
-  discoveryRounds: number;
-  /** Candidates handed to the engine by discovery, over all rounds. */
-  discovered: number;
-  /** Errors thrown by {@linkcode GossipNode.onMessage} handlers (logged, never propagated). */
-  listenerErrors: number;
-}
-
-/** Everything {@linkcode GossipNode.stats} reports. */
-export interface NodeStats {
-  /** The engine's protocol counters. */
-  engine: EngineStats;
-  /** The transport's socket counters. */
-  transport: TransportStats;
-  /** The node's own counters. */
-  node: NodeCounters;
-  /** Peers the engine currently knows. */
-  peers: number;
-  /** Milliseconds since the node started. */
-  uptimeMs: number;
-}
+const securityLogger = getLogger(["starling", "security"]);
 
 /** The `"message"` event a {@linkcode GossipNode} dispatches; `detail` is the delivery. */
 export type DeliveryEvent = CustomEvent<Delivery>;
@@ -102,6 +65,7 @@ export type DeliveryEvent = CustomEvent<Delivery>;
 export class GossipNode extends EventTarget {
   #engine: Engine;
   #transport: Transport;
+  #filter: OriginSignatureFilter | undefined;
   #discoveries: Discovery[];
   #discoveryIntervalMs: number;
   #resolver: DnsResolver | undefined;
@@ -129,17 +93,26 @@ export class GossipNode extends EventTarget {
   private constructor(
     options: NodeOptions,
     transport: Transport,
+    filter: OriginSignatureFilter | undefined,
     seeds: Address[],
     discoveries: Discovery[],
   ) {
     super();
     this.#transport = transport;
+    this.#filter = filter;
     this.#discoveries = discoveries;
     this.#discoveryIntervalMs = options.discoveryIntervalMs ?? 10_000;
     this.#resolver = options.resolver;
     this.#queueSize = options.messageQueueSize ?? 1024;
     const rng = options.rng ?? seededPrng(options.seed ?? randomSeed());
     const gossip: GossipOptions = { ...pickGossipOptions(options), seeds };
+    // The sealing layer grows each datagram; the engine packs smaller ones so that what goes on
+    // the wire still fits in maxDatagramSize.
+    const overhead = transportOverhead(transport);
+    if (overhead > 0) {
+      gossip.maxDatagramSize = (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) -
+        overhead;
+    }
     this.#engine = new Engine(
       { ...gossip, rng, ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }) },
       {
@@ -148,7 +121,8 @@ export class GossipNode extends EventTarget {
           this.#transport.send(to, datagram).catch(() => {});
         },
         deliver: (message) => {
-          this.#pending.push(message);
+          const data = stripSignature(message.data, message.flags);
+          this.#pending.push(data === message.data ? message : { ...message, data });
         },
         peer: (event) => {
           this.#pendingPeers.push(event);
@@ -165,30 +139,21 @@ export class GossipNode extends EventTarget {
    * the socket cannot be bound.
    */
   static async start(options: NodeOptions = {}): Promise<GossipNode> {
-    const interval = options.discoveryIntervalMs ?? 10_000;
-    if (!Number.isInteger(interval) || interval < 10) {
-      throw new GossipError(
-        "invalid_option",
-        `Invalid option discoveryIntervalMs: ${interval} is not a whole number of at least 10`,
-      );
-    }
-    const queueSize = options.messageQueueSize ?? 1024;
-    if (!Number.isInteger(queueSize) || queueSize < 1) {
-      throw new GossipError(
-        "invalid_option",
-        `Invalid option messageQueueSize: ${queueSize} is not a whole number of at least 1`,
-      );
-    }
+    validateNodeOptions(options);
     const discoveries = options.discovery === undefined
       ? []
       : Array.isArray(options.discovery)
       ? options.discovery
       : [options.discovery];
     const seeds = await resolveAddresses(options.seeds ?? [], "seeds", options.resolver);
-    const transport = options.transport ?? await openTransport(options.listen ?? "127.0.0.1:0");
+    const security = await prepareSecurity(options);
+    const transport = await secureTransport(
+      options.transport ?? await openTransport(options.listen ?? "127.0.0.1:0"),
+      security,
+    );
     let node: GossipNode;
     try {
-      node = new GossipNode(options, transport, seeds, discoveries);
+      node = new GossipNode(options, transport, security.filter, seeds, discoveries);
     } catch (error) {
       await transport.close();
       throw error;
@@ -211,6 +176,17 @@ export class GossipNode extends EventTarget {
     try {
       for await (const packet of this.#transport) {
         if (this.#closed) break;
+        if (this.#filter?.checking) {
+          const verdict = await this.#filter.check(packet.bytes);
+          if (this.#closed) break;
+          if (verdict !== true) {
+            securityLogger.debug("Dropped a datagram from {from}: {reason}", {
+              from: packet.from,
+              reason: verdict,
+            });
+            continue;
+          }
+        }
         this.#engineCall(() => this.#engine.receive(packet.bytes, packet.from, this.#now()));
       }
     } catch (error) {
@@ -302,9 +278,26 @@ export class GossipNode extends EventTarget {
     return this.#transport.localAddress;
   }
 
-  /** The largest payload {@linkcode GossipNode.publish} accepts, in bytes. */
+  /**
+   * The largest payload {@linkcode GossipNode.publish} (or, when signing,
+   * {@linkcode GossipNode.publishSigned}) accepts, in bytes: what fits in one datagram after the
+   * sealing overhead and the 64-byte signature.
+   */
   get maxPayloadSize(): number {
-    return this.#engine.maxPayloadSize;
+    return this.#engine.maxPayloadSize - (this.signing ? SIGNATURE_BYTES : 0);
+  }
+
+  /** True when this node signs what it publishes (the `signing` option); use `publishSigned`. */
+  get signing(): boolean {
+    return this.#filter?.signing ?? false;
+  }
+
+  /**
+   * The cluster keyring when datagrams are sealed (`keys`): install, use and remove keys on it at
+   * runtime to rotate them without a restart (see docs/SECURITY.md).
+   */
+  get keyring(): Keyring | undefined {
+    return this.#transport instanceof SecureTransport ? this.#transport.keyring : undefined;
   }
 
   /** True once {@linkcode GossipNode.close} was called. */
@@ -317,25 +310,73 @@ export class GossipNode extends EventTarget {
    * their `Delivery.id`). This node does not deliver its own message to itself.
    *
    * @throws {GossipError} `payload_too_large` above {@linkcode GossipNode.maxPayloadSize},
-   * `closed` after {@linkcode GossipNode.close}.
+   * `closed` after {@linkcode GossipNode.close}, `invalid_option` on a node with a `signing` key
+   * (use {@linkcode GossipNode.publishSigned}).
    */
   publish(data: Uint8Array, flags?: number): MessageId {
+    if (this.signing) {
+      throw new GossipError(
+        "invalid_option",
+        "Cannot publish unsigned from a node with a signing key: use await node.publishSigned()",
+      );
+    }
+    this.#checkPublish(data);
+    return this.#publishNow(data, flags ?? 0);
+  }
+
+  /**
+   * Signs `data` with the node's `signing` key and sends it to every node of the cluster; nodes
+   * with `acceptPublishers` deliver it only if they accept this key. Receivers get `data` without
+   * the signature. Resolves to the message id.
+   *
+   * @throws {GossipError} `invalid_option` without a `signing` key, `payload_too_large` above
+   * {@linkcode GossipNode.maxPayloadSize}, `closed` after {@linkcode GossipNode.close}.
+   */
+  async publishSigned(data: Uint8Array, flags?: number): Promise<MessageId> {
+    const filter = this.#filter;
+    if (!filter?.signing) {
+      throw new GossipError(
+        "invalid_option",
+        'Cannot sign: this node has no signing key; pass the signing option (see "starling ' +
+          'keygen --signing")',
+      );
+    }
+    this.#checkPublish(data);
+    // The signature covers the message id, so sign for the id the engine will give next; if
+    // another publish took that id while we signed, sign again for the new one.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const id = this.#engine.nextMessageId();
+      const payload = await filter.signPublish(id, data);
+      this.#checkPublish(data);
+      if (this.#engine.nextMessageId() !== id) continue;
+      return this.#publishNow(payload, (flags ?? 0) | DataFlag.Signed);
+    }
+    throw new GossipError(
+      "closed",
+      "Cannot publish: other publishes kept taking the message id; publish less concurrently",
+    );
+  }
+
+  #checkPublish(data: Uint8Array): void {
     if (this.#closed) {
       throw new GossipError("closed", "Cannot publish: the node is closed; start a new one");
     }
     if (this.#inEngine) {
       throw new GossipError("closed", "Cannot publish from inside an engine callback");
     }
-    if (data.length > this.#engine.maxPayloadSize) {
+    if (data.length > this.maxPayloadSize) {
       throw new GossipError(
         "payload_too_large",
-        `Cannot publish ${data.length} bytes: the limit is ${this.#engine.maxPayloadSize}; ` +
+        `Cannot publish ${data.length} bytes: the limit is ${this.maxPayloadSize}; ` +
           "split the payload or raise maxDatagramSize",
       );
     }
+  }
+
+  #publishNow(payload: Uint8Array, flags: number): MessageId {
     let id: MessageId = 0n;
     this.#engineCall(() => {
-      id = this.#engine.publish(data, this.#now(), flags);
+      id = this.#engine.publish(payload, this.#now(), flags);
     });
     return id;
   }
@@ -381,15 +422,17 @@ export class GossipNode extends EventTarget {
     this.#engineCall(() => this.#engine.addSeeds(list, this.#now()));
   }
 
-  /** Counters of the engine, the transport and the node. */
+  /** Counters of the engine, the transport (with security) and the node, and signatures. */
   stats(): NodeStats {
-    return {
+    const stats: NodeStats = {
       engine: this.#engine.stats(),
       transport: transportStats(this.#transport),
       node: { ...this.#counters },
       peers: this.#engine.peers().length,
       uptimeMs: Math.round(this.#now()),
     };
+    if (this.#filter) stats.signatures = this.#filter.stats();
+    return stats;
   }
 
   /** Stops timers, closes the transport and ends every `messages()` iterator. Idempotent. */
@@ -421,24 +464,3 @@ export class GossipNode extends EventTarget {
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]!;
 }
-
-function pickGossipOptions(options: NodeOptions): GossipOptions {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (!NODE_KEYS.has(key) && value !== undefined) out[key] = value;
-  }
-  return out as GossipOptions;
-}
-
-const NODE_KEYS = new Set([
-  "listen",
-  "transport",
-  "discovery",
-  "discoveryIntervalMs",
-  "seed",
-  "rng",
-  "nodeId",
-  "messageQueueSize",
-  "resolver",
-  "seeds",
-]);
