@@ -77,7 +77,82 @@ export interface GossipOptions {
   lazyDelayMs?: number;
   /** Messages waiting for ACKs or for a graft, at most (older ones are dropped). @default {4096} */
   maxPending?: number;
+  /**
+   * HyParView active view: symmetric neighbour links that are probed and carry the broadcast
+   * trees. The paper sizes it log10(N) + c: 5 covers clusters up to ~10,000 nodes with c = 1 and
+   * gives Plumtree 4 forward links per hop; more links cost probes and lazy IHAVEs.
+   * @default {5}
+   */
+  activeViewSize?: number;
+  /**
+   * Passive view = the peer-sampling view of size c (Jelasity et al.): candidates that replace
+   * failed neighbours and random targets for anti-entropy. 30 is the value of both papers; it
+   * must survive the loss of most of its entries after a mass crash.
+   * @default {30}
+   */
+  passiveViewSize?: number;
+  /**
+   * Period of the peer-sampling exchange (one SHUFFLE to the oldest passive entry). 2 s keeps
+   * passive views fresh enough to refill active views within a few seconds after a mass crash,
+   * at about 200 bytes/s per node; WAN deployments can slow it down.
+   * @default {2000}
+   */
+  shuffleIntervalMs?: number;
+  /**
+   * Peer sampling healing H: after a merge, the H oldest entries are dropped first, so dead
+   * peers (who stop refreshing their entries) age out. 3 as in the `gossip` crate: fast healing
+   * without emptying the view of slow-but-live peers.
+   * @default {3}
+   */
+  samplingHealing?: number;
+  /**
+   * Peer sampling swap S: after a merge, up to S of the entries just sent are dropped next
+   * (the partner now holds them), which keeps views decorrelated. 12 of a 15-entry buffer, as in
+   * the `gossip` crate.
+   * @default {12}
+   */
+  samplingSwap?: number;
+  /**
+   * Peer sampling exchange: `"push"` sends a buffer, `"pull"` asks for one, `"pushpull"` does
+   * both (the paper's recommendation: fastest mixing and self-healing).
+   * @default {"pushpull"}
+   */
+  samplingMode?: SamplingMode;
+  /**
+   * A neighbour silent this long is pinged. Any datagram from it counts, so busy links are never
+   * probed. 1 s as in SWIM/memberlist on a LAN.
+   * @default {1000}
+   */
+  probeIntervalMs?: number;
+  /**
+   * Wait this long for a PONG before asking helpers (the indirect phase waits twice this). Must
+   * exceed a round trip: 300 ms suits a LAN; use ~1000 on a WAN.
+   * @default {300}
+   */
+  probeTimeoutMs?: number;
+  /**
+   * Helpers asked to PING a silent neighbour on this node's behalf before it is declared dead
+   * (SWIM PING-REQ). 3 as in memberlist: one lost datagram or one bad link never evicts a peer.
+   * @default {3}
+   */
+  indirectProbes?: number;
+  /**
+   * First delay before retrying a seed or a neighbour declared dead; doubled on each retry up to
+   * `rejoinBackoffMaxMs`. This is how the halves of a healed partition find each other again.
+   * @default {1000}
+   */
+  rejoinBackoffMs?: number;
+  /**
+   * Longest delay between retries of a seed or a lost neighbour (also the period of the slow
+   * seed refresh of a joined node). Bounds how long a healed partition can stay split when every
+   * other path has been forgotten.
+   * @default {60000}
+   */
+  rejoinBackoffMaxMs?: number;
 }
+
+/** How a peer-sampling exchange runs; see {@linkcode GossipOptions.samplingMode}. */
+export type SamplingMode = "push" | "pull" | "pushpull";
 
 /** How payloads spread; see {@linkcode GossipOptions.mode}. */
 export type BroadcastMode = "tree" | "pushpull" | "push" | "pull";
@@ -104,6 +179,17 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   graftRetryMs: 50,
   lazyDelayMs: 10,
   maxPending: 4096,
+  activeViewSize: 5,
+  passiveViewSize: 30,
+  shuffleIntervalMs: 2000,
+  samplingHealing: 3,
+  samplingSwap: 12,
+  samplingMode: "pushpull",
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 300,
+  indirectProbes: 3,
+  rejoinBackoffMs: 1000,
+  rejoinBackoffMaxMs: 60_000,
 });
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
@@ -145,6 +231,27 @@ export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
   checkInteger("graftRetryMs", resolved.graftRetryMs, 1, 600_000);
   checkInteger("lazyDelayMs", resolved.lazyDelayMs, 0, 60_000);
   checkInteger("maxPending", resolved.maxPending, 16, 10_000_000);
+  checkInteger("activeViewSize", resolved.activeViewSize, 1, 64);
+  checkInteger("passiveViewSize", resolved.passiveViewSize, 1, 1024);
+  checkInteger("shuffleIntervalMs", resolved.shuffleIntervalMs, 1, 3_600_000);
+  checkInteger("samplingHealing", resolved.samplingHealing, 0, 1024);
+  checkInteger("samplingSwap", resolved.samplingSwap, 0, 1024);
+  checkInteger("probeIntervalMs", resolved.probeIntervalMs, 1, 3_600_000);
+  checkInteger("probeTimeoutMs", resolved.probeTimeoutMs, 1, 600_000);
+  checkInteger("indirectProbes", resolved.indirectProbes, 0, 16);
+  checkInteger("rejoinBackoffMs", resolved.rejoinBackoffMs, 1, 3_600_000);
+  checkInteger(
+    "rejoinBackoffMaxMs",
+    resolved.rejoinBackoffMaxMs,
+    resolved.rejoinBackoffMs,
+    86_400_000,
+  );
+  if (!["push", "pull", "pushpull"].includes(resolved.samplingMode)) {
+    throw new GossipError(
+      "invalid_option",
+      `Invalid option samplingMode: "${resolved.samplingMode}" is not one of push, pull, pushpull`,
+    );
+  }
   if (!["tree", "pushpull", "push", "pull"].includes(resolved.mode)) {
     throw new GossipError(
       "invalid_option",

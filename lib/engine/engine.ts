@@ -244,6 +244,11 @@ export class Engine {
     return [...this.#membership.knownPeers()];
   }
 
+  /** The active view: the symmetric neighbours broadcast trees run over. */
+  activePeers(): Address[] {
+    return [...this.#membership.activePeers()];
+  }
+
   /** A snapshot of the counters. */
   stats(): EngineStats {
     const c = this.#counters;

@@ -1,0 +1,198 @@
+/**
+ * Gossip-based peer sampling (Jelasity, Voulgaris, Guerraoui, Kermarrec, van Steen; TOCS 2007):
+ * a partial view of at most `c` peers, each with an age in exchange rounds, refreshed by
+ * periodic exchanges of half views with one partner.
+ *
+ * The view is the passive view of HyParView: the pool of candidates a node promotes to its active
+ * view when a neighbour fails, and the source of random peers for anti-entropy.
+ *
+ * The exchange follows the paper's generic protocol:
+ * - the initiator picks the oldest entry as partner ("tail" selection: old entries are the least
+ *   likely to be alive, so contacting them either refreshes or exposes them);
+ * - the buffer sent is the sender itself (age 0) followed by up to `c/2 − 1` entries, taken from a
+ *   random permutation of the view with the `H` oldest moved to the end, so they are sent last;
+ * - the receiver (push or push-pull) merges the buffer; in pull or push-pull the partner answers
+ *   with a buffer of its own, which the initiator merges;
+ * - merging appends unknown entries, keeps the younger copy of a known one, then shrinks the view
+ *   back to `c`: first the `H` oldest (healing: dead peers stop being advertised, so they age out),
+ *   then up to `S` of the entries just sent (swap: what the partner now holds need not be kept),
+ *   then random entries.
+ *
+ * The class is pure: randomness comes from the injected {@linkcode Prng}.
+ *
+ * @module
+ */
+
+import { type Prng, randomInt } from "../engine/prng.ts";
+import type { Address } from "../wire/address.ts";
+import type { PeerEntry } from "../wire/frame.ts";
+
+/** Parameters of a {@linkcode SamplingView}. */
+export interface SamplingParams {
+  /** View size c. */
+  capacity: number;
+  /** Healing H: oldest entries dropped first when the view overflows after a merge. */
+  healing: number;
+  /** Swap S: entries just sent to the partner dropped next. */
+  swap: number;
+}
+
+/** Age saturates here (the wire carries one byte). */
+const MAX_AGE = 255;
+
+/** A bounded partial view of peers with ages, as in gossip-based peer sampling. */
+export class SamplingView {
+  #entries = new Map<Address, PeerEntry>();
+  #list: readonly Address[] | undefined;
+  /** Entries dropped because the view was full (healing, swap or random). */
+  dropped = 0;
+
+  /** @param params View size, healing and swap. */
+  constructor(readonly params: SamplingParams) {}
+
+  /** Entries in the view. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** True when `address` is in the view. */
+  has(address: Address): boolean {
+    return this.#entries.has(address);
+  }
+
+  /** The entry for `address`, if any. */
+  get(address: Address): PeerEntry | undefined {
+    return this.#entries.get(address);
+  }
+
+  /** The addresses in the view; the same array until the view changes. */
+  addresses(): readonly Address[] {
+    this.#list ??= [...this.#entries.keys()];
+    return this.#list;
+  }
+
+  /** Every entry (copies). */
+  entries(): PeerEntry[] {
+    return [...this.#entries.values()].map((entry) => ({ ...entry }));
+  }
+
+  /**
+   * Adds or refreshes one entry outside an exchange (a disconnected neighbour, a joiner, a seed).
+   * A known address keeps the younger age and takes the entry's node id. When the view is full,
+   * a random other entry makes room.
+   */
+  add(entry: PeerEntry, rng: Prng): void {
+    const known = this.#entries.get(entry.address);
+    if (known) {
+      if (entry.age <= known.age || known.nodeId !== entry.nodeId) {
+        known.age = entry.age;
+        known.nodeId = entry.nodeId;
+      }
+      return;
+    }
+    if (this.#entries.size >= this.params.capacity) {
+      const list = this.addresses();
+      this.remove(list[randomInt(rng, list.length)]!);
+      this.dropped++;
+    }
+    this.#entries.set(entry.address, { ...entry });
+    this.#list = undefined;
+  }
+
+  /** Removes `address`; true when it was there. */
+  remove(address: Address): boolean {
+    if (!this.#entries.delete(address)) return false;
+    this.#list = undefined;
+    return true;
+  }
+
+  /** One exchange round passed: every entry ages by one. */
+  increaseAge(): void {
+    for (const entry of this.#entries.values()) entry.age = Math.min(MAX_AGE, entry.age + 1);
+  }
+
+  /** The oldest entry (the partner of the next exchange), or undefined when empty. */
+  oldest(): PeerEntry | undefined {
+    let oldest: PeerEntry | undefined;
+    for (const entry of this.#entries.values()) {
+      if (!oldest || entry.age > oldest.age) oldest = entry;
+    }
+    return oldest;
+  }
+
+  /** A random entry, or undefined when empty. */
+  random(rng: Prng): PeerEntry | undefined {
+    const list = this.addresses();
+    if (list.length === 0) return undefined;
+    return this.#entries.get(list[randomInt(rng, list.length)]!);
+  }
+
+  /**
+   * The entries to send in an exchange: up to `count` from a random permutation of the view with
+   * the `H` oldest moved to the end, skipping `except` (the partner itself).
+   */
+  selectBuffer(rng: Prng, count: number, except?: Address): PeerEntry[] {
+    const pool = [...this.#entries.values()].filter((entry) => entry.address !== except);
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = randomInt(rng, i + 1);
+      const tmp = pool[i]!;
+      pool[i] = pool[j]!;
+      pool[j] = tmp;
+    }
+    const healing = Math.min(this.params.healing, pool.length);
+    if (healing > 0) {
+      const oldest = new Set(
+        [...pool].sort((a, b) => b.age - a.age).slice(0, healing),
+      );
+      const young = pool.filter((entry) => !oldest.has(entry));
+      pool.length = 0;
+      pool.push(...young, ...oldest);
+    }
+    return pool.slice(0, count).map((entry) => ({ ...entry }));
+  }
+
+  /**
+   * Merges a received buffer, then shrinks the view back to its capacity: `H` oldest first, then
+   * up to `S` of the entries in `sent`, then random ones.
+   *
+   * @param received Entries from the partner (already stripped of this node and its neighbours).
+   * @param sent Addresses this node sent to the partner in the same exchange.
+   * @param rng Random source for the final random removals.
+   */
+  merge(received: readonly PeerEntry[], sent: readonly Address[], rng: Prng): void {
+    for (const entry of received) {
+      const known = this.#entries.get(entry.address);
+      if (!known) {
+        this.#entries.set(entry.address, { ...entry });
+        this.#list = undefined;
+      } else if (entry.age < known.age || entry.nodeId !== known.nodeId && entry.age <= known.age) {
+        known.age = entry.age;
+        known.nodeId = entry.nodeId;
+      }
+    }
+    let excess = this.#entries.size - this.params.capacity;
+    if (excess <= 0) return;
+    const healing = Math.min(this.params.healing, excess);
+    if (healing > 0) {
+      const oldest = [...this.#entries.values()].sort((a, b) => b.age - a.age).slice(0, healing);
+      for (const entry of oldest) this.remove(entry.address);
+      excess -= healing;
+      this.dropped += healing;
+    }
+    let swap = Math.min(this.params.swap, excess);
+    for (const address of sent) {
+      if (swap <= 0) break;
+      if (this.remove(address)) {
+        swap--;
+        excess--;
+        this.dropped++;
+      }
+    }
+    while (excess > 0) {
+      const list = this.addresses();
+      this.remove(list[randomInt(rng, list.length)]!);
+      excess--;
+      this.dropped++;
+    }
+  }
+}
