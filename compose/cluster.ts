@@ -26,7 +26,7 @@ import {
   phaseOneWay,
   phasePartition,
 } from "./phases.ts";
-import { converge, type Ctx, type PhaseResult } from "./scenario.ts";
+import { converge, type Ctx, exitedNodes, type PhaseResult } from "./scenario.ts";
 
 const USAGE = `usage: deno task cluster [flags]
   --nodes N           containers to run (default 24)
@@ -184,6 +184,10 @@ try {
     const running = nodes.filter((n) => n.running).length;
     progress("containers running", running, nodeCount);
     if (running === nodeCount && nodes.every((n) => n.ip !== "")) break;
+    // `up -d` returned, so every container was started: one that is not running has exited.
+    if (nodes.length === nodeCount && running < nodeCount) {
+      throw (await exitedNodes(project)) ?? new Error("containers stopped");
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   timings.upMs = Date.now() - t;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ComposeProject, exec, mapLimit, type NodeInfo } from "./docker.ts";
+import { type ComposeProject, exec, mapLimit, type NodeInfo, run } from "./docker.ts";
 import type { Faults } from "./faults.ts";
 import { type Ledger, type Pair, pairsOf } from "./ledger.ts";
 
@@ -228,6 +228,7 @@ export async function converge(
       () => done() !== undefined || ctx.stopped(),
     );
     const hit = done();
+    if (!hit) await failIfExited(ctx);
     if (hit) {
       if (detectSelf) ctx.originReports = ctx.ledger.get(hit.origin, hit.data) !== undefined;
       return Date.now() - started;
@@ -245,4 +246,22 @@ function hopFigures(
     .sort((a, b) => a - b);
   if (hops.length === 0) return { hopsMedian: null, hopsMax: null };
   return { hopsMedian: hops[Math.floor(hops.length / 2)]!, hopsMax: hops[hops.length - 1]! };
+}
+
+/** Throws with the last log lines of a node that exited on its own (a crash of the CLI). */
+async function failIfExited(ctx: Ctx): Promise<void> {
+  const error = await exitedNodes(ctx.project);
+  if (error) throw error;
+}
+
+/** An error naming the node containers that are not running, with the first one's last lines. */
+export async function exitedNodes(project: ComposeProject): Promise<Error | undefined> {
+  const dead = (await project.nodes()).filter((n) => !n.running);
+  if (dead.length === 0) return undefined;
+  const first = dead[0]!.name;
+  const r = await run(["docker", "logs", "--tail", "8", first]);
+  return new Error(
+    `${dead.length} node(s) exited by themselves (${dead.map((n) => n.label).join(" ")}); ` +
+      `last lines of ${first}:\n${(r.stdout + r.stderr).trim()}`,
+  );
 }
