@@ -63,8 +63,11 @@ export interface PhaseResult {
 
 /** Everything a phase needs. */
 export interface Ctx {
+  /** The compose project of the cluster. */
   project: ComposeProject;
+  /** Every node's account. */
   ledger: Ledger;
+  /** Fault injection. */
   faults: Faults;
   /** Messages per phase. */
   messages: number;
@@ -74,18 +77,25 @@ export interface Ctx {
   nodes: NodeInfo[];
   /** Whether a node reports its own published messages in its account. */
   originReports: boolean;
+  /** Every message published so far. */
   published: Published[];
+  /** Fault windows so far. */
   windows: FaultWindow[];
   /** Multiplies every deadline (slow machines). */
   deadlineScale: number;
+  /** Prints a progress line. */
   say(line: string): void;
+  /** Shows "label: have/want". */
   progress(label: string, have: number, want: number): void;
+  /** True once the run was interrupted. */
   stopped(): boolean;
 }
 
+/** A random element (seeded). */
 export const pick = <T>(ctx: Ctx, items: readonly T[]): T =>
   items[Math.floor(ctx.random() * items.length)] as T;
 
+/** A shuffled copy (seeded Fisher-Yates). */
 export function shuffle<T>(ctx: Ctx, items: readonly T[]): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
@@ -96,7 +106,12 @@ export function shuffle<T>(ctx: Ctx, items: readonly T[]): T[] {
 }
 
 /** Publishes one message through the node's stdin FIFO. */
-export async function publish(ctx: Ctx, phase: string, node: NodeInfo, data: string) {
+export async function publish(
+  ctx: Ctx,
+  phase: string,
+  node: NodeInfo,
+  data: string,
+): Promise<Published> {
   const at = Date.now();
   const r = await exec(node.name, `printf '%s\\n' '${data}' > /tmp/in`);
   if (r.code !== 0) throw new Error(`publish on ${node.name} failed: ${r.stderr.trim()}`);
@@ -125,13 +140,14 @@ export function expect(ctx: Ctx, nodes: NodeInfo[], msgs: Published[]): Pair[] {
   );
 }
 
+/** Waits (deadline `ms` × deadlineScale) until the pairs are delivered; returns those missing. */
 export async function waitPairs(
   ctx: Ctx,
   label: string,
   nodes: NodeInfo[],
   pairs: Pair[],
   ms: number,
-) {
+): Promise<Pair[]> {
   return await ctx.ledger.waitFor(
     nodes,
     pairs,
@@ -158,6 +174,7 @@ export function fullDelivery(ctx: Ctx, msgs: Published[], pairs: Pair[]): number
   return out;
 }
 
+/** Median and max, rounded; null for no values. */
 export function stats(values: number[]): { median: number; max: number } | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
@@ -166,6 +183,7 @@ export function stats(values: number[]): { median: number; max: number } | null 
   return { median: Math.round(median), max: Math.round(s[s.length - 1]!) };
 }
 
+/** A phase result from its messages and expected pairs (failed if any pair is missing). */
 export function result(
   ctx: Ctx,
   key: string,
