@@ -6,17 +6,20 @@
  * deno run --allow-net cli.ts --listen 127.0.0.1:7002 --seed 127.0.0.1:7001
  * ```
  *
- * Run with `--help` for every flag.
+ * Run with `--help` for every flag, and `keygen --help` for making keys.
  *
  * @module
  */
 
 import { configure, getTextFormatter, type LogRecord } from "@logtape/logtape";
-import { CliUsageError, parseCliArgs, USAGE } from "./lib/cli/args.ts";
+import { type CliConfig, CliUsageError, parseCliArgs, USAGE } from "./lib/cli/args.ts";
 import { formatDelivery } from "./lib/cli/format.ts";
+import { readSigningKey } from "./lib/cli/keys.ts";
 import { readLines } from "./lib/cli/lines.ts";
 import { GossipError } from "./lib/errors.ts";
+import { type MetricsServer, serveMetrics } from "./lib/metrics/server.ts";
 import { GossipNode, type NodeOptions } from "./lib/node.ts";
+import { keygenCommand, loadKeyring } from "./lib/security/keygen_command.ts";
 
 const encoder = new TextEncoder();
 
@@ -24,15 +27,52 @@ function stderrLine(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
 }
 
+/** Prints a user mistake as one stderr line; returns the exit code 2. */
+function usageError(error: GossipError | CliUsageError, hint = ""): number {
+  const first = error.message.split("\n")[0] ?? "";
+  const more = error.message.includes("\n") ? hint : "";
+  stderrLine(`starling: ${first}${more}`);
+  return 2;
+}
+
+async function keygen(args: string[]): Promise<number> {
+  try {
+    await keygenCommand(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof GossipError) return usageError(error, " (see keygen --help)");
+    throw error;
+  }
+}
+
+/** The node options of the command line, reading the key files it names. */
+async function nodeOptions(config: CliConfig): Promise<NodeOptions> {
+  const options: NodeOptions = {
+    listen: config.listen,
+    seeds: config.seeds,
+    discovery: config.discovery,
+  };
+  if (config.fanout !== undefined) options.fanout = config.fanout;
+  if (config.maxDatagramSize !== undefined) options.maxDatagramSize = config.maxDatagramSize;
+  if (config.antiEntropyIntervalMs !== undefined) {
+    options.antiEntropyIntervalMs = config.antiEntropyIntervalMs;
+  }
+  if (config.keyFile !== undefined) options.keys = await loadKeyring(config.keyFile);
+  if (config.label !== undefined) options.label = config.label;
+  if (config.signingKeyFile !== undefined) {
+    options.signing = await readSigningKey(config.signingKeyFile);
+  }
+  if (config.acceptPublishers.length > 0) options.acceptPublishers = config.acceptPublishers;
+  return options;
+}
+
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "keygen") return await keygen(args.slice(1));
   let config;
   try {
     config = parseCliArgs(args);
   } catch (error) {
-    if (error instanceof CliUsageError) {
-      stderrLine(`starling: ${error.message}`);
-      return 2;
-    }
+    if (error instanceof CliUsageError) return usageError(error);
     throw error;
   }
   if (config.help) {
@@ -48,34 +88,32 @@ async function main(args: string[]): Promise<number> {
     ],
   });
 
-  const options: NodeOptions = {
-    listen: config.listen,
-    seeds: config.seeds,
-    discovery: config.discovery,
-  };
-  if (config.fanout !== undefined) options.fanout = config.fanout;
-  if (config.maxDatagramSize !== undefined) options.maxDatagramSize = config.maxDatagramSize;
-  if (config.antiEntropyIntervalMs !== undefined) {
-    options.antiEntropyIntervalMs = config.antiEntropyIntervalMs;
-  }
   let node: GossipNode;
   try {
-    node = await GossipNode.start(options);
+    node = await GossipNode.start(await nodeOptions(config));
   } catch (error) {
-    if (error instanceof GossipError) {
-      stderrLine(`starling: ${error.message}`);
-      return 2;
-    }
+    if (error instanceof GossipError) return usageError(error);
     throw error;
+  }
+  let metrics: MetricsServer | undefined;
+  if (config.metrics !== undefined) {
+    try {
+      metrics = serveMetrics(config.metrics, () => node.stats());
+    } catch (error) {
+      await node.close();
+      if (error instanceof GossipError) return usageError(error);
+      throw error;
+    }
   }
   const started = performance.now();
   stderrLine(
     `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
   );
+  if (metrics) stderrLine(`starling metrics on http://${metrics.address}/metrics`);
 
   const { promise: done, resolve: finish } = Promise.withResolvers<number>();
   const stop = (): void => {
-    node.close().then(() => finish(0), () => finish(1));
+    Promise.all([node.close(), metrics?.close()]).then(() => finish(0), () => finish(1));
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {
@@ -108,7 +146,8 @@ async function main(args: string[]): Promise<number> {
       }
       const bytes = encoder.encode(item.line);
       try {
-        node.publish(bytes);
+        if (node.signing) await node.publishSigned(bytes);
+        else node.publish(bytes);
       } catch (error) {
         if (!(error instanceof GossipError)) throw error;
         if (error.code === "closed") return;

@@ -31,6 +31,16 @@ export interface CliConfig {
   antiEntropyIntervalMs?: number;
   /** Log level on stderr. */
   logLevel: "error" | "warning" | "info" | "debug";
+  /** File of cluster keys (one base64 key per line), when given. */
+  keyFile?: string;
+  /** Cluster label, when given. */
+  label?: string;
+  /** File holding this node's Ed25519 private key (from `keygen --signing`), when given. */
+  signingKeyFile?: string;
+  /** Base64 public keys of the accepted publishers (none: nothing is checked). */
+  acceptPublishers: string[];
+  /** `HOST:PORT` to serve Prometheus metrics on, when given. */
+  metrics?: string;
 }
 
 /** A user mistake on the command line; `cli.ts` prints the message and exits 2. */
@@ -65,12 +75,28 @@ Options:
   --interval MS          Anti-entropy period in ms (default 1000)
   --exit-on-eof          Exit when stdin ends (default: keep serving)
   --log-level LEVEL      error, warning, info or debug on stderr (default warning)
+  --key-file FILE        Seal every datagram with AES-256-GCM under the keys in FILE (one base64
+                           key per line, the first seals; make one with "keygen")
+  --label TEXT           Cluster label: nodes with another label ignore this one
+  --signing-key FILE     Sign what this node publishes with the private key in FILE
+                           (from "keygen --signing")
+  --accept-publisher KEY Deliver only messages signed by this base64 public key; repeat for more
+  --metrics HOST:PORT    Serve Prometheus metrics at http://HOST:PORT/metrics
   -h, --help             Show this help
+
+Commands:
+  keygen [--passphrase TEXT [--salt TEXT]] [--signing] [--out FILE]
+                         Make a cluster key (or, with --signing, a publisher key pair);
+                         "keygen --help" for details
 
 Example, three nodes on one machine:
   deno run --allow-net cli.ts --listen 127.0.0.1:7001
   deno run --allow-net cli.ts --listen 127.0.0.1:7002 --seed 127.0.0.1:7001
   deno run --allow-net cli.ts --listen 127.0.0.1:7003 --seed 127.0.0.1:7001
+
+Example, sealed (files need --allow-read, keygen --out needs --allow-write):
+  deno run --allow-write=cluster.key cli.ts keygen --out cluster.key
+  deno run --allow-net --allow-read=cluster.key cli.ts --key-file cluster.key --label prod
 `;
 
 function integer(
@@ -122,6 +148,11 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
         interval: { type: "string" },
         "exit-on-eof": { type: "boolean" },
         "log-level": { type: "string" },
+        "key-file": { type: "string" },
+        label: { type: "string" },
+        "signing-key": { type: "string" },
+        "accept-publisher": { type: "string", multiple: true },
+        metrics: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -150,7 +181,12 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
     json: v.json ?? false,
     exitOnEof: v["exit-on-eof"] ?? false,
     logLevel: level as CliConfig["logLevel"],
+    acceptPublishers: v["accept-publisher"] ?? [],
   };
+  if (v["key-file"] !== undefined) config.keyFile = v["key-file"];
+  if (v.label !== undefined) config.label = v.label;
+  if (v["signing-key"] !== undefined) config.signingKeyFile = v["signing-key"];
+  if (v.metrics !== undefined) config.metrics = address("metrics", v.metrics);
   const fanout = integer("fanout", v.fanout, 1, 64);
   const maxDatagram = integer("max-datagram", v["max-datagram"], 64, 65507);
   const interval = integer("interval", v.interval, 1, 3_600_000);
