@@ -51,6 +51,7 @@ export {
   maxPayloadSize,
   type ResolvedOptions,
   resolveOptions,
+  type SamplingMode,
 } from "./lib/options.ts";
 export { GossipError, type GossipErrorCode } from "./lib/errors.ts";
 export type { Packet, Transport } from "./lib/transport/transport.ts";
@@ -109,3 +110,5 @@ export {
   type KeygenIo,
   loadKeyring,
 } from "./lib/security/keygen_command.ts";
+export { formatPrometheus, metricName, PROMETHEUS_CONTENT_TYPE } from "./lib/metrics/prometheus.ts";
+export { type MetricsServer, serveMetrics } from "./lib/metrics/server.ts";
