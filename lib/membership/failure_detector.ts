@@ -57,6 +57,8 @@ const DIRECT = 1;
 const INDIRECT = 2;
 
 interface Watch {
+  /** Extra silence tolerated before probing: 0 for the side that probes the link. */
+  slack: number;
   lastHeard: number;
   lastProbe: number;
   phase: number;
@@ -116,10 +118,18 @@ export class FailureDetector {
     return this.#watched.size;
   }
 
-  /** Starts watching a new neighbour (counts as heard now). */
-  track(address: Address, now: number): void {
+  /**
+   * Starts watching a new neighbour (counts as heard now).
+   *
+   * @param prober True on the one side of the link that probes it (the caller picks, e.g. the
+   *   lower node id). The other side waits `probeTimeoutMs` longer, so the prober's PING reaches
+   *   it first and both sides are satisfied by one PING/PONG per interval instead of two; it still
+   *   probes by itself when the prober falls silent.
+   */
+  track(address: Address, now: number, prober = true): void {
     this.untrack(address);
     this.#watched.set(address, {
+      slack: prober ? 0 : this.timing.probeTimeoutMs,
       lastHeard: now,
       lastProbe: now,
       phase: IDLE,
@@ -204,7 +214,7 @@ export class FailureDetector {
     let next = Infinity;
     for (const [address, watch] of this.#watched) {
       if (watch.phase === IDLE) {
-        const due = Math.max(watch.lastHeard, watch.lastProbe) + probeIntervalMs;
+        const due = Math.max(watch.lastHeard, watch.lastProbe) + probeIntervalMs + watch.slack;
         if (now >= due) {
           watch.phase = DIRECT;
           watch.seq = this.#nextSeq();

@@ -476,7 +476,7 @@ export class HyParView {
     this.#pending.delete(address);
     this.retry.answered(address, nodeId, now);
     this.active.add(address, nodeId, now);
-    this.detector.track(address, now);
+    this.detector.track(address, now, this.ctx.nodeId < nodeId);
     this.#joined = true;
     this.counters.linksUp++;
     this.ctx.peerEvent({ type: "up", address, nodeId });
