@@ -415,6 +415,11 @@ export class GossipNode extends EventTarget {
     return this.#engine.peers();
   }
 
+  /** The neighbours of the active view: the links that `"peer"` events report up and down. */
+  activePeers(): Address[] {
+    return this.#engine.activePeers();
+  }
+
   /** Feeds candidate peers to the engine now (host names are resolved first). */
   async addSeeds(addresses: readonly string[]): Promise<void> {
     const list = await resolveAddresses(addresses, "addSeeds", this.#resolver);
