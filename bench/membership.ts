@@ -154,5 +154,6 @@ const lines = [
   `${round(healDelivered * 100, 1)}%`,
   `idle: ${result.idle_bytes_per_node_per_s} bytes/s sent per node (all protocol traffic)`,
 ];
-console.log(lines.join("\n"));
-console.log(JSON.stringify(result));
+Deno.stdout.writeSync(
+  new TextEncoder().encode(lines.join("\n") + "\n" + JSON.stringify(result) + "\n"),
+);
