@@ -41,6 +41,7 @@ export function harness(options: GossipOptions = {}, nodeId = 1): Harness {
     outbox,
     counters: createCounters(),
     deliver: (message) => delivered.push(message),
+    wakeAt: () => {},
     peerEvent: (event) => events.push(event),
   };
   return {

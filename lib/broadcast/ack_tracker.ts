@@ -55,12 +55,9 @@ export class AckTracker {
       this.#pending.delete(this.#pending.keys().next().value as MessageId);
       countDrop(this.ctx.counters, "ack_pending_full");
     }
-    this.#pending.set(id, {
-      targets,
-      acked: new Set(),
-      due: now + this.ctx.options.ackTimeoutMs,
-      hops,
-    });
+    const due = now + this.ctx.options.ackTimeoutMs;
+    this.#pending.set(id, { targets, acked: new Set(), due, hops });
+    this.ctx.wakeAt(due);
   }
 
   /** Acknowledges a pushed payload to its sender. */

@@ -61,7 +61,7 @@ export class AntiEntropy {
   }
 
   /** Answers a digest: pull what it has and we lack, push what we have and it lacks. */
-  onDigest(frame: DigestFrame, from: Address): void {
+  onDigest(frame: DigestFrame, from: Address, now: number): void {
     const wanted: MessageId[] = [];
     let budget = DIGEST_SCAN_BUDGET;
     for (const range of frame.ranges) {
@@ -75,8 +75,14 @@ export class AntiEntropy {
     this.requestIds(wanted, from);
     if (!frame.complete) return;
     const index = new RangeIndex(frame.ranges);
+    // Messages younger than half a period are probably still travelling the tree to the peer;
+    // pushing them now would mostly make duplicates. The next round covers them.
+    const settled = now - this.ctx.options.antiEntropyIntervalMs / 2;
     const missing: MessageId[] = [];
-    for (const id of this.cache.ids()) if (!index.covers(id)) missing.push(id);
+    for (const entry of this.cache.values()) {
+      if (entry.storedAt > settled) break; // the cache is in age order
+      if (!index.covers(entry.id)) missing.push(entry.id);
+    }
     this.repair(missing, from);
   }
 

@@ -117,7 +117,7 @@ export class Broadcaster {
         this.#onData(frame, from, now);
         return true;
       case FrameType.Digest:
-        if (this.ctx.options.mode !== "push") this.antiEntropy.onDigest(frame, from);
+        if (this.ctx.options.mode !== "push") this.antiEntropy.onDigest(frame, from, now);
         return true;
       case FrameType.IWant:
         this.antiEntropy.repair(frame.ids, from);
@@ -219,7 +219,9 @@ export class Broadcaster {
 
   #onIHave(entries: readonly { id: MessageId; hops: number }[], from: Address, now: number): void {
     const unseen: MessageId[] = [];
-    for (const entry of entries) if (!this.seen.has(entry.id)) unseen.push(entry.id);
+    for (const entry of entries) {
+      if (!this.seen.has(entry.id)) unseen.push(entry.id);
+    }
     if (unseen.length === 0) return;
     if (this.ctx.options.mode === "tree") {
       for (const id of unseen) this.plumtree.onAnnounce(id, from, now);

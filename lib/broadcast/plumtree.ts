@@ -67,16 +67,18 @@ export class Plumtree {
     }
     if (this.#lazyQueue.size > 0) {
       this.#lazyDue = Math.min(this.#lazyDue, now + this.ctx.options.lazyDelayMs);
+      this.ctx.wakeAt(this.#lazyDue);
       if (this.ctx.options.lazyDelayMs === 0) this.flushLazy(now);
     }
     return eagerTargets;
   }
 
-  /** A payload arrived again over `from`: that link is redundant, prune it. */
+  /**
+   * A payload arrived again over `from`: that link is redundant, prune it. The PRUNE goes out even
+   * when our side already holds the link lazy, or the sender would keep pushing duplicates.
+   */
   onDuplicate(from: Address): void {
-    if (!this.eager.has(from)) return;
-    this.eager.delete(from);
-    this.lazy.add(from);
+    if (this.eager.delete(from) || this.#active.includes(from)) this.lazy.add(from);
     this.ctx.outbox.push(from, { type: FrameType.Prune });
     this.counters.prunesSent++;
   }
@@ -106,7 +108,9 @@ export class Plumtree {
       countDrop(this.ctx.counters, "graft_pending_full");
       return;
     }
-    this.#missing.set(id, { announcers: [from], due: now + this.ctx.options.graftTimeoutMs });
+    const due = now + this.ctx.options.graftTimeoutMs;
+    this.#missing.set(id, { announcers: [from], due });
+    this.ctx.wakeAt(due);
   }
 
   /** Sends held IHAVE batches. */

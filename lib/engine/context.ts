@@ -47,6 +47,11 @@ export interface EngineContext {
   readonly counters: EngineCounters;
   /** Hands a message to the application. */
   deliver(message: Delivery): void;
+  /**
+   * Asks the engine to be ticked no later than `at`. Parts call it when an input sets a timer
+   * (a graft, an ACK timeout, a lazy flush), so the driver re-arms before the next scheduled tick.
+   */
+  wakeAt(at: number): void;
   /** Reports a neighbour coming up or going down; also tells the broadcast layer. */
   peerEvent(event: PeerEvent): void;
 }

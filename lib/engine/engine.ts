@@ -151,6 +151,9 @@ export class Engine {
       outbox,
       counters,
       deliver: (message) => output.deliver(message),
+      wakeAt: (at) => {
+        if (at < this.#deadline) this.#deadline = at;
+      },
       peerEvent: (event) => {
         this.#broadcast.onPeerEvent(event);
         output.peer?.(event);
