@@ -53,6 +53,7 @@ export {
   resolveOptions,
   type SamplingMode,
 } from "./lib/options.ts";
+export { lanOptions, localOptions, wanOptions } from "./lib/presets.ts";
 export { GossipError, type GossipErrorCode } from "./lib/errors.ts";
 export type { Packet, Transport } from "./lib/transport/transport.ts";
 export {
