@@ -323,7 +323,7 @@ try {
 }
 
 const counted = results.filter((r) => r.status !== "skipped");
-let passed = counted.filter((r) => r.status === "passed").length;
+const passed = counted.filter((r) => r.status === "passed").length;
 let failed = counted.length - passed;
 if (setupError || stopping) {
   // Phases that never ran count as failed: the run proved nothing about them.
