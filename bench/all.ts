@@ -1,0 +1,81 @@
+/**
+ * `deno task bench`: every performance benchmark in one run — codec, raw UDP ceiling, loopback
+ * cluster (latency, throughput against the ceiling of the same run, wire cost), memory — then
+ * docs/perf.svg and docs/perf.json (and the same under bench/out/).
+ *
+ * Flags: --nodes 8,32,64 (cluster sizes), --mode tree, --no-docs (write bench/out only).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { BroadcastMode } from "../lib/options.ts";
+import { runClusterBench } from "./cluster_bench.ts";
+import { runCodecBench } from "./codec_bench.ts";
+import { finish, say } from "./harness.ts";
+import { runMemoryBench } from "./memory_bench.ts";
+import { runUdpCeiling } from "./udp_ceiling.ts";
+import { perfChart } from "./perf_chart.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    nodes: { type: "string", default: "8,32,64" },
+    mode: { type: "string", default: "tree" },
+    "no-docs": { type: "boolean" },
+  },
+});
+function loadAverage(): number[] {
+  try {
+    return Deno.loadavg();
+  } catch {
+    return []; // needs --allow-sys=loadavg; optional
+  }
+}
+
+const started = performance.now();
+const codec = await runCodecBench();
+say();
+const ceiling = await runUdpCeiling();
+say();
+const clusters = await runClusterBench(
+  values.nodes.split(",").map(Number).filter((n) => n >= 2),
+  values.mode as BroadcastMode,
+);
+say();
+const memory = runMemoryBench();
+const report = {
+  generated: new Date().toISOString(),
+  deno: Deno.version.deno,
+  v8: Deno.version.v8,
+  cpus: navigator.hardwareConcurrency,
+  load_average: loadAverage(),
+  wall_s: Math.round((performance.now() - started) / 1000),
+  codec,
+  udp_ceiling: ceiling,
+  clusters,
+  memory,
+};
+const svg = perfChart(report);
+await Deno.mkdir("bench/out", { recursive: true });
+await Deno.writeTextFile("bench/out/perf.svg", svg);
+await Deno.writeTextFile("bench/out/perf.json", JSON.stringify(report, null, 1) + "\n");
+if (!values["no-docs"]) {
+  await Deno.writeTextFile("docs/perf.svg", svg);
+  await Deno.writeTextFile("docs/perf.json", JSON.stringify(report, null, 1) + "\n");
+}
+say();
+say(`wrote bench/out/perf.{svg,json}${values["no-docs"] ? "" : " and docs/perf.{svg,json}"}`);
+await finish("all", {
+  wall_s: report.wall_s,
+  data_overhead_plain: codec.data_overhead_plain,
+  data_overhead_sealed: codec.data_overhead_sealed,
+  clusters: clusters.map((c) => ({
+    nodes: c.nodes,
+    median_ms: c.median_ms,
+    p99_ms: c.p99_ms,
+    msgs_per_s: c.throughput_msgs_per_s,
+    ratio_of_ceiling: c.ratio_of_ceiling,
+  })),
+  heap_per_full_engine_mb: memory.heap_per_full_engine_mb,
+});
