@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { GossipNode } from "../lib/node.ts";
+import { localOptions } from "../lib/presets.ts";
 import { formatMessageId } from "../lib/wire/message_id.ts";
 
 const encoder = new TextEncoder();
@@ -45,6 +46,8 @@ let deliveries = 0;
 
 for (let i = 0; i < nodeCount; i++) {
   const node = await GossipNode.start({
+    // One machine: fast rounds and short graft timers (see lib/presets.ts).
+    ...localOptions(),
     listen: "127.0.0.1:0",
     seeds: i === 0 ? [] : [nodes[0]!.address],
   });
