@@ -18,6 +18,13 @@ export interface PerfReport {
   load_average: number[];
 }
 
+/** An axis top with room above the tallest bar for the legend. */
+function headroom(values: number[]): number {
+  const top = Math.max(1, ...values) * 1.45;
+  const magnitude = 10 ** Math.floor(Math.log10(top));
+  return Math.ceil(top / magnitude) * magnitude;
+}
+
 /** Renders the four-panel performance chart. */
 export function perfChart(report: PerfReport): string {
   const c = report.clusters;
@@ -29,6 +36,7 @@ export function perfChart(report: PerfReport): string {
     width: 440,
     height: 280,
     yMin: 0,
+    legend: "top-left",
     series: [
       { name: "median", points: c.map((x) => [x.nodes, x.median_ms] as const) },
       { name: "p99", points: c.map((x) => [x.nodes, x.p99_ms] as const) },
@@ -45,6 +53,7 @@ export function perfChart(report: PerfReport): string {
     yLabel: "datagrams / s",
     width: 440,
     height: 280,
+    yMax: headroom(c.map((x) => x.ceiling_datagrams_per_s)),
     groups: c.map((x) => `N=${x.nodes} (${Math.round(x.ratio_of_ceiling * 100)}%)`),
     series: [
       { name: "raw UDP ceiling", values: c.map((x) => x.ceiling_datagrams_per_s) },
@@ -72,6 +81,7 @@ export function perfChart(report: PerfReport): string {
     yLabel: "ns",
     width: 440,
     height: 280,
+    yMax: headroom(kinds.flatMap((k) => [report.codec.encode_ns[k] ?? 0])),
     groups: kinds.map((k) => k.replace("_", " ")),
     series: [
       { name: "encodeDatagram", values: kinds.map((k) => report.codec.encode_ns[k] ?? null) },

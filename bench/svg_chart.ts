@@ -62,12 +62,14 @@ export interface BarChartOptions {
   height?: number;
   /** Y axis upper bound; derived from the data when absent. */
   yMax?: number;
+  /** Legend placement. @default {"top-right"} */
+  legend?: LegendPosition;
   /** Draw a horizontal reference line at this value (for a target). */
   reference?: { value: number; label: string };
 }
 
 /** Where the legend box goes inside the plot. */
-export type LegendPosition = "top-right" | "bottom-right";
+export type LegendPosition = "top-right" | "bottom-right" | "top-left";
 
 /** Default series colours (colour-blind friendly). */
 export const PALETTE: readonly string[] = [
@@ -192,8 +194,8 @@ function legend(
   const rowH = 14;
   const boxH = entries.length * rowH + 6;
   const boxW = 30 + Math.max(0, ...entries.map((e) => e.name.length)) * 6;
-  const x = width - MARGIN.right - 8;
-  const top = position === "top-right" ? MARGIN.top + 2 : height - MARGIN.bottom - boxH - 4;
+  const x = position === "top-left" ? MARGIN.left + 8 + boxW : width - MARGIN.right - 8;
+  const top = position === "bottom-right" ? height - MARGIN.bottom - boxH - 4 : MARGIN.top + 2;
   let y = top + 10;
   const out: string[] = [
     `<rect x="${x - boxW}" y="${top}" width="${boxW + 4}" height="${boxH}" fill="#ffffff" ` +
@@ -320,7 +322,7 @@ export function barChart(options: BarChartOptions): string {
         `${escapeXml(options.reference.label)}</text>`,
     );
   }
-  body.push(...legend(width, height, entries));
+  body.push(...legend(width, height, entries, options.legend));
   return frame(width, height, options.title, body);
 }
 
