@@ -1,0 +1,260 @@
+/**
+ * The HyParView handshakes that create neighbour links: JOIN, FORWARD_JOIN and NEIGHBOR.
+ *
+ * - **Join**: a newcomer sends JOIN to a seed. The seed links it into its active view (dropping
+ *   a random neighbour if full), answers PEERS (its id and a sample of its views) and sends
+ *   FORWARD_JOIN on a random walk of {@linkcode ACTIVE_WALK} steps through its other neighbours.
+ *   A walk that ends (or reaches a node with one neighbour) links the newcomer with a
+ *   high-priority NEIGHBOR request; the node at step {@linkcode PASSIVE_WALK} keeps it in its
+ *   passive view.
+ * - **Neighbour requests**: NEIGHBOR(high) is always accepted (the receiver drops a random
+ *   neighbour with DISCONNECT to make room); NEIGHBOR(low) only when there is room. A rejected
+ *   requester keeps the peer as a passive candidate and waits a shuffle period before asking
+ *   again. A request unanswered within twice the probe timeout drops the candidate from the
+ *   passive view (a revival request for a lost neighbour is left to the rejoin list instead).
+ *
+ * The handshake keeps the requests in flight and the seeds joined through; the views, identity
+ * checks and the link itself belong to the protocol that owns it (see hyparview.ts).
+ *
+ * @module
+ */
+
+import type { EngineContext } from "../engine/context.ts";
+import type { Prng } from "../engine/prng.ts";
+import type { Address } from "../wire/address.ts";
+import { FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
+import type { ActiveView } from "./active_view.ts";
+import type { SamplingView } from "./peer_sampling.ts";
+import { UNKNOWN_ADDRESS } from "./shuffle_exchange.ts";
+
+/** Random-walk length of a FORWARD_JOIN (ARWL in the paper). */
+export const ACTIVE_WALK = 6;
+/** Walk step at which the joiner is kept in the passive view (PRWL). */
+export const PASSIVE_WALK = 3;
+
+interface Pending {
+  deadline: number;
+  high: boolean;
+  revive: boolean;
+}
+
+/** Counters the handshake updates. */
+export interface HandshakeCounters {
+  /** JOINs sent to seeds. */
+  joinsSent: number;
+  /** JOINs received (as a seed or contact). */
+  joinsReceived: number;
+  /** FORWARD_JOINs sent (walk starts and steps). */
+  forwardJoins: number;
+  /** NEIGHBOR requests sent. */
+  neighborRequests: number;
+  /** NEIGHBOR requests accepted. */
+  neighborAccepted: number;
+  /** NEIGHBOR requests rejected (no room, low priority). */
+  neighborRejected: number;
+  /** NEIGHBOR requests that got no answer in time. */
+  neighborTimeouts: number;
+  /** Lost neighbours linked again by a revival request. */
+  revived: number;
+}
+
+/** What the handshake needs from the protocol that owns the views and links. */
+export interface HandshakeHost {
+  /** The neighbour links. */
+  readonly active: ActiveView;
+  /** The passive candidates. */
+  readonly passive: SamplingView;
+  /** True when a frame with `nodeId` from `address` came from this node itself. */
+  isSelf(nodeId: number, address: Address): boolean;
+  /** Drops the link to `address` when `nodeId` shows the neighbour restarted. */
+  checkIdentity(address: Address, nodeId: number, now: number): void;
+  /** Links `address` into the active view (making room when full). */
+  link(address: Address, nodeId: number, now: number): void;
+  /** Sends a node frame (NEIGHBOR, DISCONNECT, ...) with `value` to `to`. */
+  send(to: Address, type: NodeFrame["type"], value: number): void;
+  /** A PEERS-style frame carrying this node and a sample of its views, for `to`. */
+  peersFrame(type: PeersFrame["type"], to: Address): PeersFrame;
+  /** Every neighbour refused: look for neighbours again no earlier than `at`. */
+  postponeFill(at: number): void;
+}
+
+/** JOIN / FORWARD_JOIN / NEIGHBOR handling and the neighbour requests in flight. */
+export class NeighborHandshake {
+  #pending = new Map<Address, Pending>();
+  #joining = new Set<Address>();
+  readonly #rng: Prng;
+
+  /**
+   * @param ctx The engine's shared state.
+   * @param counters Where the handshake counts (shared with the owning protocol).
+   * @param host The views and link operations of the owning protocol.
+   */
+  constructor(
+    readonly ctx: EngineContext,
+    readonly counters: HandshakeCounters,
+    readonly host: HandshakeHost,
+  ) {
+    this.#rng = ctx.rng;
+  }
+
+  /** Outgoing NEIGHBOR requests awaiting an answer. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** True while a NEIGHBOR request to `address` awaits its answer. */
+  isPending(address: Address): boolean {
+    return this.#pending.has(address);
+  }
+
+  /** True while a JOIN sent to `address` awaits its PEERS answer. */
+  isJoining(address: Address): boolean {
+    return this.#joining.has(address);
+  }
+
+  /** Requests awaiting an answer that fill the active view (revivals excluded). */
+  fillPending(): number {
+    let count = 0;
+    for (const pending of this.#pending.values()) if (!pending.revive) count++;
+    return count;
+  }
+
+  /** Forgets the request to `address` (it was linked, or turned out to be this node). */
+  forget(address: Address): void {
+    this.#pending.delete(address);
+  }
+
+  /** Sends JOIN to the seed `address`. */
+  join(address: Address): void {
+    this.#joining.add(address);
+    this.counters.joinsSent++;
+    this.host.send(address, FrameType.Join, 0);
+  }
+
+  /** PEERS from `address` arrived; returns true when it answers a JOIN this node sent. */
+  joinAnswered(address: Address): boolean {
+    return this.#joining.delete(address);
+  }
+
+  /**
+   * Sends NEIGHBOR to `address` and waits twice the probe timeout for the answer.
+   *
+   * @param high High priority: the receiver accepts even when its view is full.
+   * @param revive The request revives a lost neighbour (does not count towards filling).
+   */
+  request(address: Address, high: boolean, revive: boolean, now: number): void {
+    this.#pending.set(address, {
+      deadline: now + 2 * this.ctx.options.probeTimeoutMs,
+      high,
+      revive,
+    });
+    this.counters.neighborRequests++;
+    this.host.send(address, FrameType.Neighbor, high ? 1 : 0);
+  }
+
+  /**
+   * Drops requests unanswered by `now` (and their candidates from the passive view). Returns
+   * the earliest deadline still pending (or Infinity) and whether a fill request timed out.
+   */
+  expire(now: number): { next: number; timedOut: boolean } {
+    let next = Infinity;
+    let timedOut = false;
+    for (const [address, pending] of this.#pending) {
+      if (pending.deadline > now) {
+        next = Math.min(next, pending.deadline);
+        continue;
+      }
+      this.#pending.delete(address);
+      if (!pending.revive) {
+        this.counters.neighborTimeouts++;
+        this.host.passive.remove(address);
+        timedOut = true;
+      }
+    }
+    return { next, timedOut };
+  }
+
+  /** JOIN from `from`: link it, answer PEERS and start the FORWARD_JOIN walks. */
+  onJoin(nodeId: number, from: Address, now: number): void {
+    const host = this.host;
+    if (host.isSelf(nodeId, from)) return;
+    this.counters.joinsReceived++;
+    host.checkIdentity(from, nodeId, now);
+    if (!host.active.has(from)) {
+      host.link(from, nodeId, now);
+      const walk: PeersFrame = {
+        type: FrameType.ForwardJoin,
+        ttl: ACTIVE_WALK,
+        origin: { nodeId, address: from, age: 0 },
+        peers: [],
+      };
+      for (const peer of host.active.addresses()) {
+        if (peer === from) continue;
+        this.counters.forwardJoins++;
+        this.ctx.outbox.push(peer, walk);
+      }
+    }
+    this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
+  }
+
+  /** One step of a FORWARD_JOIN walk: pass it on, or end it by asking the joiner to link. */
+  onForwardJoin(frame: PeersFrame, from: Address, now: number): void {
+    const host = this.host;
+    const joiner = frame.origin;
+    if (host.isSelf(joiner.nodeId, joiner.address) || joiner.address === UNKNOWN_ADDRESS) return;
+    host.checkIdentity(joiner.address, joiner.nodeId, now);
+    if (host.active.has(joiner.address) || this.#pending.has(joiner.address)) return;
+    if (frame.ttl === 0 || host.active.size <= 1) {
+      this.request(joiner.address, true, false, now);
+      return;
+    }
+    if (frame.ttl === PASSIVE_WALK) host.passive.add({ ...joiner, age: 0 }, this.#rng);
+    let next = host.active.random(this.#rng, from);
+    if (next === joiner.address) next = host.active.random(this.#rng, joiner.address);
+    if (next === undefined || next === from || next === joiner.address) {
+      this.request(joiner.address, true, false, now);
+      return;
+    }
+    this.counters.forwardJoins++;
+    this.ctx.outbox.push(next, { ...frame, ttl: frame.ttl - 1 });
+  }
+
+  /** NEIGHBOR from `from`: accept (high priority, or room left) or reject, and answer. */
+  onNeighbor(nodeId: number, high: boolean, from: Address, now: number): void {
+    const host = this.host;
+    if (host.isSelf(nodeId, from)) return;
+    host.checkIdentity(from, nodeId, now);
+    const accept = host.active.has(from) || high || !host.active.full;
+    if (accept) {
+      if (!host.active.has(from)) host.link(from, nodeId, now);
+      this.counters.neighborAccepted++;
+    } else {
+      this.counters.neighborRejected++;
+      host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
+    }
+    host.send(from, FrameType.NeighborReply, accept ? 1 : 0);
+  }
+
+  /** The answer to a NEIGHBOR request: link, or keep the peer as a passive candidate. */
+  onNeighborReply(nodeId: number, accepted: boolean, from: Address, now: number): void {
+    const host = this.host;
+    if (host.isSelf(nodeId, from)) return;
+    host.checkIdentity(from, nodeId, now);
+    const pending = this.#pending.get(from);
+    this.#pending.delete(from);
+    if (!accepted) {
+      host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
+      // Full neighbours everywhere: do not hammer them; try again next period.
+      host.postponeFill(now + this.ctx.options.shuffleIntervalMs);
+      return;
+    }
+    if (host.active.has(from)) return;
+    if (!host.active.full || pending?.high) {
+      if (pending?.revive) this.counters.revived++;
+      host.link(from, nodeId, now);
+    } else {
+      host.send(from, FrameType.Disconnect, 0);
+      host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
+    }
+  }
+}
