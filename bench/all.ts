@@ -59,10 +59,10 @@ const report = {
 const svg = perfChart(report);
 await Deno.mkdir("bench/out", { recursive: true });
 await Deno.writeTextFile("bench/out/perf.svg", svg);
-await Deno.writeTextFile("bench/out/perf.json", JSON.stringify(report, null, 1) + "\n");
+await Deno.writeTextFile("bench/out/perf.json", JSON.stringify(report, null, 2) + "\n");
 if (!values["no-docs"]) {
   await Deno.writeTextFile("docs/perf.svg", svg);
-  await Deno.writeTextFile("docs/perf.json", JSON.stringify(report, null, 1) + "\n");
+  await Deno.writeTextFile("docs/perf.json", JSON.stringify(report, null, 2) + "\n");
 }
 say();
 say(`wrote bench/out/perf.{svg,json}${values["no-docs"] ? "" : " and docs/perf.{svg,json}"}`);

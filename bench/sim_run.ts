@@ -137,6 +137,6 @@ export function runSim(config: SimRunConfig): SimRunResult {
     duplicate_deliveries: sim.duplicateDeliveries,
     wall_warmup_ms: Math.round(t1 - t0),
     wall_measure_ms: Math.round(t2 - t1),
-    curve: deliveryCurve(delays, config.nodes).map(([t, f]) => [round(t, 1), round(f, 4)]),
+    curve: deliveryCurve(delays, config.nodes, 60).map(([t, f]) => [round(t, 1), round(f, 4)]),
   };
 }

@@ -253,8 +253,8 @@ const json = JSON.stringify(
     runs: rows,
   },
   null,
-  1,
-);
+  2,
+) + "\n";
 await Deno.mkdir("bench/out", { recursive: true });
 await Deno.writeTextFile("bench/out/sim_sweep.svg", svg);
 await Deno.writeTextFile("bench/out/sim_sweep.json", json);
