@@ -166,6 +166,7 @@ export class HyParView {
       if (this.retry.addSeed(address, now)) added = true;
     }
     if (added) this.#runRetries(now);
+    this.ctx.wakeAt(this.retry.nextAt());
   }
 
   /** Any datagram from `from` shows it is alive. */
@@ -175,6 +176,13 @@ export class HyParView {
 
   /** Handles a membership frame; false for frames of other parts. */
   onFrame(frame: Frame, from: Address, now: number): boolean {
+    if (!this.#dispatch(frame, from, now)) return false;
+    // A lost link or new candidates may make a refill due before the engine's next tick.
+    if (this.#wantsFill()) this.ctx.wakeAt(Math.max(this.#nextFill, now + 1));
+    return true;
+  }
+
+  #dispatch(frame: Frame, from: Address, now: number): boolean {
     switch (frame.type) {
       case FrameType.Ping:
         this.#onPing(frame.nodeId, frame.value, from, now);
@@ -342,6 +350,9 @@ export class HyParView {
     this.retry.answered(address, nodeId, now);
     this.active.add(address, nodeId, now);
     this.detector.track(address, now, this.ctx.nodeId < nodeId);
+    // The first probe is due a probe interval from now at the earliest (the other side waits
+    // longer); a link made while handling a frame must move the engine's next tick earlier.
+    this.ctx.wakeAt(now + this.ctx.options.probeIntervalMs);
     this.#joined = true;
     this.counters.linksUp++;
     this.ctx.peerEvent({ type: "up", address, nodeId });

@@ -14,7 +14,8 @@
  *   passive view (a revival request for a lost neighbour is left to the rejoin list instead).
  *
  * The handshake keeps the requests in flight and the seeds joined through; the views, identity
- * checks and the link itself belong to the protocol that owns it (see hyparview.ts).
+ * checks and the link itself belong to the protocol that owns it (see hyparview.ts). Each
+ * request asks the engine (`ctx.wakeAt`) to tick by its timeout, whatever input sent it.
  *
  * @module
  */
@@ -143,11 +144,10 @@ export class NeighborHandshake {
    * @param revive The request revives a lost neighbour (does not count towards filling).
    */
   request(address: Address, high: boolean, revive: boolean, now: number): void {
-    this.#pending.set(address, {
-      deadline: now + 2 * this.ctx.options.probeTimeoutMs,
-      high,
-      revive,
-    });
+    const deadline = now + 2 * this.ctx.options.probeTimeoutMs;
+    this.#pending.set(address, { deadline, high, revive });
+    // Sent from a frame handler, the timeout must still move the engine's next tick earlier.
+    this.ctx.wakeAt(deadline);
     this.counters.neighborRequests++;
     this.host.send(address, FrameType.Neighbor, high ? 1 : 0);
   }
