@@ -8,6 +8,8 @@
  * (`--budget` seconds, default 540) estimated from the 1,000-node runs; a run that would not fit
  * is skipped and listed as such, never silently dropped.
  *
+ * `--redraw docs/sim_sweep.json` redraws the table and chart of a saved sweep without running it.
+ *
  * Flags: --quick (N = 100, 1000) --nodes 100,1000,10000 --loss 0,10,30 --modes tree,pushpull,
  * push,pull --messages 5 --warmup 5 --limit 20000 (virtual ms) --seed 1 --jobs 2 --budget 540
  *
@@ -16,9 +18,8 @@
 
 import { parseArgs } from "node:util";
 import type { BroadcastMode } from "../lib/options.ts";
-import { markdownTable } from "./bench_stats.ts";
 import type { SimRunConfig, SimRunResult } from "./sim_run.ts";
-import { barChart, chartGrid, lineChart, PALETTE } from "./svg_chart.ts";
+import { sweepChart, sweepTable } from "./sim_sweep_report.ts";
 
 const MODES: BroadcastMode[] = ["tree", "pushpull", "push", "pull"];
 const out = (text: string): void => {
@@ -38,8 +39,23 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     jobs: { type: "string", default: "2" },
     budget: { type: "string", default: "540" },
+    redraw: { type: "string" },
   },
 });
+
+if (values.redraw) {
+  // Redraw the table and chart of an earlier sweep next to its JSON, without rerunning it.
+  const saved = JSON.parse(await Deno.readTextFile(values.redraw));
+  const s = saved.settings ?? {};
+  const base = values.redraw.replace(/\.json$/, "");
+  await Deno.writeTextFile(`${base}.md`, sweepTable(saved.runs) + "\n");
+  await Deno.writeTextFile(
+    `${base}.svg`,
+    sweepChart(saved.runs, `${s.messages} msgs after ${s.warmup} warm-up, seed ${s.seed}`),
+  );
+  out(`redrew ${base}.md and ${base}.svg`);
+  Deno.exit(0);
+}
 const list = (text: string): number[] => text.split(",").map(Number).filter(Number.isFinite);
 const nodeSizes = list(values.nodes ?? (values.quick ? "100,1000" : "100,1000,10000"));
 const losses = list(values.loss).map((l) => (l > 1 ? l / 100 : l));
@@ -143,106 +159,12 @@ for (const nodes of nodeSizes) {
 const wallS = Math.round((performance.now() - started) / 100) / 10;
 
 const rows = configs.map((c) => results.get(key(c))!);
-const table = markdownTable(
-  [
-    "N",
-    "loss",
-    "mode",
-    "delivered",
-    "median ms to full",
-    "max ms to full",
-    "p99 delivery ms",
-    "copies/node",
-    "max hops",
-    "datagrams/node/msg",
-    "bytes/node/msg",
-  ],
-  rows.map((r) => {
-    if ("skipped" in r) {
-      const c = r.config;
-      return [
-        c.nodes,
-        `${c.loss * 100}%`,
-        c.mode,
-        `skipped: ${r.skipped}`,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-      ];
-    }
-    return [
-      r.nodes,
-      `${r.loss * 100}%`,
-      r.mode,
-      `${(r.delivered_fraction * 100).toFixed(2)}%`,
-      r.median_ms_to_full,
-      r.max_ms_to_full,
-      r.p99_delivery_ms,
-      r.payload_copies_per_node,
-      r.max_hops,
-      r.datagrams_per_node_per_msg,
-      r.bytes_per_node_per_msg,
-    ];
-  }),
-);
+const table = sweepTable(rows);
 out("\n" + table + "\n");
-
 const measured = rows.filter((r): r is SimRunResult => !("skipped" in r));
-const xMax = Math.max(100, ...measured.map((r) => r.curve.at(-1)![0]));
-const panels: string[] = [];
-for (const nodes of nodeSizes) {
-  for (const loss of losses) {
-    panels.push(lineChart({
-      title: `N = ${nodes.toLocaleString("en")}, loss ${loss * 100}%`,
-      xLabel: "virtual ms since publish (log)",
-      yLabel: "fraction delivered",
-      width: 380,
-      height: 250,
-      xLog: true,
-      legend: "bottom-right",
-      xMin: 1,
-      xMax,
-      yMin: 0,
-      yMax: 1,
-      series: modes.map((mode, i) => {
-        const r = results.get(key({ nodes, mode, loss }));
-        return {
-          name: r && !("skipped" in r) ? mode : `${mode} (skipped)`,
-          color: PALETTE[i]!,
-          points: r && !("skipped" in r)
-            ? r.curve.map(([t, f]) => [Math.max(1, t), f] as const)
-            : [],
-        };
-      }),
-    }));
-  }
-}
-for (const nodes of nodeSizes) {
-  panels.push(barChart({
-    title: `Payload copies per node, N = ${nodes.toLocaleString("en")}`,
-    yLabel: "copies / node / msg",
-    width: 380,
-    height: 250,
-    groups: losses.map((l) => `loss ${l * 100}%`),
-    series: modes.map((mode, i) => ({
-      name: mode,
-      color: PALETTE[i]!,
-      values: losses.map((loss) => {
-        const r = results.get(key({ nodes, mode, loss }));
-        return r && !("skipped" in r) ? r.payload_copies_per_node : null;
-      }),
-    })),
-  }));
-}
-const svg = chartGrid(
-  panels,
-  losses.length,
-  `Simulator: delivery over time by broadcast mode (${values.messages} msgs after ` +
-    `${values.warmup} warm-up, seed ${values.seed})`,
+const svg = sweepChart(
+  rows,
+  `${values.messages} msgs after ${values.warmup} warm-up, seed ${values.seed}`,
 );
 const json = JSON.stringify(
   {
