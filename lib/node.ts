@@ -1,15 +1,16 @@
 /**
  * {@linkcode GossipNode}: the protocol {@linkcode Engine} bound to a UDP transport, the real clock
- * and timers. This is what an application uses.
+ * and timers. This is what an application uses. The clock and timer driving live in
+ * node_driver.ts, the discovery refresh in node_discovery.ts; this file binds them to the
+ * transport's receive loop and turns the engine's outputs into events and async iterators.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import type { Discovery } from "./discovery/discovery.ts";
-import { discoverAll } from "./discovery/discovery.ts";
 import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
-import { type Delivery, Engine, type PeerEvent } from "./engine/engine.ts";
+import type { Delivery, Engine, PeerEvent } from "./engine/engine.ts";
 import { seededPrng } from "./engine/prng.ts";
 import { GossipError } from "./errors.ts";
 import { DEFAULT_OPTIONS, type GossipOptions } from "./options.ts";
@@ -20,6 +21,8 @@ import {
   pickGossipOptions,
   validateNodeOptions,
 } from "./node_options.ts";
+import { DiscoveryLoop } from "./node_discovery.ts";
+import { EngineDriver } from "./node_driver.ts";
 import { DeliveryQueue } from "./node_queue.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
 import type { Keyring } from "./security/keyring.ts";
@@ -63,23 +66,15 @@ export type DeliveryEvent = CustomEvent<Delivery>;
  * ```
  */
 export class GossipNode extends EventTarget {
+  #driver: EngineDriver;
   #engine: Engine;
   #transport: Transport;
   #filter: OriginSignatureFilter | undefined;
-  #discoveries: Discovery[];
-  #discoveryIntervalMs: number;
+  #discovery: DiscoveryLoop;
   #resolver: DnsResolver | undefined;
   #queueSize: number;
-  #started = performance.now();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerAt = Infinity;
-  #discoveryTimer: ReturnType<typeof setTimeout> | undefined;
   #receiveLoop: Promise<void> = Promise.resolve();
-  #discovering: Promise<void> = Promise.resolve();
-  #pending: Delivery[] = [];
-  #pendingPeers: PeerEvent[] = [];
   #readers = new Set<DeliveryQueue>();
-  #inEngine = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #counters: NodeCounters = {
@@ -100,8 +95,6 @@ export class GossipNode extends EventTarget {
     super();
     this.#transport = transport;
     this.#filter = filter;
-    this.#discoveries = discoveries;
-    this.#discoveryIntervalMs = options.discoveryIntervalMs ?? 10_000;
     this.#resolver = options.resolver;
     this.#queueSize = options.messageQueueSize ?? 1024;
     const rng = options.rng ?? seededPrng(options.seed ?? randomSeed());
@@ -113,22 +106,23 @@ export class GossipNode extends EventTarget {
       gossip.maxDatagramSize = (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) -
         overhead;
     }
-    this.#engine = new Engine(
+    this.#driver = new EngineDriver(
       { ...gossip, rng, ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }) },
+      transport,
       {
-        send: (to, datagram) => {
-          // Fire and forget: transports count their own failures and never re-enter the engine.
-          this.#transport.send(to, datagram).catch(() => {});
-        },
-        deliver: (message) => {
-          const data = stripSignature(message.data, message.flags);
-          this.#pending.push(data === message.data ? message : { ...message, data });
-        },
-        peer: (event) => {
-          this.#pendingPeers.push(event);
-        },
+        peers: (events) => this.#dispatchPeers(events),
+        deliver: (batch) => this.#deliver(batch),
       },
     );
+    this.#engine = this.#driver.engine;
+    const counters = this.#counters;
+    this.#discovery = new DiscoveryLoop(discoveries, options.discoveryIntervalMs ?? 10_000, {
+      get address() {
+        return transport.localAddress;
+      },
+      counters,
+      addSeeds: (addresses) => this.#driver.call((now) => this.#engine.addSeeds(addresses, now)),
+    });
   }
 
   /**
@@ -163,9 +157,9 @@ export class GossipNode extends EventTarget {
   }
 
   #run(): void {
-    this.#engineCall(() => this.#engine.start(this.#now()));
+    this.#driver.call((now) => this.#engine.start(now));
     this.#receiveLoop = this.#receive();
-    if (this.#discoveries.length > 0) this.#discovering = this.#discover();
+    this.#discovery.start();
     logger.info("Node {id} listening on {address}", {
       id: this.id,
       address: this.address,
@@ -187,7 +181,7 @@ export class GossipNode extends EventTarget {
             continue;
           }
         }
-        this.#engineCall(() => this.#engine.receive(packet.bytes, packet.from, this.#now()));
+        this.#driver.call((now) => this.#engine.receive(packet.bytes, packet.from, now));
       }
     } catch (error) {
       if (!this.#closed) logger.error("Receive loop failed: {error}", { error: String(error) });
@@ -196,76 +190,24 @@ export class GossipNode extends EventTarget {
     if (!this.#closed) logger.error("Transport ended while the node is open");
   }
 
-  async #discover(): Promise<void> {
-    if (this.#closed) return;
-    const found = await discoverAll(this.#discoveries);
-    if (this.#closed) return;
-    this.#counters.discoveryRounds++;
-    const others = found.filter((address) => address !== this.address);
-    this.#counters.discovered += others.length;
-    if (others.length > 0) {
-      this.#engineCall(() => this.#engine.addSeeds(others, this.#now()));
+  #dispatchPeers(events: PeerEvent[]): void {
+    for (const detail of events) {
+      if (!this.#closed) this.dispatchEvent(new CustomEvent<PeerEvent>("peer", { detail }));
     }
-    this.#discoveryTimer = setTimeout(() => {
-      this.#discoveryTimer = undefined;
-      this.#discovering = this.#discover();
-    }, this.#discoveryIntervalMs);
   }
 
-  /** Runs one engine call, then hands out what it delivered and re-arms the timer. */
-  #engineCall(call: () => void): void {
-    this.#inEngine = true;
-    try {
-      call();
-    } finally {
-      this.#inEngine = false;
-    }
-    this.#flush();
-    this.#arm();
-  }
-
-  #flush(): void {
-    if (this.#pendingPeers.length > 0) {
-      const events = this.#pendingPeers;
-      this.#pendingPeers = [];
-      for (const detail of events) {
-        if (!this.#closed) this.dispatchEvent(new CustomEvent<PeerEvent>("peer", { detail }));
+  #deliver(batch: Delivery[]): void {
+    for (const message of batch) {
+      const data = stripSignature(message.data, message.flags);
+      const delivery = data === message.data ? message : { ...message, data };
+      this.#counters.delivered++;
+      for (const reader of this.#readers) {
+        if (!reader.push(delivery)) this.#counters.messagesDropped++;
       }
+      // A raw addEventListener listener that throws is reported like any event listener error
+      // (globalThis "error" event); onMessage() handlers are caught and counted instead.
+      this.dispatchEvent(new CustomEvent<Delivery>("message", { detail: delivery }));
     }
-    while (this.#pending.length > 0 && !this.#closed) {
-      const batch = this.#pending;
-      this.#pending = [];
-      for (const delivery of batch) {
-        this.#counters.delivered++;
-        for (const reader of this.#readers) {
-          if (!reader.push(delivery)) this.#counters.messagesDropped++;
-        }
-        // A raw addEventListener listener that throws is reported like any event listener error
-        // (globalThis "error" event); onMessage() handlers are caught and counted instead.
-        this.dispatchEvent(new CustomEvent<Delivery>("message", { detail: delivery }));
-      }
-    }
-  }
-
-  #arm(): void {
-    if (this.#closed) return;
-    const at = this.#engine.deadline();
-    if (at === this.#timerAt && this.#timer !== undefined) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (!Number.isFinite(at)) return;
-    const delay = Math.max(0, Math.ceil(at - this.#now()));
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      if (this.#closed) return;
-      this.#engineCall(() => this.#engine.tick(this.#now()));
-    }, delay);
-  }
-
-  #now(): number {
-    return performance.now() - this.#started;
   }
 
   /** This node's 40-bit id, as the origin of the messages it publishes. */
@@ -361,7 +303,7 @@ export class GossipNode extends EventTarget {
     if (this.#closed) {
       throw new GossipError("closed", "Cannot publish: the node is closed; start a new one");
     }
-    if (this.#inEngine) {
+    if (this.#driver.inEngine) {
       throw new GossipError("closed", "Cannot publish from inside an engine callback");
     }
     if (data.length > this.maxPayloadSize) {
@@ -375,8 +317,8 @@ export class GossipNode extends EventTarget {
 
   #publishNow(payload: Uint8Array, flags: number): MessageId {
     let id: MessageId = 0n;
-    this.#engineCall(() => {
-      id = this.#engine.publish(payload, this.#now(), flags);
+    this.#driver.call((now) => {
+      id = this.#engine.publish(payload, now, flags);
     });
     return id;
   }
@@ -424,7 +366,7 @@ export class GossipNode extends EventTarget {
   async addSeeds(addresses: readonly string[]): Promise<void> {
     const list = await resolveAddresses(addresses, "addSeeds", this.#resolver);
     if (this.#closed) return;
-    this.#engineCall(() => this.#engine.addSeeds(list, this.#now()));
+    this.#driver.call((now) => this.#engine.addSeeds(list, now));
   }
 
   /** Counters of the engine, the transport (with security) and the node, and signatures. */
@@ -434,7 +376,7 @@ export class GossipNode extends EventTarget {
       transport: transportStats(this.#transport),
       node: { ...this.#counters },
       peers: this.#engine.peers().length,
-      uptimeMs: Math.round(this.#now()),
+      uptimeMs: Math.round(this.#driver.now()),
     };
     if (this.#filter) stats.signatures = this.#filter.stats();
     return stats;
@@ -448,16 +390,13 @@ export class GossipNode extends EventTarget {
 
   async #shutdown(): Promise<void> {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#discoveryTimer !== undefined) clearTimeout(this.#discoveryTimer);
-    this.#timer = undefined;
-    this.#discoveryTimer = undefined;
+    this.#driver.stop();
+    const discoveryStopped = this.#discovery.stop();
     for (const reader of this.#readers) reader.end();
     this.#readers.clear();
     await this.#transport.close();
     await this.#receiveLoop;
-    await this.#discovering;
-    if (this.#discoveryTimer !== undefined) clearTimeout(this.#discoveryTimer);
+    await discoveryStopped;
   }
 
   /** Same as {@linkcode GossipNode.close}, for `await using`. */
