@@ -117,7 +117,7 @@ export class Engine {
   readonly #membership: Membership;
   readonly #broadcast: Broadcaster;
   readonly #counters: EngineCounters = createCounters();
-  #deadline = 0;
+  #deadline = Infinity;
   #started = false;
 
   /**
@@ -169,7 +169,7 @@ export class Engine {
     this.#started = true;
     this.#membership.start(now);
     this.#broadcast.start(now);
-    this.#deadline = now + this.options.antiEntropyIntervalMs;
+    this.#deadline = Math.min(this.#deadline, now + this.options.antiEntropyIntervalMs);
     this.#ctx.outbox.flush();
   }
 
