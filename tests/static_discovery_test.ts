@@ -39,7 +39,7 @@ Deno.test("static discovery: 8 loopback nodes find each other and survive a kill
       got.push(seen);
       downs.push(down);
     }
-    await until(() => nodes.every((node) => node.activePeers().length >= 2), 10_000, "overlay");
+    await until(() => nodes.every((node) => node.activePeers().length >= 1), 20_000, "overlay");
 
     nodes[0]!.publish(new TextEncoder().encode("before"));
     await until(() => got.slice(1).every((s) => s.has("before")), 10_000, "first delivery");
