@@ -18,6 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { GossipNode } from "../lib/node.ts";
+import { localOptions } from "../lib/presets.ts";
 import type { BroadcastMode } from "../lib/options.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 import { median, percentile, round } from "./bench_stats.ts";
@@ -120,6 +121,8 @@ export async function runCluster(
   };
   for (let i = 0; i < n; i++) {
     const node = await GossipNode.start({
+      // One machine: the local preset (fast rounds, short graft timers).
+      ...localOptions(),
       listen: "127.0.0.1:0",
       seeds: i === 0 ? [] : [nodes[0]!.address],
       seed: 1000 + i,

@@ -16,7 +16,7 @@ import { MEMBERSHIP_PRESETS } from "./membership/membership_presets.ts";
 import type { GossipOptions } from "./options.ts";
 
 /**
- * Options for nodes on one machine (tests, the demo): rounds every 250 ms, grafts after 30 ms.
+ * Options for nodes on one machine (tests, the demo): rounds every 250 ms, grafts after 10 ms.
  *
  * @example
  * ```ts
@@ -30,8 +30,8 @@ export function localOptions(): GossipOptions {
     ...MEMBERSHIP_PRESETS.local,
     antiEntropyIntervalMs: 250,
     ackTimeoutMs: 50,
-    graftTimeoutMs: 30,
-    graftRetryMs: 15,
+    graftTimeoutMs: 10,
+    graftRetryMs: 5,
     lazyDelayMs: 2,
     maxDatagramSize: 1400,
   };
