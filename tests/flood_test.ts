@@ -13,16 +13,9 @@ import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { encodeDatagram } from "../lib/wire/codec.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
+import { until } from "./until.ts";
 
 const BOUNDS = { seenCapacity: 500, cacheMaxEntries: 100, cacheMaxBytes: 16 * 1024 };
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function dataDatagram(origin: number, seq: number): Uint8Array {
   const payload = new Uint8Array(100).fill(seq & 0xff);

@@ -3,15 +3,7 @@ import { GossipNode } from "../lib/node.ts";
 import { LossyTransport } from "../lib/transport/lossy_transport.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
-
-/** Resolves when `check()` holds (re-checked every 20 ms); throws after `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from "./until.ts";
 
 interface Cluster {
   nodes: GossipNode[];

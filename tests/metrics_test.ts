@@ -7,6 +7,7 @@ import type { NodeStats } from "../lib/node_options.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { generateSigningKeyPair } from "../lib/security/origin_signer.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
+import { until } from "./until.ts";
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -74,14 +75,6 @@ const value = (p: Parsed, name: string, labels: Record<string, string> = {}): nu
     Object.keys(labels).length === Object.keys(s.labels).length &&
     Object.entries(labels).every(([k, v]) => s.labels[k] === v)
   )?.value;
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function liveStats(): Promise<NodeStats> {
   const network = new MemoryNetwork();

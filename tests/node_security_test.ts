@@ -8,18 +8,10 @@ import { generateSigningKeyPair } from "../lib/security/origin_signer.ts";
 import { SEAL_OVERHEAD } from "../lib/security/sealer.ts";
 import type { Packet, Transport } from "../lib/transport/transport.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
+import { until } from "./until.ts";
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** Resolves when `check()` holds (re-checked every 10 ms); throws after `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Resolves with the first delivery of `node` whose text is `want`; rejects after `timeoutMs`. */
 function delivery(node: GossipNode, want: string, timeoutMs: number): Promise<Delivery> {

@@ -4,17 +4,10 @@ import type { Delivery } from "../lib/engine/engine.ts";
 import { GossipError } from "../lib/errors.ts";
 import { type DeliveryEvent, GossipNode } from "../lib/node.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
+import { until } from "./until.ts";
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function pair(network = new MemoryNetwork()) {
   const a = await GossipNode.start({ transport: network.open(), seed: 1 });

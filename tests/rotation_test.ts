@@ -5,15 +5,7 @@ import { Keyring } from "../lib/security/keyring.ts";
 import { SEAL_OVERHEAD } from "../lib/security/sealer.ts";
 import { SecureTransport } from "../lib/security/secure_transport.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
-
-/** Resolves when `check()` holds (re-checked every 20 ms); throws after `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from "./until.ts";
 
 Deno.test("A rolling key rotation across 20 loopback UDP nodes loses no message", async () => {
   const oldKey = generateKey(), newKey = generateKey();

@@ -4,14 +4,7 @@ import assert from "node:assert/strict";
 import { GossipNode } from "../lib/node.ts";
 import { staticDiscovery } from "../lib/discovery/discovery.ts";
 import { localOptions } from "../lib/presets.ts";
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from "./until.ts";
 
 Deno.test("static discovery: 8 loopback nodes find each other and survive a killed peer", async () => {
   const nodes: GossipNode[] = [];
