@@ -3,7 +3,7 @@
  *
  * Inputs are calls (`receive`, `publish`, `tick`) that carry the current time; outputs are
  * datagrams and deliveries handed to an {@linkcode EngineOutput}, plus the time the engine wants
- * to be ticked next. It never reads a clock, never draws from `Math.random` (it is given a
+ * to be ticked next. It never reads a clock, never draws global randomness (it is given a
  * seeded {@linkcode Prng}), never sleeps and never touches a socket, so the same engine runs on
  * real UDP inside `GossipNode`, thousands at a time in the simulator, and step by step in tests.
  *

@@ -1,14 +1,14 @@
 /**
  * Seeded pseudo-random numbers for the engine and the simulator.
  *
- * The engine never calls `Math.random`; it is handed a {@linkcode Prng}, so a simulation replays
+ * The engine never draws from the global random source; it is handed a {@linkcode Prng}, so a run replays
  * exactly from its seed. The generator is SplitMix32-style mixing over a 32-bit counter state:
  * fast, tiny, and good enough for peer selection (not for keys).
  *
  * @module
  */
 
-/** A source of uniform numbers in [0, 1), with the contract of `Math.random`. */
+/** A source of uniform numbers in [0, 1), with the same contract as the global random function. */
 export type Prng = () => number;
 
 /**
