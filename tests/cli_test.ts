@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { CliUsageError, parseCliArgs, USAGE } from "../lib/cli/args.ts";
 import { formatDelivery } from "../lib/cli/format.ts";
 import { readLines } from "../lib/cli/lines.ts";
+import { type CliProc, runCli, spawnCli } from "./cli_spawn.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
+/** A CLI node printing JSON lines, with fast anti-entropy rounds. */
+const spawnNode = (args: string[]) => spawnCli(["--json", "--interval", "200", ...args]);
 
 Deno.test("parseCliArgs() reads every flag", () => {
   const config = parseCliArgs([
@@ -121,65 +122,8 @@ Deno.test("readLines() splits lines and reports over-long ones without buffering
   assert.deepEqual(items, [{ line: "one" }, { line: "two" }, { tooLong: 60 }, { line: "three" }]);
 });
 
-interface Proc {
-  child: Deno.ChildProcess;
-  address: string;
-  lines: string[];
-  stdin: WritableStreamDefaultWriter<Uint8Array>;
-  waitLine(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
-  done: Promise<void>;
-}
-
-async function spawnNode(args: string[]): Promise<Proc> {
-  const child = new Deno.Command("deno", {
-    args: ["run", "--allow-net=127.0.0.1", CLI, "--json", "--interval", "200", ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  const pump = async (stream: ReadableStream<Uint8Array>, sink: string[]) => {
-    for await (const item of readLines(stream, 1 << 20)) {
-      if ("line" in item) sink.push(item.line);
-      for (const wake of waiters) wake();
-    }
-  };
-  const errLines: string[] = [];
-  const done = Promise.all([pump(child.stdout, lines), pump(child.stderr, errLines)]).then(
-    () => {},
-  );
-  const waitIn = (sink: string[], match: (line: string) => boolean, timeoutMs: number) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const found = sink.find(match);
-        if (found === undefined) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`No matching line in ${timeoutMs} ms; got ${JSON.stringify(sink)}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-  const start = await waitIn(errLines, (l) => l.startsWith("starling node "), 20_000);
-  const address = start.split(" listening on ")[1]!;
-  return {
-    child,
-    address,
-    lines,
-    stdin: child.stdin.getWriter(),
-    waitLine: (match, timeoutMs) => waitIn(lines, match, timeoutMs),
-    done,
-  };
-}
-
 Deno.test("three CLI nodes: a line typed into one appears on the other two", async () => {
-  const procs: Proc[] = [];
+  const procs: CliProc[] = [];
   try {
     procs.push(await spawnNode(["--listen", "127.0.0.1:0"]));
     const seed = procs[0]!.address;
@@ -196,26 +140,15 @@ Deno.test("three CLI nodes: a line typed into one appears on the other two", asy
       assert.equal(typeof json.t, "number");
     }
   } finally {
-    for (const proc of procs) {
-      await proc.stdin.close().catch(() => {});
-      proc.child.kill("SIGTERM");
-    }
-    for (const proc of procs) {
-      const status = await proc.child.status;
-      await proc.done;
-      assert.equal(status.code, 0, "SIGTERM closes the node cleanly");
-    }
+    const codes = await Promise.all(procs.map((proc) => proc.stop()));
+    for (const code of codes) assert.equal(code, 0, "SIGTERM closes the node cleanly");
   }
 });
 
 Deno.test("the CLI exits 2 with one stderr line on a bad flag", async () => {
-  const output = await new Deno.Command("deno", {
-    args: ["run", "--allow-net=127.0.0.1", CLI, "--fanout", "many"],
-    cwd: ROOT,
-    stdin: "null",
-  }).output();
+  const output = await runCli(["--fanout", "many"]);
   assert.equal(output.code, 2);
-  const stderr = new TextDecoder().decode(output.stderr).trimEnd();
+  const stderr = output.stderr.trimEnd();
   assert.equal(stderr.split("\n").length, 1, stderr);
   assert.match(stderr, /--fanout many/);
   assert.equal(output.stdout.length, 0);
