@@ -8,6 +8,7 @@ import dgram from "node:dgram";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
+import { PacketQueue } from "./packet_queue.ts";
 import { emptyTransportStats, type TransportStats } from "./udp_transport.ts";
 
 /** Options of {@linkcode DgramTransport.listen}. */
@@ -31,29 +32,26 @@ export class DgramTransport implements Transport {
   /** The bound local address, with the real port. */
   readonly localAddress: Address;
   #socket: dgram.Socket;
-  #queue: Packet[] = [];
-  #queueSize: number;
-  #waiter: (() => void) | undefined;
+  #queue: PacketQueue;
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
 
   private constructor(socket: dgram.Socket, localAddress: Address, queueSize: number) {
     this.#socket = socket;
     this.localAddress = localAddress;
-    this.#queueSize = queueSize;
+    this.#queue = new PacketQueue(queueSize);
     socket.on("message", (message: Uint8Array, info: dgram.RemoteInfo) => {
       if (this.#closed) return;
-      if (this.#queue.length >= this.#queueSize) {
+      const packet = {
+        bytes: new Uint8Array(message),
+        from: joinHostPort(info.address, info.port),
+      };
+      if (!this.#queue.push(packet)) {
         this.#stats.dropped++;
         return;
       }
       this.#stats.received++;
       this.#stats.bytesReceived += message.length;
-      this.#queue.push({
-        bytes: new Uint8Array(message),
-        from: joinHostPort(info.address, info.port),
-      });
-      this.#wake();
     });
     socket.on("error", () => {
       this.#stats.receiveErrors++;
@@ -129,16 +127,8 @@ export class DgramTransport implements Transport {
   }
 
   /** Yields datagrams as they arrive until the transport is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Packet> {
-    while (true) {
-      const packet = this.#queue.shift();
-      if (packet) {
-        yield packet;
-        continue;
-      }
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => (this.#waiter = resolve));
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Packet> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   /** Counters of this socket. */
@@ -150,8 +140,7 @@ export class DgramTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.length = 0;
-    this.#wake();
+    this.#queue.close();
     await new Promise<void>((resolve) => {
       try {
         this.#socket.close(() => resolve());
@@ -159,11 +148,5 @@ export class DgramTransport implements Transport {
         resolve();
       }
     });
-  }
-
-  #wake(): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.();
   }
 }

@@ -8,6 +8,7 @@
 import { GossipError } from "../errors.ts";
 import { type Address, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
+import { PacketQueue } from "./packet_queue.ts";
 import { emptyTransportStats, type TransportStats } from "./udp_transport.ts";
 
 /** Options of a {@linkcode MemoryNetwork}. */
@@ -102,9 +103,7 @@ export class MemoryTransport implements Transport {
   /** This endpoint's address. */
   readonly localAddress: Address;
   #network: MemoryNetwork;
-  #queue: Packet[] = [];
-  #queueSize: number;
-  #waiter: (() => void) | undefined;
+  #queue: PacketQueue;
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
 
@@ -116,7 +115,7 @@ export class MemoryTransport implements Transport {
   constructor(network: MemoryNetwork, address: Address, queueSize: number) {
     this.#network = network;
     this.localAddress = address;
-    this.#queueSize = queueSize;
+    this.#queue = new PacketQueue(queueSize);
   }
 
   /** Delivers to another endpoint; an unknown address or a cut link counts as a send error. */
@@ -133,28 +132,18 @@ export class MemoryTransport implements Transport {
   /** @internal Called by the network; false when the queue is full or the endpoint closed. */
   enqueue(packet: Packet): boolean {
     if (this.#closed) return false;
-    if (this.#queue.length >= this.#queueSize) {
+    if (!this.#queue.push(packet)) {
       this.#stats.dropped++;
       return true;
     }
     this.#stats.received++;
     this.#stats.bytesReceived += packet.bytes.length;
-    this.#queue.push(packet);
-    this.#wake();
     return true;
   }
 
   /** Yields datagrams as they arrive until closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Packet> {
-    while (true) {
-      const packet = this.#queue.shift();
-      if (packet) {
-        yield packet;
-        continue;
-      }
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => (this.#waiter = resolve));
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Packet> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   /** Counters of this endpoint. */
@@ -166,16 +155,9 @@ export class MemoryTransport implements Transport {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#queue.length = 0;
+      this.#queue.close();
       this.#network.release(this.localAddress);
-      this.#wake();
     }
     return Promise.resolve();
-  }
-
-  #wake(): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.();
   }
 }

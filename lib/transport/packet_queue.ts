@@ -1,0 +1,73 @@
+/**
+ * The bounded queue between a socket's receive callback and the consumer iterating a transport.
+ *
+ * Callback-style sockets (node:dgram, the in-memory network) push packets here; the transport's
+ * async iterator drains them. When the consumer falls behind, new packets are refused (the caller
+ * counts the drop) rather than buffered without bound.
+ *
+ * @module
+ */
+
+import type { Packet } from "./transport.ts";
+
+/** A bounded FIFO of packets with one waiting reader. */
+export class PacketQueue {
+  #items: (Packet | undefined)[] = [];
+  #head = 0;
+  #waiter: (() => void) | undefined;
+  #closed = false;
+
+  /** @param capacity Most packets held before `push` refuses. */
+  constructor(readonly capacity: number) {}
+
+  /** Packets waiting. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** True once {@linkcode PacketQueue.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues a packet; false when the queue is full or closed (the caller counts the drop). */
+  push(packet: Packet): boolean {
+    if (this.#closed || this.size >= this.capacity) return false;
+    this.#items.push(packet);
+    this.#wake();
+    return true;
+  }
+
+  /** Drops what is queued and ends iteration. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.#items = [];
+    this.#head = 0;
+    this.#wake();
+  }
+
+  /** Yields packets as they arrive until closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Packet> {
+    while (true) {
+      if (this.#head < this.#items.length) {
+        const packet = this.#items[this.#head]!;
+        this.#items[this.#head++] = undefined;
+        // Compact once the consumed prefix dominates, so dequeue stays O(1) amortised.
+        if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+          this.#items = this.#items.slice(this.#head);
+          this.#head = 0;
+        }
+        yield packet;
+        continue;
+      }
+      if (this.#closed) return;
+      await new Promise<void>((resolve) => (this.#waiter = resolve));
+    }
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.();
+  }
+}
