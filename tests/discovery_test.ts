@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
 import {
   discoverAll,
   dnsDiscovery,
@@ -10,6 +9,7 @@ import { parseDiscovery } from "../lib/discovery/parse.ts";
 import type { DnsResolver } from "../lib/discovery/resolve.ts";
 import { resolveAddresses } from "../lib/discovery/resolve.ts";
 import { GossipError } from "../lib/errors.ts";
+import { captureLogs, logText } from "./log_capture.ts";
 
 const fakeDns: DnsResolver = (name, type) => {
   const zone: Record<string, { A: string[]; AAAA: string[] }> = {
@@ -21,20 +21,8 @@ const fakeDns: DnsResolver = (name, type) => {
 };
 
 async function withLogs<T>(run: () => Promise<T>): Promise<{ result: T; logs: string[] }> {
-  const logs: string[] = [];
-  await configure({
-    sinks: { capture: (r: LogRecord) => logs.push(r.message.map(String).join("")) },
-    loggers: [
-      { category: ["starling"], lowestLevel: "debug", sinks: ["capture"] },
-      { category: ["logtape", "meta"], lowestLevel: "error", sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
-    return { result: await run(), logs };
-  } finally {
-    await reset();
-  }
+  const { result, logs } = await captureLogs(run);
+  return { result, logs: logs.map(logText) };
 }
 
 Deno.test("staticDiscovery() returns valid addresses and logs the bad ones", async () => {

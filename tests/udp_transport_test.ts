@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { captureLogs } from "./log_capture.ts";
 import { DgramTransport } from "../lib/transport/dgram_transport.ts";
 import { LossyTransport } from "../lib/transport/lossy_transport.ts";
 import { openTransport } from "../lib/transport/open_transport.ts";
@@ -63,23 +63,6 @@ Deno.test("DgramTransport and UdpTransport interoperate", async () => {
   await roundTrip(a, b);
   await a.close();
 });
-
-async function captureLogs<T>(run: () => Promise<T>): Promise<{ result: T; logs: LogRecord[] }> {
-  const logs: LogRecord[] = [];
-  await configure({
-    sinks: { capture: (record: LogRecord) => logs.push(record) },
-    loggers: [
-      { category: ["starling"], lowestLevel: "debug", sinks: ["capture"] },
-      { category: ["logtape", "meta"], lowestLevel: "error", sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
-    return { result: await run(), logs };
-  } finally {
-    await reset();
-  }
-}
 
 Deno.test("openTransport() uses Deno UDP when listenDatagram works", async () => {
   const { result, logs } = await captureLogs(() => openTransport("127.0.0.1:0"));
