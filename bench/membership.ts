@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { connectedComponents, inDegrees } from "../lib/membership/components.ts";
 import { DEFAULT_OPTIONS } from "../lib/options.ts";
-import { simAddress, Simulation } from "../lib/sim/simulation.ts";
-import type { Address } from "../lib/wire/address.ts";
+import { Simulation } from "../lib/sim/simulation.ts";
+import { overlayComponents, overlayOf } from "../lib/sim/overlay.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -24,21 +24,11 @@ const SEED = Number(values.seed ?? 1);
 const PERIOD = DEFAULT_OPTIONS.shuffleIntervalMs;
 const STEP = 100;
 
-function overlay(sim: Simulation): Map<Address, readonly Address[]> {
-  const views = new Map<Address, readonly Address[]>();
-  for (const i of sim.liveNodes()) views.set(simAddress(i), sim.engines[i]!.activePeers());
-  return views;
-}
-
-function components(sim: Simulation): number {
-  return connectedComponents(overlay(sim)).length;
-}
-
 /** Runs in steps until the live overlay is one component; returns ms taken or null. */
 function untilConnected(sim: Simulation, limitMs: number): number | null {
   const start = sim.now;
   while (sim.now - start <= limitMs) {
-    if (components(sim) === 1) return sim.now - start;
+    if (overlayComponents(sim) === 1) return sim.now - start;
     sim.run(sim.now + STEP);
   }
   return null;
@@ -65,7 +55,7 @@ const started = performance.now();
 
 // 1. Join through one seed.
 const joined = warm(SEED);
-const joinViews = overlay(joined);
+const joinViews = overlayOf(joined);
 const joinParts = connectedComponents(joinViews);
 const degree = inDegrees(joinViews);
 let asymmetric = 0;
@@ -95,7 +85,7 @@ for (const i of joined.liveNodes()) {
 for (const k of Object.keys(framesPerSec)) {
   framesPerSec[k] = round((framesPerSec[k]! - (framesBefore.get(k) ?? 0)) / NODES / 30, 2);
 }
-const stillConnected = components(joined) === 1;
+const stillConnected = overlayComponents(joined) === 1;
 
 // 2. Kill half at once.
 const crash = warm(SEED + 1);
@@ -103,16 +93,16 @@ const pick = seededPrng(SEED ^ 0xdead);
 const victims = new Set<number>();
 while (victims.size < NODES / 2) victims.add(Math.floor(pick() * NODES));
 for (const v of victims) crash.kill(v);
-const partsAtKill = components(crash);
+const partsAtKill = overlayComponents(crash);
 const killRecovery = untilConnected(crash, 10 * PERIOD);
 const killDelivered = deliveredFraction(crash, 30_000);
-const crashDegree = inDegrees(overlay(crash));
+const crashDegree = inDegrees(overlayOf(crash));
 
 // 3. Partition 50/50 for 10 periods, then heal.
 const split = warm(SEED + 2);
 split.partition(split.alive.map((_, i) => (i < NODES / 2 ? 0 : 1)));
 split.run(split.now + 10 * PERIOD);
-const partsDuring = components(split);
+const partsDuring = overlayComponents(split);
 split.heal();
 const healMs = untilConnected(split, 10 * PERIOD);
 const healDelivered = deliveredFraction(split, 30_000);

@@ -2,20 +2,10 @@ import assert from "node:assert/strict";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { connectedComponents, inDegrees } from "../lib/membership/components.ts";
 import { RetryList } from "../lib/membership/rejoin.ts";
-import { simAddress, Simulation } from "../lib/sim/simulation.ts";
-import type { Address } from "../lib/wire/address.ts";
+import { Simulation } from "../lib/sim/simulation.ts";
+import { overlayComponents, overlayOf } from "../lib/sim/overlay.ts";
 
 const PERIOD = 2000;
-
-function overlay(sim: Simulation): Map<Address, readonly Address[]> {
-  const views = new Map<Address, readonly Address[]>();
-  for (const i of sim.liveNodes()) views.set(simAddress(i), sim.engines[i]!.activePeers());
-  return views;
-}
-
-function components(sim: Simulation): number {
-  return connectedComponents(overlay(sim)).length;
-}
 
 function warm(nodes: number, seed: number): Simulation {
   const sim = new Simulation({ nodes, seed });
@@ -27,7 +17,7 @@ function warm(nodes: number, seed: number): Simulation {
 function runUntilConnected(sim: Simulation, limitMs: number): number | undefined {
   const start = sim.now;
   while (sim.now - start <= limitMs) {
-    if (components(sim) === 1) return sim.now - start;
+    if (overlayComponents(sim) === 1) return sim.now - start;
     sim.run(sim.now + 100);
   }
   return undefined;
@@ -43,7 +33,7 @@ function publishAndCount(sim: Simulation, from: number): number {
 
 Deno.test("membership sim: 1,000 nodes join through one seed into one symmetric overlay", () => {
   const sim = warm(1000, 21);
-  const views = overlay(sim);
+  const views = overlayOf(sim);
   assert.equal(connectedComponents(views).length, 1);
   for (const [node, peers] of views) {
     assert.ok(peers.length >= 1 && peers.length <= 5, `${node} has ${peers.length} neighbours`);
@@ -78,7 +68,7 @@ Deno.test("membership sim: a 50/50 partition of 1,000 nodes for 10 periods heals
   const sim = warm(1000, 23);
   sim.partition(sim.alive.map((_, i) => (i < 500 ? 0 : 1)));
   sim.run(sim.now + 10 * PERIOD);
-  assert.equal(components(sim), 2, "two sides while split");
+  assert.equal(overlayComponents(sim), 2, "two sides while split");
   sim.heal();
   const took = runUntilConnected(sim, 3 * PERIOD);
   assert.notEqual(took, undefined, "one component within 3 periods of the heal");
@@ -99,7 +89,7 @@ Deno.test("membership sim: churn — restarted nodes get new ids and rejoin; old
     assert.notEqual(sim.engines[i]!.nodeId, oldIds.get(i), "a restart is a new incarnation");
     assert.ok(sim.engines[i]!.activePeers().length > 0, `restarted ${i} has neighbours`);
   }
-  const views = overlay(sim);
+  const views = overlayOf(sim);
   assert.equal(connectedComponents(views).length, 1);
   for (const [node, peers] of views) {
     for (const peer of peers) assert.ok(views.get(peer)!.includes(node), "links are symmetric");
