@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { connectedComponents, inDegrees } from "../lib/membership/components.ts";
 import { RetryList } from "../lib/membership/rejoin.ts";
-import { Simulation } from "../lib/sim/simulation.ts";
+import { simAddress, Simulation } from "../lib/sim/simulation.ts";
 import { overlayComponents, overlayOf } from "../lib/sim/overlay.ts";
 
 const PERIOD = 2000;
