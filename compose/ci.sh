@@ -5,10 +5,12 @@
 #   - uses the official denoland/deno:2.9.6 base if present or pullable, else builds the
 #     offline base (compose/build_base_offline.sh: debootstrap + deno from npm),
 #   - runs the scenario with default settings (24 nodes) under a time limit,
-# and ends with the line "cluster: N passed, N failed" (one test per phase); exit 0 only if all
-# phases passed. Extra arguments go to compose/cluster.ts (e.g. --nodes 12).
+#   - runs the Swarm phase (compose/swarm.ts: the stack on a one-node swarm, 8 tasks),
+# and ends with the line "cluster: N passed, N failed" (one test per phase, the swarm phase
+# being one); exit 0 only if all phases passed. Extra arguments go to compose/cluster.ts.
 # Environment: STARLING_BASE_IMAGE (skip the base choice), STARLING_CLUSTER_TIMEOUT (seconds for
-# the scenario, default 780), STARLING_REPORT (report directory, default compose/out).
+# the scenario, default 780), STARLING_REPORT (report directory, default compose/out),
+# STARLING_SKIP_SWARM=1 (no swarm phase), STARLING_SWARM_NODES (8), STARLING_SWARM_TIMEOUT (300).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,12 +76,55 @@ timeout --signal=INT --kill-after=90 "${STARLING_CLUSTER_TIMEOUT:-780}" \
   tee "$out"
 status=${PIPESTATUS[0]}
 line=$(grep -E '^cluster: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
-rm -f "$out"
 if [ -z "$line" ]; then
   log "the scenario ended (status $status) without a result line"
-  echo "cluster: 0 passed, 1 failed"
-  exit 1
+  line="cluster: 0 passed, 1 failed"
 fi
+passed=$(echo "$line" | sed -E 's/cluster: ([0-9]+) passed.*/\1/')
+failed=$(echo "$line" | sed -E 's/.*, ([0-9]+) failed/\1/')
+
+# ---- Swarm phase: the same compose file as a stack on a one-node swarm (compose/swarm.ts).
+# It first proves its cleanup (a deployment failing right after `docker stack deploy` must leave
+# nothing), then checks delivery across the overlay network, and always removes the stack and
+# leaves the swarm. Counted as one phase; "swarm: skipped" (no swarm on this engine) counts as
+# neither. The shell re-checks independently that the engine is as it was before.
+if [ "${STARLING_SKIP_SWARM:-}" = 1 ]; then
+  echo "swarm: skipped (STARLING_SKIP_SWARM=1)"
+else
+  swarm_before=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)
+  gwbridge_before=$(docker network ls -q --filter name=docker_gwbridge | wc -l)
+  timeout --signal=INT --kill-after=60 "${STARLING_SWARM_TIMEOUT:-300}" \
+    deno run --allow-run=docker,deno,compose/build_base_offline.sh --allow-read=. \
+    --allow-write=compose/image,/tmp --no-prompt \
+    compose/swarm.ts --base-image "$base" --nodes "${STARLING_SWARM_NODES:-8}" --prove-cleanup \
+    2>&1 | tee "$out"
+  swarm_line=$(grep -E '^swarm: (passed|failed|skipped)' "$out" | tail -1)
+  left=""
+  swarm_after=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)
+  # A swarm the engine had stays (only a swarm the rig labelled as its own may have been left).
+  if [ "$swarm_after" = active ] && [ "$swarm_before" != active ]; then
+    left="$left a swarm (the engine was '$swarm_before');"
+  fi
+  [ "$(docker network ls -q --filter name=docker_gwbridge | wc -l)" -le "$gwbridge_before" ] ||
+    left="$left network docker_gwbridge;"
+  [ -z "$(docker network ls -q --filter name=starling-swarm_)" ] || left="$left network starling-swarm_*;"
+  [ -z "$(docker ps -aq --filter label=com.docker.swarm.service.name=starling-swarm_node)" ] ||
+    left="$left containers of starling-swarm_node;"
+  if [ -n "$left" ]; then
+    log "the swarm phase left behind:$left"
+    failed=$((failed + 1))
+  elif [ -z "$swarm_line" ]; then
+    log "the swarm phase ended without a result line"
+    failed=$((failed + 1))
+  else
+    case "$swarm_line" in
+    "swarm: passed"*) passed=$((passed + 1)) ;;
+    "swarm: failed"*) failed=$((failed + 1)) ;;
+    esac
+  fi
+fi
+rm -f "$out"
 log "total $(($(date +%s) - started)) s"
-# The runner printed the tally as its last line already; repeat nothing, just exit accordingly.
-[ "$status" -eq 0 ]
+# The last line is the tally CI reads: the compose scenario's phases plus the swarm phase.
+echo "cluster: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
