@@ -106,6 +106,7 @@ export const KINDS: Record<string, Schema> = {
       serviceName: "string",
       replicas: "int",
       podManagementPolicy: "string",
+      minReadySeconds: "int",
       updateStrategy: { type: "string", rollingUpdate: { partition: "int" } },
       selector,
       template: { metadata, spec: podSpec },
