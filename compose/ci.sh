@@ -105,8 +105,11 @@ else
   if [ "$swarm_after" = active ] && [ "$swarm_before" != active ]; then
     left="$left a swarm (the engine was '$swarm_before');"
   fi
-  [ "$(docker network ls -q --filter name=docker_gwbridge | wc -l)" -le "$gwbridge_before" ] ||
+  # docker_gwbridge appears with the first overlay task; a swarm the engine had may keep it.
+  if [ "$swarm_before" != active ] &&
+    [ "$(docker network ls -q --filter name=docker_gwbridge | wc -l)" -gt "$gwbridge_before" ]; then
     left="$left network docker_gwbridge;"
+  fi
   [ -z "$(docker network ls -q --filter name=starling-swarm_)" ] || left="$left network starling-swarm_*;"
   [ -z "$(docker ps -aq --filter label=com.docker.swarm.service.name=starling-swarm_node)" ] ||
     left="$left containers of starling-swarm_node;"

@@ -236,8 +236,10 @@ export class SwarmStack {
       } else if (this.before.ours && now.state !== "inactive") {
         left.push(`the rig's earlier swarm is still '${now.state}'`);
       }
+      // docker_gwbridge belongs to the swarm: the engine creates it for the first task on an
+      // overlay network. Only a swarm the rig made (and left) must not leave it behind.
       const hadGwbridge = this.before.gwbridge && !this.before.ours;
-      if (now.gwbridge && !hadGwbridge) left.push("network docker_gwbridge");
+      if (this.initialised && now.gwbridge && !hadGwbridge) left.push("network docker_gwbridge");
     }
     return left;
   }
