@@ -186,6 +186,25 @@ Deno.test("the node's command line: pod IP, DNS discovery of the Service, key fr
   assert.equal(annotations["prometheus.io/path"], "/metrics");
 });
 
+Deno.test("the network policy admits gossip from starling pods only and metrics from anywhere", async () => {
+  const { NetworkPolicy: policy, StatefulSet: set } = await objects();
+  const pod = set.spec.template;
+  const container = pod.spec.containers[0];
+  const portOf = (name: string) => container.ports.find((p: Any) => p.name === name);
+  assert.ok(selects(policy.spec.podSelector.matchLabels, pod.metadata.labels), "applies to pods");
+  assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+  const rules = policy.spec.ingress as Any[];
+  const gossip = rules.filter((r) => r.ports.some((p: Any) => p.port === "gossip"));
+  assert.equal(gossip.length, 1);
+  assert.equal(gossip[0].ports[0].protocol, portOf("gossip").protocol);
+  assert.equal(gossip[0].from.length, 1, "gossip only from the listed sources");
+  assert.ok(selects(gossip[0].from[0].podSelector.matchLabels, pod.metadata.labels), "from peers");
+  const metrics = rules.filter((r) => r.ports.some((p: Any) => p.port === "metrics"));
+  assert.equal(metrics.length, 1);
+  assert.equal(metrics[0].ports[0].protocol, portOf("metrics").protocol);
+  assert.equal(metrics[0].from, undefined, "probes and Prometheus reach the metrics port");
+});
+
 Deno.test("the node container has bounded resources and a writable /tmp under a read-only root", async () => {
   const { StatefulSet: set } = await objects();
   const pod = set.spec.template;

@@ -118,6 +118,19 @@ export const KINDS: Record<string, Schema> = {
     metadata,
     spec: { maxUnavailable: "int-or-string", selector },
   },
+  "networking.k8s.io/v1/NetworkPolicy": {
+    apiVersion: "string",
+    kind: "string",
+    metadata,
+    spec: {
+      podSelector: selector,
+      policyTypes: ["string"],
+      ingress: [{
+        from: [{ podSelector: selector, namespaceSelector: selector }],
+        ports: [{ port: "int-or-string", protocol: "string" }],
+      }],
+    },
+  },
   "kustomize.config.k8s.io/v1beta1/Kustomization": {
     apiVersion: "string",
     kind: "string",
