@@ -57,6 +57,8 @@ export interface RateFigures {
   datagrams_in_per_s: number;
   /** CPU time of this process over wall time during the window (1 = one core busy). */
   cpu_cores: number;
+  /** CPU time per datagram received by any node: the node side's cost per datagram. */
+  cpu_us_per_datagram: number;
   /** How late the publishing scheduler ran at worst (event-loop saturation), ms. */
   scheduler_lag_max_ms: number;
   /** Receive-queue drops and engine drops during the window. */
@@ -242,6 +244,10 @@ export async function runLoad(
       frames_per_message: diff(after.frames, before.frames, total),
       datagrams_in_per_s: Math.round(((after.datagramsIn - before.datagramsIn) * 1000) / elapsed),
       cpu_cores: round(cpu, 2),
+      cpu_us_per_datagram: round(
+        (cpu * elapsed * 1000) / Math.max(1, after.datagramsIn - before.datagramsIn),
+        2,
+      ),
       scheduler_lag_max_ms: round(lag, 1),
       drops: diff(totals(nodes).drops, before.drops, 1),
     };
@@ -251,7 +257,7 @@ export async function runLoad(
         `to every node in 2 s, time to full p50 ${r.p50_ms ?? "—"} ms p99 ${r.p99_ms ?? "—"} ms; ` +
         `${r.datagrams_per_message} datagrams/msg (${r.datagrams_per_message_over_floor}× N−1), ` +
         `${r.payload_copies_per_node} copies/node, ${r.datagrams_in_per_s} datagrams/s in, ` +
-        `cpu ${r.cpu_cores}, lag ≤ ${r.scheduler_lag_max_ms} ms`,
+        `cpu ${r.cpu_cores} (${r.cpu_us_per_datagram} µs/datagram), lag ≤ ${r.scheduler_lag_max_ms} ms`,
     );
     say(`         frames/msg ${JSON.stringify(r.frames_per_message)}`);
     if (Object.keys(r.drops).length) say(`         drops ${JSON.stringify(r.drops)}`);
