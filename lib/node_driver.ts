@@ -13,7 +13,8 @@
  */
 
 import { type Delivery, Engine, type EngineOptions, type PeerEvent } from "./engine/engine.ts";
-import type { Transport } from "./transport/transport.ts";
+import type { Packet, Transport } from "./transport/transport.ts";
+import type { Address } from "./wire/address.ts";
 
 /** Where the driver hands out what the engine produced. */
 export interface DriverOutput {
@@ -29,7 +30,8 @@ export class EngineDriver {
   readonly engine: Engine;
   #started = performance.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerAt = Infinity;
+  /** When the armed timer fires (driver clock); Infinity when none is armed. */
+  #fireAt = Infinity;
   #pending: Delivery[] = [];
   #pendingPeers: PeerEvent[] = [];
   #inEngine = false;
@@ -41,11 +43,13 @@ export class EngineDriver {
    * @param output Receives deliveries and neighbour changes after each engine call.
    */
   constructor(options: EngineOptions, transport: Transport, readonly output: DriverOutput) {
+    // Fire and forget: transports count their own failures and never re-enter the engine.
+    // post() spares the promise per datagram where the transport has it.
+    const send = transport.post
+      ? transport.post.bind(transport)
+      : (to: Address, datagram: Uint8Array) => void transport.send(to, datagram).catch(() => {});
     this.engine = new Engine(options, {
-      send: (to, datagram) => {
-        // Fire and forget: transports count their own failures and never re-enter the engine.
-        transport.send(to, datagram).catch(() => {});
-      },
+      send,
       deliver: (message) => {
         this.#pending.push(message);
       },
@@ -67,14 +71,20 @@ export class EngineDriver {
 
   /** Runs one engine call at the current time, hands out its outputs and re-arms the timer. */
   call(run: (now: number) => void): void {
+    const now = this.now();
     this.#inEngine = true;
     try {
-      run(this.now());
+      run(now);
     } finally {
       this.#inEngine = false;
     }
     this.#flush();
-    this.#arm();
+    this.#arm(now);
+  }
+
+  /** Hands datagrams that arrived together to the engine in one call (one flush, one re-arm). */
+  receive(packets: readonly Packet[]): void {
+    this.call((now) => this.engine.receiveBatch(packets, now));
   }
 
   /** Stops the timer for good; later calls still run but never re-arm it, and outputs stop. */
@@ -97,20 +107,30 @@ export class EngineDriver {
     }
   }
 
-  #arm(): void {
+  /**
+   * Keeps one timer for the engine's earliest deadline. Inputs often move the deadline a little
+   * earlier (a lazy flush 2 ms out); the armed timer is kept when it fires at most 1 ms after the
+   * new deadline, since timers have millisecond resolution anyway, so most inputs touch no timer.
+   */
+  #arm(now: number): void {
     if (this.#stopped) return;
     const at = this.engine.deadline();
-    if (at === this.#timerAt && this.#timer !== undefined) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (!Number.isFinite(at)) return;
-    const delay = Math.max(0, Math.ceil(at - this.now()));
-    this.#timer = setTimeout(() => {
+    if (this.#timer !== undefined) {
+      if (this.#fireAt <= at + 1) return;
+      clearTimeout(this.#timer);
       this.#timer = undefined;
-      this.#timerAt = Infinity;
-      if (this.#stopped) return;
-      this.call((now) => this.engine.tick(now));
-    }, delay);
+      this.#fireAt = Infinity;
+    }
+    if (!Number.isFinite(at)) return;
+    const delay = Math.max(0, Math.ceil(at - now));
+    this.#fireAt = now + delay;
+    this.#timer = setTimeout(this.#fire, delay);
   }
+
+  #fire = (): void => {
+    this.#timer = undefined;
+    this.#fireAt = Infinity;
+    if (this.#stopped) return;
+    this.call((now) => this.engine.tick(now));
+  };
 }

@@ -126,9 +126,19 @@ export class DgramTransport implements Transport {
     });
   }
 
+  /** Sends one datagram, fire and forget; failures are counted in `stats().sendErrors`. */
+  post(to: Address, bytes: Uint8Array): void {
+    this.send(to, bytes);
+  }
+
   /** Yields datagrams as they arrive until the transport is closed. */
   [Symbol.asyncIterator](): AsyncIterator<Packet> {
     return this.#queue[Symbol.asyncIterator]();
+  }
+
+  /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */
+  batches(): AsyncIterable<readonly Packet[]> {
+    return this.#queue.batches();
   }
 
   /** Counters of this socket. */

@@ -65,6 +65,25 @@ export class PacketQueue {
     }
   }
 
+  /**
+   * Yields everything queued at each wake-up as one batch (never empty) until closed; the
+   * consumer pays one wake-up per burst instead of one per packet.
+   */
+  async *batches(): AsyncIterable<readonly Packet[]> {
+    while (true) {
+      if (this.#head < this.#items.length) {
+        const items = this.#items;
+        const batch = this.#head === 0 ? items : items.slice(this.#head);
+        this.#items = [];
+        this.#head = 0;
+        yield batch as Packet[];
+        continue;
+      }
+      if (this.#closed) return;
+      await new Promise<void>((resolve) => (this.#waiter = resolve));
+    }
+  }
+
   #wake(): void {
     const waiter = this.#waiter;
     this.#waiter = undefined;

@@ -6,6 +6,7 @@
 
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
+import { PacketQueue } from "./packet_queue.ts";
 import type { Packet, Transport } from "./transport.ts";
 
 /** Counters every transport of this package exposes through `stats()`. */
@@ -44,14 +45,40 @@ export type ListenDatagram = (
   options: { transport: "udp"; hostname: string; port: number },
 ) => Deno.DatagramConn;
 
-/** Largest UDP datagram; the receive buffer is this size and reused. */
-const RECEIVE_BUFFER = 65536;
+/** Largest UDP datagram: the default receive buffer size. */
+const MAX_UDP_DATAGRAM = 65536;
 /** Receive errors in a row after which the socket is considered broken. */
 const MAX_CONSECUTIVE_FAILURES = 1000;
+/**
+ * Receive calls kept outstanding. Deno completes one receive per event-loop turn, so with one
+ * call a burst of k datagrams costs k wake-ups of the consumer; with several, each turn hands
+ * over up to this many at once (measured: 1, 2, 4, 8 calls give 1, 2, 4, 8 datagrams per wake-up
+ * in a burst).
+ */
+const RECEIVERS = 8;
+/** Parsed send targets and formatted sources kept; a full cache is cleared (hostile-safe). */
+const ADDRESS_CACHE = 4096;
+
+/** Options of {@linkcode UdpTransport.listen}. */
+export interface UdpTransportOptions {
+  /** Received datagrams buffered while the consumer is busy; newer ones are dropped. @default {4096} */
+  queueSize?: number;
+  /**
+   * Bytes of each receive buffer: longer datagrams are cut to this size (and then fail to
+   * decode). A node passes its `maxDatagramSize` + 1 so oversized datagrams are still seen as
+   * such. @default {65536}
+   */
+  receiveBufferSize?: number;
+}
+
+type UdpTarget = Deno.NetAddr & { transport: "udp" };
 
 /**
  * A {@linkcode Transport} over `Deno.listenDatagram`. Requires `--unstable-net` or
  * `"unstable": ["net"]` in deno.json; {@linkcode openTransport} falls back to node:dgram otherwise.
+ *
+ * Several receive calls stay outstanding and what they get waits in a bounded queue (a full queue
+ * drops and counts); addresses are parsed and formatted once per peer, not once per datagram.
  *
  * @example
  * ```ts ignore
@@ -68,11 +95,24 @@ export class UdpTransport implements Transport {
   #conn: Deno.DatagramConn;
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
+  #queue: PacketQueue;
+  #bufferSize: number;
+  #receiving = false;
+  #failures = 0;
+  #targets = new Map<Address, UdpTarget>();
+  /** Formatted source addresses by port, with the host they were made for. */
+  #sources = new Map<number, { host: string; address: Address }>();
+  #sendFailed = (): void => {
+    this.#stats.sendErrors++;
+    this.#stats.sent--;
+  };
 
-  private constructor(conn: Deno.DatagramConn) {
+  private constructor(conn: Deno.DatagramConn, options: UdpTransportOptions) {
     this.#conn = conn;
     const addr = conn.addr as Deno.NetAddr;
     this.localAddress = joinHostPort(addr.hostname, addr.port);
+    this.#queue = new PacketQueue(options.queueSize ?? 4096);
+    this.#bufferSize = options.receiveBufferSize ?? MAX_UDP_DATAGRAM;
   }
 
   /**
@@ -82,7 +122,11 @@ export class UdpTransport implements Transport {
    * Errors of the listen function itself (for example a `TypeError` when the unstable API is off)
    * are rethrown as they are so {@linkcode openTransport} can fall back.
    */
-  static listen(listen: Address, listenDatagram?: ListenDatagram): UdpTransport {
+  static listen(
+    listen: Address,
+    listenDatagram?: ListenDatagram,
+    options: UdpTransportOptions = {},
+  ): UdpTransport {
     const parts = splitHostPort(listen);
     if (!parts) {
       throw new GossipError(
@@ -108,29 +152,66 @@ export class UdpTransport implements Transport {
       }
       throw error;
     }
-    return new UdpTransport(conn);
+    return new UdpTransport(conn, options);
   }
 
   /** Sends one datagram; failures are counted in `stats().sendErrors`, never thrown. */
-  async send(to: Address, bytes: Uint8Array): Promise<void> {
-    const parts = splitHostPort(to);
-    if (this.#closed || !parts) {
+  send(to: Address, bytes: Uint8Array): Promise<void> {
+    const target = this.#target(to);
+    if (this.#closed || !target) {
+      this.#stats.sendErrors++;
+      return Promise.resolve();
+    }
+    this.#stats.sent++;
+    this.#stats.bytesSent += bytes.length;
+    return this.#conn.send(bytes, target).then(() => {}, this.#sendFailed);
+  }
+
+  /** Sends one datagram, fire and forget; failures are counted in `stats().sendErrors`. */
+  post(to: Address, bytes: Uint8Array): void {
+    const target = this.#target(to);
+    if (this.#closed || !target) {
       this.#stats.sendErrors++;
       return;
     }
-    try {
-      await this.#conn.send(bytes, { transport: "udp", hostname: parts.host, port: parts.port });
-      this.#stats.sent++;
-      this.#stats.bytesSent += bytes.length;
-    } catch {
-      this.#stats.sendErrors++;
-    }
+    this.#stats.sent++;
+    this.#stats.bytesSent += bytes.length;
+    this.#conn.send(bytes, target).then(undefined, this.#sendFailed);
   }
 
-  /** Yields datagrams as they arrive until the transport is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Packet> {
-    const buffer = new Uint8Array(RECEIVE_BUFFER);
-    let failures = 0;
+  #target(to: Address): UdpTarget | undefined {
+    const cached = this.#targets.get(to);
+    if (cached) return cached;
+    const parts = splitHostPort(to);
+    if (!parts) return undefined;
+    if (this.#targets.size >= ADDRESS_CACHE) this.#targets.clear();
+    const target: UdpTarget = { transport: "udp", hostname: parts.host, port: parts.port };
+    this.#targets.set(to, target);
+    return target;
+  }
+
+  /**
+   * Yields datagrams as they arrive until the transport is closed. Leaving the loop keeps what
+   * arrived meanwhile queued for the next loop.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Packet> {
+    this.#startReceiving();
+    return this.#queue[Symbol.asyncIterator]();
+  }
+
+  /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */
+  batches(): AsyncIterable<readonly Packet[]> {
+    this.#startReceiving();
+    return this.#queue.batches();
+  }
+
+  #startReceiving(): void {
+    if (this.#receiving || this.#closed) return;
+    this.#receiving = true;
+    for (let i = 0; i < RECEIVERS; i++) this.#receiveInto(new Uint8Array(this.#bufferSize));
+  }
+
+  async #receiveInto(buffer: Uint8Array): Promise<void> {
     while (!this.#closed) {
       let received: [Uint8Array, Deno.Addr];
       try {
@@ -140,16 +221,32 @@ export class UdpTransport implements Transport {
         // An ICMP error for an earlier send surfaces here on some systems; skip it.
         this.#stats.receiveErrors++;
         // A socket that only fails is broken: end rather than spin.
-        if (++failures >= MAX_CONSECUTIVE_FAILURES) return;
+        if (++this.#failures >= MAX_CONSECUTIVE_FAILURES) {
+          this.#queue.close();
+          return;
+        }
         continue;
       }
-      failures = 0;
+      this.#failures = 0;
       const [view, addr] = received;
-      const from = addr as Deno.NetAddr;
+      const packet = { bytes: view.slice(), from: this.#source(addr as Deno.NetAddr) };
+      if (!this.#queue.push(packet)) {
+        if (!this.#closed) this.#stats.dropped++;
+        continue;
+      }
       this.#stats.received++;
       this.#stats.bytesReceived += view.length;
-      yield { bytes: view.slice(), from: joinHostPort(from.hostname, from.port) };
     }
+  }
+
+  /** The source as an Address, the same string object each time (its hash is computed once). */
+  #source(addr: Deno.NetAddr): Address {
+    const cached = this.#sources.get(addr.port);
+    if (cached && cached.host === addr.hostname) return cached.address;
+    if (this.#sources.size >= ADDRESS_CACHE) this.#sources.clear();
+    const address = joinHostPort(addr.hostname, addr.port);
+    this.#sources.set(addr.port, { host: addr.hostname, address });
+    return address;
   }
 
   /** Counters of this socket. */
@@ -161,6 +258,7 @@ export class UdpTransport implements Transport {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#queue.close();
       try {
         this.#conn.close();
       } catch {
