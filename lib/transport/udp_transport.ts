@@ -6,6 +6,7 @@
 
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
+import { ByteSlab } from "./byte_slab.ts";
 import { PacketQueue } from "./packet_queue.ts";
 import type { Packet, Transport } from "./transport.ts";
 
@@ -78,7 +79,8 @@ type UdpTarget = Deno.NetAddr & { transport: "udp" };
  * `"unstable": ["net"]` in deno.json; {@linkcode openTransport} falls back to node:dgram otherwise.
  *
  * Several receive calls stay outstanding and what they get waits in a bounded queue (a full queue
- * drops and counts); addresses are parsed and formatted once per peer, not once per datagram.
+ * drops and counts); datagrams are copied into shared slabs (see {@linkcode ByteSlab}); addresses
+ * are parsed and formatted once per peer, not once per datagram.
  *
  * @example
  * ```ts ignore
@@ -99,6 +101,7 @@ export class UdpTransport implements Transport {
   #bufferSize: number;
   #receiving = false;
   #failures = 0;
+  #slab = new ByteSlab();
   #targets = new Map<Address, UdpTarget>();
   /** Formatted source addresses by port, with the host they were made for. */
   #sources = new Map<number, { host: string; address: Address }>();
@@ -229,7 +232,7 @@ export class UdpTransport implements Transport {
       }
       this.#failures = 0;
       const [view, addr] = received;
-      const packet = { bytes: view.slice(), from: this.#source(addr as Deno.NetAddr) };
+      const packet = { bytes: this.#slab.copy(view), from: this.#source(addr as Deno.NetAddr) };
       if (!this.#queue.push(packet)) {
         if (!this.#closed) this.#stats.dropped++;
         continue;
