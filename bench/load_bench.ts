@@ -61,6 +61,8 @@ export interface RateFigures {
   cpu_us_per_datagram: number;
   /** How late the publishing scheduler ran at worst (event-loop saturation), ms. */
   scheduler_lag_max_ms: number;
+  /** The machine's 1-minute load average at the end of the window (null without --allow-sys). */
+  load_average: number | null;
   /** Receive-queue drops and engine drops during the window. */
   drops: Record<string, number>;
 }
@@ -143,6 +145,14 @@ function diff(after: Record<string, number>, before: Record<string, number>, per
     if (d > 0) out[k] = round(d / per, 2);
   }
   return out;
+}
+
+function loadAverage(): number | null {
+  try {
+    return Deno.loadavg()[0]!;
+  } catch {
+    return null; // needs --allow-sys=loadavg
+  }
 }
 
 function cpuMs(): number {
@@ -249,6 +259,7 @@ export async function runLoad(
         2,
       ),
       scheduler_lag_max_ms: round(lag, 1),
+      load_average: loadAverage(),
       drops: diff(totals(nodes).drops, before.drops, 1),
     };
     results.push(r);
@@ -257,7 +268,8 @@ export async function runLoad(
         `to every node in 2 s, time to full p50 ${r.p50_ms ?? "—"} ms p99 ${r.p99_ms ?? "—"} ms; ` +
         `${r.datagrams_per_message} datagrams/msg (${r.datagrams_per_message_over_floor}× N−1), ` +
         `${r.payload_copies_per_node} copies/node, ${r.datagrams_in_per_s} datagrams/s in, ` +
-        `cpu ${r.cpu_cores} (${r.cpu_us_per_datagram} µs/datagram), lag ≤ ${r.scheduler_lag_max_ms} ms`,
+        `cpu ${r.cpu_cores} (${r.cpu_us_per_datagram} µs/datagram), lag ≤ ${r.scheduler_lag_max_ms} ms` +
+        (r.load_average === null ? "" : `, load ${r.load_average}`),
     );
     say(`         frames/msg ${JSON.stringify(r.frames_per_message)}`);
     if (Object.keys(r.drops).length) say(`         drops ${JSON.stringify(r.drops)}`);
