@@ -23,6 +23,7 @@ import {
 } from "./node_options.ts";
 import { DiscoveryLoop } from "./node_discovery.ts";
 import { EngineDriver } from "./node_driver.ts";
+import { pumpDatagrams } from "./node_receive.ts";
 import { DeliveryQueue } from "./node_queue.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
 import type { Keyring } from "./security/keyring.ts";
@@ -39,7 +40,6 @@ export type { NodeCounters, NodeOptions, NodeStats, NodeTransportStats } from ".
 export type { NodeSecurityOptions } from "./node_security.ts";
 
 const logger = getLogger(["starling", "node"]);
-const securityLogger = getLogger(["starling", "security"]);
 
 /** The `"message"` event a {@linkcode GossipNode} dispatches; `detail` is the delivery. */
 export type DeliveryEvent = CustomEvent<Delivery>;
@@ -170,39 +170,13 @@ export class GossipNode extends EventTarget {
   }
 
   async #receive(): Promise<void> {
-    const transport = this.#transport;
     try {
-      if (transport.batches && !this.#filter?.checking) {
-        // The fast path: every datagram that arrived by this wake-up in one engine call.
-        for await (const batch of transport.batches()) {
-          if (this.#closed) break;
-          this.#driver.receive(batch);
-        }
-      } else await this.#receiveEach(transport);
+      await pumpDatagrams(this.#transport, this.#driver, this.#filter, () => this.#closed);
     } catch (error) {
       if (!this.#closed) logger.error("Receive loop failed: {error}", { error: String(error) });
       return;
     }
     if (!this.#closed) logger.error("Transport ended while the node is open");
-  }
-
-  /** One datagram at a time, for transports without batches and for signature checks. */
-  async #receiveEach(transport: Transport): Promise<void> {
-    for await (const packet of transport) {
-      if (this.#closed) break;
-      if (this.#filter?.checking) {
-        const verdict = await this.#filter.check(packet.bytes);
-        if (this.#closed) break;
-        if (verdict !== true) {
-          securityLogger.debug("Dropped a datagram from {from}: {reason}", {
-            from: packet.from,
-            reason: verdict,
-          });
-          continue;
-        }
-      }
-      this.#driver.receive([packet]);
-    }
   }
 
   #dispatchPeers(events: PeerEvent[]): void {
