@@ -89,10 +89,10 @@ const PRESETS: Record<string, () => GossipOptions> = {
 
 /** Default sweep for a cluster size: the targets sit at 1,000 msgs/s (32) and 100 (100). */
 export function defaultRates(n: number): number[] {
-  if (n <= 16) return [500, 1000, 2000, 5000, 10000];
-  if (n <= 32) return [250, 500, 1000, 2000, 4000];
-  if (n <= 64) return [100, 250, 500, 1000, 2000];
-  return [50, 100, 200, 400, 800];
+  if (n <= 16) return [100, 250, 500, 1000, 2000, 5000, 10000];
+  if (n <= 32) return [50, 100, 250, 500, 1000, 2000, 4000];
+  if (n <= 64) return [25, 50, 100, 250, 500, 1000, 2000];
+  return [25, 50, 100, 200, 400, 800];
 }
 
 interface Tracked {
