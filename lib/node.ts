@@ -1,8 +1,9 @@
 /**
  * {@linkcode GossipNode}: the protocol {@linkcode Engine} bound to a UDP transport, the real clock
  * and timers. This is what an application uses. The clock and timer driving live in
- * node_driver.ts, the discovery refresh in node_discovery.ts; this file binds them to the
- * transport's receive loop and turns the engine's outputs into events and async iterators.
+ * node_driver.ts, the receive loop (batches, signature checks) in node_receive.ts, the discovery
+ * refresh in node_discovery.ts; this file binds them together and turns the engine's outputs
+ * into events and async iterators.
  *
  * @module
  */
