@@ -57,7 +57,7 @@ const MAX_CONSECUTIVE_FAILURES = 1000;
  * a burst). But every outstanding call is woken for each datagram, so sparse traffic pays for the
  * extra calls (8 calls cost ~10-15 % more CPU per datagram than 1 with one message in flight).
  * The number of calls therefore adapts: one more when a wake-up brings as many datagrams as
- * there are calls, one fewer when it brings a single datagram.
+ * there are calls, one fewer after 16 wake-ups in a row that brought a single datagram.
  */
 const MAX_RECEIVERS = 8;
 /** Parsed send targets and formatted sources kept; a full cache is cleared (hostile-safe). */
@@ -106,6 +106,9 @@ export class UdpTransport implements Transport {
   /** Receive calls running, and how many should. */
   #receivers = 0;
   #wantedReceivers = 1;
+  /** Single-datagram wake-ups in a row, and the buffers of retired calls for the next ones. */
+  #singles = 0;
+  #spareBuffers: Uint8Array[] = [];
   #failures = 0;
   #slab = new ByteSlab();
   #targets = new Map<Address, UdpTarget>();
@@ -212,11 +215,15 @@ export class UdpTransport implements Transport {
   async *batches(): AsyncIterable<readonly Packet[]> {
     this.#startReceiving();
     for await (const batch of this.#queue.batches()) {
+      if (batch.length > 1) this.#singles = 0;
       if (batch.length >= this.#receivers && this.#receivers < MAX_RECEIVERS) {
         this.#wantedReceivers = this.#receivers + 1;
         this.#addReceiver();
-      } else if (batch.length === 1 && this.#wantedReceivers > 1) {
-        this.#wantedReceivers--; // the first call to finish retires
+      } else if (batch.length === 1 && this.#wantedReceivers > 1 && ++this.#singles >= 16) {
+        // Sixteen single-datagram wake-ups in a row: the burst is over; the first call to
+        // finish retires (slowly, so a bursty flow does not start and stop calls all the time).
+        this.#wantedReceivers--;
+        this.#singles = 0;
       }
       yield batch;
     }
@@ -231,7 +238,7 @@ export class UdpTransport implements Transport {
   #addReceiver(): void {
     if (this.#closed) return;
     this.#receivers++;
-    this.#receiveInto(new Uint8Array(this.#bufferSize));
+    this.#receiveInto(this.#spareBuffers.pop() ?? new Uint8Array(this.#bufferSize));
   }
 
   /** One receive call after another until closed, or until there are more calls than wanted. */
@@ -259,7 +266,10 @@ export class UdpTransport implements Transport {
           this.#stats.received++;
           this.#stats.bytesReceived += view.length;
         } else if (!this.#closed) this.#stats.dropped++;
-        if (this.#receivers > this.#wantedReceivers) return;
+        if (this.#receivers > this.#wantedReceivers) {
+          this.#spareBuffers.push(buffer);
+          return;
+        }
       }
     } finally {
       // Runs as the call returns, so a second call finishing in the same turn sees the new count
