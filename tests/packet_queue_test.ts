@@ -38,3 +38,21 @@ Deno.test("PacketQueue keeps order across its internal compaction", async () => 
   }
   assert.equal(open.size, 0);
 });
+
+Deno.test("PacketQueue.batches() hands over everything queued at once and ends on close", async () => {
+  const queue = new PacketQueue(10);
+  const sizes: number[] = [];
+  const it = queue.batches((size) => sizes.push(size))[Symbol.asyncIterator]();
+  queue.push(packet(1));
+  queue.push(packet(2));
+  queue.push(packet(3));
+  const first = await it.next();
+  assert.deepEqual(first.value!.map((p) => p.bytes[0]), [1, 2, 3]);
+  const waiting = it.next(); // nothing queued: waits for the next push
+  queue.push(packet(4));
+  assert.deepEqual((await waiting).value!.map((p) => p.bytes[0]), [4]);
+  assert.deepEqual(sizes, [3, 1]);
+  const parked = it.next();
+  queue.close();
+  assert.equal((await parked).done, true, "close ends a waiting reader");
+});

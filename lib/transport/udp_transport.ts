@@ -212,22 +212,24 @@ export class UdpTransport implements Transport {
   }
 
   /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */
-  async *batches(): AsyncIterable<readonly Packet[]> {
+  batches(): AsyncIterable<readonly Packet[]> {
     this.#startReceiving();
-    for await (const batch of this.#queue.batches()) {
-      if (batch.length > 1) this.#singles = 0;
-      if (batch.length >= this.#receivers && this.#receivers < MAX_RECEIVERS) {
-        this.#wantedReceivers = this.#receivers + 1;
-        this.#addReceiver();
-      } else if (batch.length === 1 && this.#wantedReceivers > 1 && ++this.#singles >= 16) {
-        // Sixteen single-datagram wake-ups in a row: the burst is over; the first call to
-        // finish retires (slowly, so a bursty flow does not start and stop calls all the time).
-        this.#wantedReceivers--;
-        this.#singles = 0;
-      }
-      yield batch;
-    }
+    return this.#queue.batches(this.#adapt);
   }
+
+  /** Adds a receive call after a full wake-up, retires one after a run of single datagrams. */
+  #adapt = (size: number): void => {
+    if (size > 1) this.#singles = 0;
+    if (size >= this.#receivers && this.#receivers < MAX_RECEIVERS) {
+      this.#wantedReceivers = this.#receivers + 1;
+      this.#addReceiver();
+    } else if (size === 1 && this.#wantedReceivers > 1 && ++this.#singles >= 16) {
+      // Sixteen single-datagram wake-ups in a row: the burst is over; the first call to finish
+      // retires (slowly, so a bursty flow does not start and stop calls all the time).
+      this.#wantedReceivers--;
+      this.#singles = 0;
+    }
+  };
 
   #startReceiving(): void {
     if (this.#receiving || this.#closed) return;
