@@ -1,9 +1,11 @@
 /**
  * `deno task bench`: every performance benchmark in one run — codec, raw UDP ceiling, loopback
- * cluster (latency, throughput against the ceiling of the same run, wire cost), memory — then
- * docs/perf.svg and docs/perf.json (and the same under bench/out/).
+ * cluster (latency, throughput against the ceiling of the same run, wire cost), memory, the
+ * open-loop many-publisher sweep — then docs/perf.{svg,json} and docs/load.{svg,json} (and the
+ * same under bench/out/).
  *
- * Flags: --nodes 8,32,64 (cluster sizes), --mode tree, --no-docs (write bench/out only).
+ * Flags: --nodes 8,32,64 (cluster sizes), --mode tree, --load 32,100 (open-loop cluster sizes;
+ * "" skips it), --load-seconds 5, --no-docs (write bench/out only).
  *
  * @module
  */
@@ -13,6 +15,7 @@ import type { BroadcastMode } from "../lib/options.ts";
 import { runClusterBench } from "./cluster_bench.ts";
 import { runCodecBench } from "./codec_bench.ts";
 import { finish, say } from "./harness.ts";
+import { runLoadBench, writeLoadReport } from "./load_bench.ts";
 import { runMemoryBench } from "./memory_bench.ts";
 import { runUdpCeiling } from "./udp_ceiling.ts";
 import { perfChart } from "./perf_chart.ts";
@@ -22,6 +25,8 @@ const { values } = parseArgs({
   options: {
     nodes: { type: "string", default: "8,32,64" },
     mode: { type: "string", default: "tree" },
+    load: { type: "string", default: "32,100" },
+    "load-seconds": { type: "string", default: "5" },
     "no-docs": { type: "boolean" },
   },
 });
@@ -44,6 +49,12 @@ const clusters = await runClusterBench(
 );
 say();
 const memory = runMemoryBench();
+say();
+const loadSizes = values.load.split(",").map(Number).filter((n) => n >= 2);
+const load = loadSizes.length
+  ? await runLoadBench(loadSizes, undefined, Number(values["load-seconds"]))
+  : [];
+if (load.length) await writeLoadReport(load, !values["no-docs"]);
 const report = {
   generated: new Date().toISOString(),
   deno: Deno.version.deno,
@@ -78,4 +89,13 @@ await finish("all", {
     ratio_of_ceiling: c.ratio_of_ceiling,
   })),
   heap_per_full_engine_mb: memory.heap_per_full_engine_mb,
+  load: load.map((f) => ({
+    nodes: f.nodes,
+    rates: f.rates.map((r) => ({
+      rate: r.offered_msgs_per_s,
+      delivered: r.delivered_fraction,
+      p99_ms: r.p99_ms,
+      over_floor: r.datagrams_per_message_over_floor,
+    })),
+  })),
 });

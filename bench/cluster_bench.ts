@@ -16,6 +16,7 @@
  * @module
  */
 
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { GossipNode } from "../lib/node.ts";
 import { localOptions } from "../lib/presets.ts";
@@ -41,6 +42,8 @@ export interface WindowFigures {
   datagrams_per_message: number;
   bytes_per_message: number;
   payload_copies_per_node: number;
+  /** CPU time of this process per datagram received by any node (send + receive + protocol). */
+  cpu_us_per_datagram: number;
 }
 
 /** Figures for one cluster size. */
@@ -73,6 +76,8 @@ export interface ClusterFigures {
   bytes_per_message: number;
   /** Data frames received per node per message (1 is the floor). */
   payload_copies_per_node: number;
+  /** CPU µs per datagram in the best window (the node side's cost, robust to a busy machine). */
+  cpu_us_per_datagram: number;
   /** Every throughput phase. */
   by_window: WindowFigures[];
   /** Transport receive errors and engine drops over the run. */
@@ -173,14 +178,16 @@ export async function runCluster(
   // Throughput: a closed loop with `window` messages in flight, for each window; the best is
   // the sustained figure (more in flight is not always faster: see docs/BENCHMARKS.md).
   const totals = () => {
-    let datagrams = 0, bytes = 0, payloads = 0;
+    let datagrams = 0, bytes = 0, payloads = 0, received = 0;
     for (const node of nodes) {
       const s = node.stats().engine;
       datagrams += s.datagramsOut;
       bytes += s.bytesOut;
       payloads += s.payloadsIn;
+      received += s.datagramsIn;
     }
-    return { datagrams, bytes, payloads };
+    const cpu = process.cpuUsage();
+    return { datagrams, bytes, payloads, received, cpuUs: cpu.user + cpu.system };
   };
   const phase = async (window: number): Promise<WindowFigures> => {
     const before = totals();
@@ -220,12 +227,17 @@ export async function runCluster(
         (after.payloads - before.payloads) / Math.max(1, started) / (n - 1),
         2,
       ),
+      cpu_us_per_datagram: round(
+        (after.cpuUs - before.cpuUs) / Math.max(1, after.received - before.received),
+        2,
+      ),
     };
     say(
       `  throughput, ${String(window).padStart(2)} in flight: ${w.msgs_per_s} msgs/s to all ` +
         `nodes = ${w.required_datagrams_per_s} required datagrams/s = ` +
         `${(w.ratio_of_ceiling * 100).toFixed(1)}% of the ceiling (wire ` +
-        `${w.wire_datagrams_per_s}/s; time to full median ${w.median_ms} ms, p99 ${w.p99_ms} ms` +
+        `${w.wire_datagrams_per_s}/s, ${w.cpu_us_per_datagram} µs CPU per datagram; time to ` +
+        `full median ${w.median_ms} ms, p99 ${w.p99_ms} ms` +
         `${incomplete ? `; ${incomplete} incomplete` : ""})`,
     );
     await delay(300);
@@ -263,6 +275,7 @@ export async function runCluster(
     datagrams_per_message: best.datagrams_per_message,
     bytes_per_message: best.bytes_per_message,
     payload_copies_per_node: best.payload_copies_per_node,
+    cpu_us_per_datagram: best.cpu_us_per_datagram,
     by_window: byWindow,
     drops,
   };

@@ -1,8 +1,9 @@
 /**
  * {@linkcode GossipNode}: the protocol {@linkcode Engine} bound to a UDP transport, the real clock
  * and timers. This is what an application uses. The clock and timer driving live in
- * node_driver.ts, the discovery refresh in node_discovery.ts; this file binds them to the
- * transport's receive loop and turns the engine's outputs into events and async iterators.
+ * node_driver.ts, the receive loop (batches, signature checks) in node_receive.ts, the discovery
+ * refresh in node_discovery.ts; this file binds them together and turns the engine's outputs
+ * into events and async iterators.
  *
  * @module
  */
@@ -23,6 +24,7 @@ import {
 } from "./node_options.ts";
 import { DiscoveryLoop } from "./node_discovery.ts";
 import { EngineDriver } from "./node_driver.ts";
+import { pumpDatagrams } from "./node_receive.ts";
 import { DeliveryQueue } from "./node_queue.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
 import type { Keyring } from "./security/keyring.ts";
@@ -39,7 +41,6 @@ export type { NodeCounters, NodeOptions, NodeStats, NodeTransportStats } from ".
 export type { NodeSecurityOptions } from "./node_security.ts";
 
 const logger = getLogger(["starling", "node"]);
-const securityLogger = getLogger(["starling", "security"]);
 
 /** The `"message"` event a {@linkcode GossipNode} dispatches; `detail` is the delivery. */
 export type DeliveryEvent = CustomEvent<Delivery>;
@@ -142,7 +143,10 @@ export class GossipNode extends EventTarget {
     const seeds = await resolveAddresses(options.seeds ?? [], "seeds", options.resolver);
     const security = await prepareSecurity(options);
     const transport = await secureTransport(
-      options.transport ?? await openTransport(options.listen ?? "127.0.0.1:0"),
+      options.transport ?? await openTransport(options.listen ?? "127.0.0.1:0", {
+        // One byte more than the largest valid datagram, so oversized ones are seen as such.
+        receiveBufferSize: (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) + 1,
+      }),
       security,
     );
     let node: GossipNode;
@@ -168,21 +172,7 @@ export class GossipNode extends EventTarget {
 
   async #receive(): Promise<void> {
     try {
-      for await (const packet of this.#transport) {
-        if (this.#closed) break;
-        if (this.#filter?.checking) {
-          const verdict = await this.#filter.check(packet.bytes);
-          if (this.#closed) break;
-          if (verdict !== true) {
-            securityLogger.debug("Dropped a datagram from {from}: {reason}", {
-              from: packet.from,
-              reason: verdict,
-            });
-            continue;
-          }
-        }
-        this.#driver.call((now) => this.#engine.receive(packet.bytes, packet.from, now));
-      }
+      await pumpDatagrams(this.#transport, this.#driver, this.#filter, () => this.#closed);
     } catch (error) {
       if (!this.#closed) logger.error("Receive loop failed: {error}", { error: String(error) });
       return;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PacketQueue } from "../lib/transport/packet_queue.ts";
+import type { Packet } from "../lib/transport/transport.ts";
 
 const packet = (n: number) => ({ bytes: new Uint8Array([n]), from: "127.0.0.1:1" });
 
@@ -37,4 +38,23 @@ Deno.test("PacketQueue keeps order across its internal compaction", async () => 
     assert.equal(next.value!.bytes[0], k % 256);
   }
   assert.equal(open.size, 0);
+});
+
+Deno.test("PacketQueue.batches() hands over everything queued at once and ends on close", async () => {
+  const queue = new PacketQueue(10);
+  const sizes: number[] = [];
+  const it = queue.batches((size) => sizes.push(size))[Symbol.asyncIterator]();
+  queue.push(packet(1));
+  queue.push(packet(2));
+  queue.push(packet(3));
+  const bytesOf = (result: IteratorResult<readonly Packet[]>) =>
+    (result.value as readonly Packet[]).map((p) => p.bytes[0]);
+  assert.deepEqual(bytesOf(await it.next()), [1, 2, 3]);
+  const waiting = it.next(); // nothing queued: waits for the next push
+  queue.push(packet(4));
+  assert.deepEqual(bytesOf(await waiting), [4]);
+  assert.deepEqual(sizes, [3, 1]);
+  const parked = it.next();
+  queue.close();
+  assert.equal((await parked).done, true, "close ends a waiting reader");
 });

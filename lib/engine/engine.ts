@@ -201,6 +201,21 @@ export class Engine {
   /** Handles one datagram from the network. Never throws: bad input is dropped and counted. */
   receive(bytes: Uint8Array, from: Address, now: number): void {
     this.#ensureStarted(now);
+    this.#receiveOne(bytes, from, now);
+    this.#ctx.outbox.flush();
+  }
+
+  /**
+   * Handles datagrams that arrived together, as {@linkcode Engine.receive} does each, but flushes
+   * once at the end: replies to one peer share datagrams. Never throws.
+   */
+  receiveBatch(packets: readonly { bytes: Uint8Array; from: Address }[], now: number): void {
+    this.#ensureStarted(now);
+    for (const packet of packets) this.#receiveOne(packet.bytes, packet.from, now);
+    this.#ctx.outbox.flush();
+  }
+
+  #receiveOne(bytes: Uint8Array, from: Address, now: number): void {
     const counters = this.#counters;
     counters.datagramsIn++;
     counters.bytesIn += bytes.length;
@@ -218,7 +233,6 @@ export class Engine {
       if (this.#membership.onFrame(frame, from, now)) continue;
       countDrop(counters, "unhandled_frame");
     }
-    this.#ctx.outbox.flush();
   }
 
   /** Runs whatever is due at `now`; returns the milliseconds until it wants to run again. */

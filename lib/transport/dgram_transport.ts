@@ -8,6 +8,7 @@ import dgram from "node:dgram";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
+import { ByteSlab } from "./byte_slab.ts";
 import { PacketQueue } from "./packet_queue.ts";
 import { emptyTransportStats, type TransportStats } from "./udp_transport.ts";
 
@@ -33,6 +34,7 @@ export class DgramTransport implements Transport {
   readonly localAddress: Address;
   #socket: dgram.Socket;
   #queue: PacketQueue;
+  #slab = new ByteSlab();
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
 
@@ -43,7 +45,7 @@ export class DgramTransport implements Transport {
     socket.on("message", (message: Uint8Array, info: dgram.RemoteInfo) => {
       if (this.#closed) return;
       const packet = {
-        bytes: new Uint8Array(message),
+        bytes: this.#slab.copy(message),
         from: joinHostPort(info.address, info.port),
       };
       if (!this.#queue.push(packet)) {
@@ -126,9 +128,19 @@ export class DgramTransport implements Transport {
     });
   }
 
+  /** Sends one datagram, fire and forget; failures are counted in `stats().sendErrors`. */
+  post(to: Address, bytes: Uint8Array): void {
+    this.send(to, bytes);
+  }
+
   /** Yields datagrams as they arrive until the transport is closed. */
   [Symbol.asyncIterator](): AsyncIterator<Packet> {
     return this.#queue[Symbol.asyncIterator]();
+  }
+
+  /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */
+  batches(): AsyncIterable<readonly Packet[]> {
+    return this.#queue.batches();
   }
 
   /** Counters of this socket. */

@@ -74,9 +74,25 @@ export class LossyTransport implements Transport {
     return this.#inner.send(to, bytes);
   }
 
+  /** Sends fire and forget, or drops the datagram with probability `dropRate`. */
+  post(to: Address, bytes: Uint8Array): void {
+    if (this.#rng() < this.#rate) {
+      this.#dropped++;
+      return;
+    }
+    if (this.#inner.post) this.#inner.post(to, bytes);
+    else void this.#inner.send(to, bytes).catch(() => {});
+  }
+
   /** The wrapped transport's datagrams. */
   [Symbol.asyncIterator](): AsyncIterator<Packet> {
     return this.#inner[Symbol.asyncIterator]();
+  }
+
+  /** The wrapped transport's datagrams in batches (one datagram each if it has no batches). */
+  async *batches(): AsyncIterable<readonly Packet[]> {
+    if (this.#inner.batches) yield* this.#inner.batches();
+    else for await (const packet of this.#inner) yield [packet];
   }
 
   /** The wrapped transport's counters, with the injected drops added to `dropped`. */

@@ -146,6 +146,11 @@ export class MemoryTransport implements Transport {
     return this.#queue[Symbol.asyncIterator]();
   }
 
+  /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */
+  batches(): AsyncIterable<readonly Packet[]> {
+    return this.#queue.batches();
+  }
+
   /** Counters of this endpoint. */
   stats(): TransportStats {
     return { ...this.#stats };

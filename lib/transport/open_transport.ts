@@ -24,6 +24,8 @@ export interface OpenTransportOptions {
    * @default {Deno.listenDatagram}
    */
   listenDatagram?: ListenDatagram | null;
+  /** Bytes of each receive buffer of the native transport (`UdpTransportOptions.receiveBufferSize`). */
+  receiveBufferSize?: number;
 }
 
 /**
@@ -51,7 +53,13 @@ export async function openTransport(
   let reason = "Deno.listenDatagram is not available";
   if (typeof native === "function") {
     try {
-      return UdpTransport.listen(listen, native);
+      return UdpTransport.listen(
+        listen,
+        native,
+        options.receiveBufferSize === undefined
+          ? {}
+          : { receiveBufferSize: options.receiveBufferSize },
+      );
     } catch (error) {
       if (!(error instanceof TypeError)) throw error;
       reason = `Deno.listenDatagram failed (${error.message})`;

@@ -86,25 +86,52 @@ export function addressWireSize(address: Address): number {
 }
 
 /**
+ * Wire forms of recently written addresses and strings of recently read IPv4 ones. Peer lists
+ * repeat the same few addresses in every shuffle and probe, and parsing or formatting each time
+ * cost more than the rest of the frame; reading also hands out the same string object for the
+ * same peer, whose hash the engine's maps then compute once. Pure memoisation, bounded: a full
+ * cache is cleared.
+ */
+const ADDRESS_CACHE = 4096;
+const wireForms = new Map<Address, Uint8Array>();
+const readIpv4 = new Map<number, Address>();
+
+/**
  * Writes an address at `at`; returns the next offset, or -1 when the address is not a literal IP
  * or does not fit.
  */
 export function writeAddress(address: Address, out: Uint8Array, at: number): number {
+  let wire = wireForms.get(address);
+  if (wire === undefined) {
+    const parsed = wireForm(address);
+    if (parsed === undefined) return -1;
+    if (wireForms.size >= ADDRESS_CACHE) wireForms.clear();
+    wireForms.set(address, parsed);
+    wire = parsed;
+  }
+  if (at + wire.length > out.length) return -1;
+  out.set(wire, at);
+  return at + wire.length;
+}
+
+function wireForm(address: Address): Uint8Array | undefined {
   const parts = splitHostPort(address);
-  if (!parts) return -1;
-  if (at + 7 <= out.length && parseIpv4(parts.host, out, at + 1)) {
-    out[at] = 4;
-    out[at + 5] = parts.port >> 8;
-    out[at + 6] = parts.port & 0xff;
-    return at + 7;
+  if (!parts) return undefined;
+  const v4 = new Uint8Array(7);
+  if (parseIpv4(parts.host, v4, 1)) {
+    v4[0] = 4;
+    v4[5] = parts.port >> 8;
+    v4[6] = parts.port & 0xff;
+    return v4;
   }
-  if (at + 19 <= out.length && parseIpv6(parts.host, out, at + 1)) {
-    out[at] = 6;
-    out[at + 17] = parts.port >> 8;
-    out[at + 18] = parts.port & 0xff;
-    return at + 19;
+  const v6 = new Uint8Array(19);
+  if (parseIpv6(parts.host, v6, 1)) {
+    v6[0] = 6;
+    v6[17] = parts.port >> 8;
+    v6[18] = parts.port & 0xff;
+    return v6;
   }
-  return -1;
+  return undefined;
 }
 
 /** Reads an address written by {@linkcode writeAddress}; `undefined` when malformed or short. */
@@ -115,9 +142,17 @@ export function readAddress(
   const family = bytes[at];
   if (family === 4) {
     if (at + 7 > bytes.length) return undefined;
-    const host = `${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}.${bytes[at + 4]}`;
     const port = (bytes[at + 5]! << 8) | bytes[at + 6]!;
-    return { address: `${host}:${port}`, next: at + 7 };
+    const ip = ((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) |
+      bytes[at + 4]!) >>> 0;
+    const key = ip * 65536 + port;
+    let address = readIpv4.get(key);
+    if (address === undefined) {
+      address = `${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}.${bytes[at + 4]}:${port}`;
+      if (readIpv4.size >= ADDRESS_CACHE) readIpv4.clear();
+      readIpv4.set(key, address);
+    }
+    return { address, next: at + 7 };
   }
   if (family === 6) {
     if (at + 19 > bytes.length) return undefined;
