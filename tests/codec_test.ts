@@ -28,6 +28,8 @@ const everyFrame: Frame[] = [
   { type: FrameType.Disconnect, nodeId: 9, value: 0 },
   { type: FrameType.ForwardJoin, ttl: 6, origin: peer, peers: [] },
   { type: FrameType.NeighborReply, nodeId: 9, value: 1 },
+  { type: FrameType.TreeLink, eager: true, origins: [2 ** 40 - 1, 7] },
+  { type: FrameType.TreeLink, eager: false, origins: [0] },
 ];
 
 Deno.test("codec round-trips every frame type, alone and packed together", () => {

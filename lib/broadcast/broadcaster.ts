@@ -16,7 +16,13 @@ import type { EngineContext, PeerEvent } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { DataFlag, type DataFrame, type Frame, FrameType } from "../wire/frame.ts";
-import { makeMessageId, MAX_SEQ, type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
+import {
+  makeMessageId,
+  MAX_SEQ,
+  type MessageId,
+  NODE_ID_SPACE,
+  originOf,
+} from "../wire/message_id.ts";
 import { AckTracker } from "./ack_tracker.ts";
 import { AntiEntropy } from "./anti_entropy.ts";
 import { MessageCache } from "./message_cache.ts";
@@ -130,11 +136,16 @@ export class Broadcaster {
         return true;
       case FrameType.Prune:
         this.#syncTree();
-        this.plumtree.onPrune(from);
+        this.plumtree.onPrune(from, undefined, now);
+        return true;
+      case FrameType.TreeLink:
+        this.#syncTree();
+        if (frame.eager) this.plumtree.onGraft(from, frame.origins, now);
+        else this.plumtree.onPrune(from, frame.origins, now);
         return true;
       case FrameType.Graft:
         this.#syncTree();
-        this.plumtree.onGraft(from);
+        this.plumtree.onGraft(from, [...new Set(frame.ids.map(originOf))], now);
         this.antiEntropy.repair(frame.ids, from);
         return true;
       default:
@@ -161,6 +172,14 @@ export class Broadcaster {
     }
     next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now));
     return next;
+  }
+
+  /** Lets held IHAVEs ride on datagrams already going to their peers; call before a flush. */
+  beforeFlush(): void {
+    if (this.ctx.options.mode === "tree") {
+      const outbox = this.ctx.outbox;
+      this.plumtree.piggyback((peer) => outbox.has(peer));
+    }
   }
 
   /** Broadcast-layer figures. */
@@ -190,7 +209,7 @@ export class Broadcaster {
       counters.duplicates++;
       if (mode === "tree" && !repair) {
         this.#syncTree();
-        this.plumtree.onDuplicate(from);
+        this.plumtree.onDuplicate(frame.id, from, now);
       }
       return;
     }
@@ -218,12 +237,18 @@ export class Broadcaster {
   }
 
   #onIHave(entries: readonly { id: MessageId; hops: number }[], from: Address, now: number): void {
+    const tree = this.ctx.options.mode === "tree";
+    if (tree) this.#syncTree();
     const unseen: MessageId[] = [];
     for (const entry of entries) {
       if (!this.seen.has(entry.id)) unseen.push(entry.id);
+      else if (tree) {
+        const held = this.cache.get(entry.id);
+        if (held) this.plumtree.onAnnounceHeld(entry.id, entry.hops, held.hops, from);
+      }
     }
     if (unseen.length === 0) return;
-    if (this.ctx.options.mode === "tree") {
+    if (tree) {
       for (const id of unseen) this.plumtree.onAnnounce(id, from, now);
     } else {
       this.antiEntropy.requestIds(unseen, from);

@@ -170,7 +170,7 @@ export class Engine {
     this.#membership.start(now);
     this.#broadcast.start(now);
     this.#deadline = Math.min(this.#deadline, now + this.options.antiEntropyIntervalMs);
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   /** The id the next {@linkcode publish} call will assign (so a driver can sign it first). */
@@ -194,7 +194,7 @@ export class Engine {
     }
     this.#ensureStarted(now);
     const id = this.#broadcast.publish(data, flags, now);
-    this.#ctx.outbox.flush();
+    this.#flush();
     return id;
   }
 
@@ -218,7 +218,7 @@ export class Engine {
       if (this.#membership.onFrame(frame, from, now)) continue;
       countDrop(counters, "unhandled_frame");
     }
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   /** Runs whatever is due at `now`; returns the milliseconds until it wants to run again. */
@@ -226,7 +226,7 @@ export class Engine {
     this.#ensureStarted(now);
     const next = Math.min(this.#membership.tick(now), this.#broadcast.tick(now));
     this.#deadline = Math.max(next, now + 1);
-    this.#ctx.outbox.flush();
+    this.#flush();
     return this.#deadline - now;
   }
 
@@ -239,7 +239,7 @@ export class Engine {
   addSeeds(addresses: readonly Address[], now: number): void {
     this.#ensureStarted(now);
     this.#membership.addSeeds(addresses, now);
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   /** The peers this node currently knows. */
@@ -272,6 +272,11 @@ export class Engine {
       seenEntries: this.#broadcast.seen.size,
       seenEvicted: this.#broadcast.seen.evictions,
     };
+  }
+
+  #flush(): void {
+    this.#broadcast.beforeFlush();
+    this.#ctx.outbox.flush();
   }
 
   #ensureStarted(now: number): void {

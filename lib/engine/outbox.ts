@@ -37,6 +37,11 @@ export class Outbox {
     else this.#queues.set(to, [frame]);
   }
 
+  /** True when frames are queued for `to` (a datagram to it will leave at the next flush). */
+  has(to: Address): boolean {
+    return this.#queues.has(to);
+  }
+
   /** Packs and hands over everything queued. */
   flush(): void {
     if (this.#queues.size === 0) return;

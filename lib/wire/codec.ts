@@ -97,6 +97,8 @@ export function frameSize(frame: Frame): number {
       return 2 + 9 * frame.entries.length;
     case FrameType.Prune:
       return 1;
+    case FrameType.TreeLink:
+      return 3 + 5 * frame.origins.length;
     case FrameType.Digest:
       return 3 + 11 * frame.ranges.length;
     case FrameType.Join:
@@ -167,6 +169,17 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
     }
     case FrameType.Prune:
       return at + 1;
+    case FrameType.TreeLink: {
+      if (frame.origins.length === 0 || frame.origins.length > 255) return -1;
+      view.setUint8(at + 1, frame.eager ? 1 : 0);
+      view.setUint8(at + 2, frame.origins.length);
+      let p = at + 3;
+      for (const origin of frame.origins) {
+        writeU40(view, p, origin);
+        p += 5;
+      }
+      return p;
+    }
     case FrameType.Digest: {
       if (frame.ranges.length > 255) return -1;
       view.setUint8(at + 1, frame.complete ? 1 : 0);
@@ -321,6 +334,18 @@ function readFrame(r: Reader): FrameResult {
     }
     case FrameType.Prune:
       return { type };
+    case FrameType.TreeLink: {
+      if (!r.has(2)) return "truncated";
+      const flags = r.view.getUint8(r.at);
+      const count = r.view.getUint8(r.at + 1);
+      r.at += 2;
+      if (flags > 1 || count === 0) return "bad_field";
+      if (!r.has(5 * count)) return "truncated";
+      const origins = new Array<number>(count);
+      for (let i = 0; i < count; i++) origins[i] = readU40(r.view, r.at + 5 * i);
+      r.at += 5 * count;
+      return { type, eager: flags === 1, origins };
+    }
     case FrameType.Digest: {
       if (!r.has(2)) return "truncated";
       const flags = r.view.getUint8(r.at);

@@ -50,6 +50,8 @@ export const FrameType = {
   ForwardJoin: 17,
   /** HyParView: answer to a neighbour request. */
   NeighborReply: 18,
+  /** Plumtree: make the link eager (graft) or lazy (prune) in the trees of these origins. */
+  TreeLink: 19,
 } as const;
 
 /** One of the {@linkcode FrameType} numbers. */
@@ -112,6 +114,15 @@ export interface PruneFrame {
   type: typeof FrameType.Prune;
 }
 
+/** Plumtree link change for the trees of some origins (no payload asked). */
+export interface TreeLinkFrame {
+  type: typeof FrameType.TreeLink;
+  /** True: push these origins' payloads over the link again; false: announce them only. */
+  eager: boolean;
+  /** Origin node ids (40 bits) whose trees change; 1..255 of them. */
+  origins: number[];
+}
+
 /** Anti-entropy digest. */
 export interface DigestFrame {
   type: typeof FrameType.Digest;
@@ -163,6 +174,7 @@ export type Frame =
   | IdListFrame
   | IHaveFrame
   | PruneFrame
+  | TreeLinkFrame
   | DigestFrame
   | NodeFrame
   | PeersFrame
