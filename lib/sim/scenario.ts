@@ -130,7 +130,12 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     sim.heal();
     healAt = sim.now;
   }
-  const allFull = () => ids.every((id) => sim.fullyDelivered(id));
+  // Holders only grow while the run goes on, so a message once full stays full: skip past them.
+  let fullSoFar = 0;
+  const allFull = () => {
+    while (fullSoFar < ids.length && sim.fullyDelivered(ids[fullSoFar]!)) fullSoFar++;
+    return fullSoFar === ids.length;
+  };
   sim.run(sim.now + (options.limitMs ?? 60_000), allFull);
 
   const records = ids.map((id) => sim.messages.get(id)!);
