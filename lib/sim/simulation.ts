@@ -71,6 +71,10 @@ export class Simulation {
   duplicateDeliveries = 0;
   /** Current virtual time in ms. */
   now: number = 0;
+  /** Datagrams handed to engines so far (a measure of the simulation's work). */
+  datagramsDelivered = 0;
+  /** Ticks run so far. */
+  ticksRun = 0;
   // Events: (node, TICK) for a tick, (to, from, bytes) for a datagram.
   readonly #queue = new EventQueue<Uint8Array>();
   readonly #net: Prng;
@@ -222,11 +226,13 @@ export class Simulation {
       if (from === TICK) {
         if (this.#tickAt[node] !== at || !this.alive[node]) continue;
         this.#tickAt[node] = Infinity;
+        this.ticksRun++;
         this.engines[node]!.tick(at);
         this.#reschedule(node);
       } else {
         const bytes = queue.ref!;
         if (!this.alive[node]) continue;
+        this.datagramsDelivered++;
         this.engines[node]!.receive(bytes, this.#addresses[from]!, at);
         this.#reschedule(node);
         if (stop?.()) return this.now;
