@@ -88,6 +88,12 @@ export interface GossipOptions {
    */
   maxTrees?: number;
   /**
+   * Plumtree: the anchor origin (whose tree seeds every new origin's tree) sends an empty beacon
+   * down its tree when it has published nothing for this long, so the shared tree keeps being
+   * pruned, grafted and shortened even when its publisher is quiet; 0 disables. @default {2000}
+   */
+  anchorBeaconMs?: number;
+  /**
    * HyParView active view: symmetric neighbour links that are probed and carry the broadcast
    * trees. The paper sizes it log10(N) + c: 5 covers clusters up to ~10,000 nodes with c = 1 and
    * gives Plumtree 4 forward links per hop; more links cost probes and lazy IHAVEs.
@@ -190,6 +196,7 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   lazyDelayMs: 10,
   maxPending: 4096,
   maxTrees: 1024,
+  anchorBeaconMs: 2000,
   activeViewSize: 5,
   passiveViewSize: 30,
   shuffleIntervalMs: 2000,
@@ -243,6 +250,7 @@ export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
   checkInteger("lazyDelayMs", resolved.lazyDelayMs, 0, 60_000);
   checkInteger("maxPending", resolved.maxPending, 16, 10_000_000);
   checkInteger("maxTrees", resolved.maxTrees, 0, 1_000_000);
+  checkInteger("anchorBeaconMs", resolved.anchorBeaconMs, 0, 3_600_000);
   checkInteger("activeViewSize", resolved.activeViewSize, 1, 64);
   checkInteger("passiveViewSize", resolved.passiveViewSize, 1, 1024);
   checkInteger("shuffleIntervalMs", resolved.shuffleIntervalMs, 1, 3_600_000);

@@ -92,8 +92,25 @@ export class Plumtree {
     }
     const eagerTargets: Address[] = [];
     for (const peer of tree.eager) if (peer !== from) eagerTargets.push(peer);
-    for (const peer of tree.lazy) {
-      if (peer === from) continue;
+    this.announce(tree.lazy, id, hops, from, now);
+    return eagerTargets;
+  }
+
+  /** The payload of `id` arrived: no graft for it is needed any more. */
+  received(id: MessageId): void {
+    this.#missing.delete(id);
+  }
+
+  /** Queues an IHAVE of `id` for each of `peers` but `except` (sent within `lazyDelayMs`). */
+  announce(
+    peers: Iterable<Address>,
+    id: MessageId,
+    hops: number,
+    except: Address | undefined,
+    now: number,
+  ): void {
+    for (const peer of peers) {
+      if (peer === except) continue;
       const queue = this.#lazyQueue.get(peer);
       if (queue) queue.push({ id, hops });
       else this.#lazyQueue.set(peer, [{ id, hops }]);
@@ -105,13 +122,14 @@ export class Plumtree {
         this.ctx.wakeAt(this.#lazyDue);
       }
     }
-    return eagerTargets;
   }
 
   /**
    * A payload of `id` arrived again over `from`: that link is redundant for its origin, prune it.
    * The prune goes out even when our side already holds the link lazy, or the sender would keep
-   * pushing duplicates.
+   * pushing duplicates. (Pruning the first copy's link instead when the duplicate came by fewer
+   * hops was tried: when the two copies cross, both ends prune the link the other kept, and the
+   * tree is cut.)
    */
   onDuplicate(id: MessageId, from: Address, now: number): void {
     const origin = originOf(id);

@@ -95,6 +95,8 @@ export const DataFlag = {
   Signed: 1,
   /** Sent in answer to a pull (IWANT, graft, digest): do not count as an eager duplicate. */
   Repair: 2,
+  /** A tree beacon of the anchor origin (empty, never handed to the application). */
+  Beacon: 4,
 } as const;
 
 /** Frames that carry a list of ids. */
