@@ -169,7 +169,7 @@ export class Broadcaster {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
         const [peer] = this.peers.samplePeers(1);
-        if (peer) this.antiEntropy.sendDigest(peer);
+        if (peer) this.antiEntropy.sendDigest(peer, now);
       }
       next = Math.min(next, this.#nextRound);
     }

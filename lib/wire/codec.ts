@@ -100,7 +100,7 @@ export function frameSize(frame: Frame): number {
     case FrameType.TreeLink:
       return 3 + 5 * frame.origins.length;
     case FrameType.Digest:
-      return 3 + 11 * frame.ranges.length;
+      return 3 + (frame.windowMs !== undefined ? 2 : 0) + 11 * frame.ranges.length;
     case FrameType.Join:
     case FrameType.Ping:
     case FrameType.Pong:
@@ -237,9 +237,14 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
     }
     case FrameType.Digest: {
       if (frame.ranges.length > 255) return -1;
-      view.setUint8(at + 1, frame.complete ? 1 : 0);
+      const windowed = frame.windowMs !== undefined;
+      view.setUint8(at + 1, (frame.complete ? 1 : 0) | (windowed ? 2 : 0));
       view.setUint8(at + 2, frame.ranges.length);
       let p = at + 3;
+      if (windowed) {
+        view.setUint16(p, Math.min(0xffff, Math.floor(frame.windowMs! / 10)));
+        p += 2;
+      }
       for (const range of frame.ranges) {
         writeU40(view, p, range.origin);
         writeU24(view, p + 5, range.low);
@@ -406,7 +411,13 @@ function readFrame(r: Reader): FrameResult {
       const flags = r.view.getUint8(r.at);
       const count = r.view.getUint8(r.at + 1);
       r.at += 2;
-      if (flags > 1) return "bad_field";
+      if (flags > 3) return "bad_field";
+      let windowMs: number | undefined;
+      if ((flags & 2) !== 0) {
+        if (!r.has(2)) return "truncated";
+        windowMs = r.view.getUint16(r.at) * 10;
+        r.at += 2;
+      }
       if (!r.has(11 * count)) return "truncated";
       const ranges = [];
       for (let i = 0; i < count; i++) {
@@ -417,7 +428,10 @@ function readFrame(r: Reader): FrameResult {
         ranges.push({ origin: readU40(r.view, p), low, high });
       }
       r.at += 11 * count;
-      return { type, complete: flags === 1, ranges };
+      const complete = (flags & 1) !== 0;
+      return windowMs === undefined
+        ? { type, complete, ranges }
+        : { type, complete, windowMs, ranges };
     }
     case FrameType.Join:
     case FrameType.Ping:

@@ -130,6 +130,12 @@ export interface DigestFrame {
   type: typeof FrameType.Digest;
   /** True when the ranges list everything the sender holds; false when it is a slice. */
   complete: boolean;
+  /**
+   * When present: the ranges list everything the sender stored in the last `windowMs` ms (10 ms
+   * resolution, at most 655,350), so the receiver can push back what it stored in that window and
+   * the digest lacks, even from a slice.
+   */
+  windowMs?: number;
   ranges: SeqRange[];
 }
 
