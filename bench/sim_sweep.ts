@@ -2,8 +2,10 @@
  * `deno task bench:sim`: sweeps cluster size × loss × broadcast mode in the deterministic
  * simulator and reports delivery, time to full delivery, payload copies and traffic per node.
  *
- * Writes bench/out/sim_sweep.{json,svg,md}; a full sweep (not `--quick`, default grid) also
- * writes docs/sim_sweep.{json,svg} for the README. Runs go to a pool of Web Workers (`--jobs`,
+ * Writes bench/out/sim_sweep.{json,svg,md}; with `--docs` also docs/sim_sweep.{json,svg,md} for
+ * the README. Then the open-loop many-publisher sweep (bench/sim_rates.ts): every node publishes
+ * an equal share of a total offered rate, rates rising until delivery breaks; it writes
+ * bench/out/sim_rates.{json,svg,md} (and docs/sim_rates.* with `--docs`). Runs go to a pool of Web Workers (`--jobs`,
  * default 2). The 10,000-node runs are scheduled cheapest first against a wall-clock budget
  * (`--budget` seconds, default 540) estimated from the 1,000-node runs; a run that would not fit
  * is skipped and listed as such, never silently dropped.
@@ -12,6 +14,8 @@
  *
  * Flags: --quick (N = 100, 1000) --nodes 100,1000,10000 --loss 0,10,30 --modes tree,pushpull,
  * push,pull --messages 5 --warmup 5 --limit 20000 (virtual ms) --seed 1 --jobs 2 --budget 540
+ * --rates 25,50,100,200,400,800 (msgs/s in total) --rate-nodes 100,1000 --duration 3000
+ * (virtual ms of publishing) --skip-modes --skip-rates --docs
  *
  * @module
  */
@@ -20,6 +24,7 @@ import { parseArgs } from "node:util";
 import type { BroadcastMode } from "../lib/options.ts";
 import type { SimRunConfig, SimRunResult } from "./sim_run.ts";
 import { sweepChart, sweepTable } from "./sim_sweep_report.ts";
+import { rateChart, rateSweep, rateTable } from "./sim_rates.ts";
 
 const MODES: BroadcastMode[] = ["tree", "pushpull", "push", "pull"];
 const out = (text: string): void => {
@@ -40,6 +45,12 @@ const { values } = parseArgs({
     jobs: { type: "string", default: "2" },
     budget: { type: "string", default: "540" },
     redraw: { type: "string" },
+    rates: { type: "string", default: "25,50,100,200,400,800" },
+    "rate-nodes": { type: "string" },
+    duration: { type: "string", default: "3000" },
+    "skip-modes": { type: "boolean" },
+    "skip-rates": { type: "boolean" },
+    docs: { type: "boolean" },
   },
 });
 
@@ -64,11 +75,10 @@ const modes = values.modes.split(",").filter((m): m is BroadcastMode =>
 );
 const jobs = Math.max(1, Number(values.jobs));
 const budgetMs = Number(values.budget) > 0 ? Number(values.budget) * 1000 : Infinity;
-const writeDocs = !values.quick && !values.nodes && values.loss === "0,10,30" &&
-  values.modes === MODES.join(",");
+const writeDocs = values.docs === true;
 
 const configs: SimRunConfig[] = [];
-for (const nodes of nodeSizes) {
+for (const nodes of values["skip-modes"] ? [] : nodeSizes) {
   for (const loss of losses) {
     for (const mode of modes) {
       configs.push({
@@ -153,45 +163,92 @@ async function pool(batch: SimRunConfig[], ordered: boolean): Promise<void> {
   }));
 }
 
-for (const nodes of nodeSizes) {
+for (const nodes of values["skip-modes"] ? [] : nodeSizes) {
   await pool(configs.filter((c) => c.nodes === nodes), nodes === nodeSizes[0]);
 }
-const wallS = Math.round((performance.now() - started) / 100) / 10;
-
 const rows = configs.map((c) => results.get(key(c))!);
-const table = sweepTable(rows);
-out("\n" + table + "\n");
 const measured = rows.filter((r): r is SimRunResult => !("skipped" in r));
-const svg = sweepChart(
-  rows,
-  `${values.messages} msgs after ${values.warmup} warm-up, seed ${values.seed}`,
-);
-const json = JSON.stringify(
-  {
-    generated: new Date().toISOString(),
-    deno: Deno.version.deno,
-    wall_s: wallS,
-    settings: { ...values, jobs, budget_s: budgetMs / 1000 },
-    runs: rows,
-  },
-  null,
-  2,
-) + "\n";
+const written: string[] = [];
 await Deno.mkdir("bench/out", { recursive: true });
-await Deno.writeTextFile("bench/out/sim_sweep.svg", svg);
-await Deno.writeTextFile("bench/out/sim_sweep.json", json);
-await Deno.writeTextFile("bench/out/sim_sweep.md", table + "\n");
-const written = ["bench/out/sim_sweep.{svg,json,md}"];
-if (writeDocs) {
-  await Deno.writeTextFile("docs/sim_sweep.svg", svg);
-  await Deno.writeTextFile("docs/sim_sweep.json", json);
-  await Deno.writeTextFile("docs/sim_sweep.md", table + "\n");
-  written.push("docs/sim_sweep.{svg,json,md}");
+if (rows.length > 0) {
+  const table = sweepTable(rows);
+  out("\n" + table + "\n");
+  const svg = sweepChart(
+    rows,
+    `${values.messages} msgs after ${values.warmup} warm-up, seed ${values.seed}`,
+  );
+  const json = JSON.stringify(
+    {
+      generated: new Date().toISOString(),
+      deno: Deno.version.deno,
+      wall_s: Math.round((performance.now() - started) / 100) / 10,
+      settings: { ...values, jobs, budget_s: budgetMs / 1000 },
+      runs: rows,
+    },
+    null,
+    2,
+  ) + "\n";
+  await Deno.writeTextFile("bench/out/sim_sweep.svg", svg);
+  await Deno.writeTextFile("bench/out/sim_sweep.json", json);
+  await Deno.writeTextFile("bench/out/sim_sweep.md", table + "\n");
+  written.push("bench/out/sim_sweep.{svg,json,md}");
+  if (writeDocs) {
+    await Deno.writeTextFile("docs/sim_sweep.svg", svg);
+    await Deno.writeTextFile("docs/sim_sweep.json", json);
+    await Deno.writeTextFile("docs/sim_sweep.md", table + "\n");
+    written.push("docs/sim_sweep.{svg,json,md}");
+  }
 }
+
+let rateRuns = 0;
+if (!values["skip-rates"]) {
+  const rateStarted = performance.now();
+  const rateNodes = list(values["rate-nodes"] ?? (values.quick ? "100" : "100,1000"));
+  const durationMs = Number(values.duration);
+  const rateRows = rateSweep({
+    nodes: rateNodes,
+    rates: list(values.rates),
+    durationMs,
+    seed: Number(values.seed),
+    breakBelow: 0.5,
+  }, out);
+  rateRuns = rateRows.length;
+  const table = rateTable(rateRows);
+  out("\n" + table + "\n");
+  const svg = rateChart(rateRows, `${durationMs / 1000} s of publishing, seed ${values.seed}`);
+  const json = JSON.stringify(
+    {
+      generated: new Date().toISOString(),
+      deno: Deno.version.deno,
+      wall_s: Math.round((performance.now() - rateStarted) / 100) / 10,
+      settings: {
+        nodes: rateNodes,
+        rates: values.rates,
+        duration_ms: durationMs,
+        seed: values.seed,
+      },
+      runs: rateRows,
+    },
+    null,
+    2,
+  ) + "\n";
+  await Deno.writeTextFile("bench/out/sim_rates.svg", svg);
+  await Deno.writeTextFile("bench/out/sim_rates.json", json);
+  await Deno.writeTextFile("bench/out/sim_rates.md", table + "\n");
+  written.push("bench/out/sim_rates.{svg,json,md}");
+  if (writeDocs) {
+    await Deno.writeTextFile("docs/sim_rates.svg", svg);
+    await Deno.writeTextFile("docs/sim_rates.json", json);
+    await Deno.writeTextFile("docs/sim_rates.md", table + "\n");
+    written.push("docs/sim_rates.{svg,json,md}");
+  }
+}
+const wallS = Math.round((performance.now() - started) / 100) / 10;
 out(`sweep done in ${wallS} s; wrote ${written.join(", ")}`);
 out(JSON.stringify({
   bench: "sim_sweep",
   wall_s: wallS,
   runs: measured.length,
   skipped: rows.length - measured.length,
+  rate_runs: rateRuns,
 }));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DECODE_REASONS, decodeDatagram, encodeDatagram } from "../lib/wire/codec.ts";
 import { DataFlag, type Frame, FrameType, WIRE_VERSION } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
+import { writeAddress } from "../lib/wire/address.ts";
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
 
@@ -28,6 +29,8 @@ const everyFrame: Frame[] = [
   { type: FrameType.Disconnect, nodeId: 9, value: 0 },
   { type: FrameType.ForwardJoin, ttl: 6, origin: peer, peers: [] },
   { type: FrameType.NeighborReply, nodeId: 9, value: 1 },
+  { type: FrameType.TreeLink, eager: true, origins: [2 ** 40 - 1, 7] },
+  { type: FrameType.TreeLink, eager: false, origins: [0] },
 ];
 
 Deno.test("codec round-trips every frame type, alone and packed together", () => {
@@ -102,4 +105,42 @@ Deno.test("engine.receive() takes 100,000 random and mutated datagrams without a
   // Accepted datagrams plus rejected ones account for every input.
   const accepted = total - decodeDrops;
   assert.ok(stats.framesIn >= accepted);
+});
+
+Deno.test("codec: peer addresses encode exactly as writeAddress does, fast path or not", () => {
+  const addresses = [
+    "10.0.0.1:7946",
+    "255.255.255.255:65535",
+    "0.0.0.0:0",
+    "010.001.1.1:00080",
+    "256.1.1.1:80",
+    "1.2.3:80",
+    "1.2.3.4.5:80",
+    "1.2.3.4:",
+    "1.2.3.4:65536",
+    "1.2.3.4:123456",
+    "1.2.3.4",
+    "1..3.4:80",
+    "1.2.3.4:8a",
+    "host.example:80",
+    "[::1]:80",
+    "[fe80::1]:9000",
+  ];
+  for (const address of addresses) {
+    const expected = new Uint8Array(19);
+    const end = writeAddress(address, expected, 0);
+    const frame: Frame = {
+      type: FrameType.Peers,
+      ttl: 0,
+      origin: { nodeId: 1, address, age: 0 },
+      peers: [],
+    };
+    if (end < 0) {
+      assert.throws(() => encodeDatagram([frame]), TypeError, address);
+      continue;
+    }
+    const bytes = encodeDatagram([frame]);
+    // version, type, ttl, count, node id (5), age, then the address
+    assert.deepEqual(bytes.subarray(10, 10 + end), expected.subarray(0, end), address);
+  }
 });

@@ -54,7 +54,9 @@ function randomFrame(rng: Prng): Frame {
     case 4:
       return { type: FrameType.IWant, ids: [id] };
     case 5:
-      return { type: FrameType.Prune };
+      return rng() < 0.5
+        ? { type: FrameType.Prune }
+        : { type: FrameType.TreeLink, eager: rng() < 0.5, origins: [int(rng, 2 ** 40)] };
     case 6:
       return {
         type: FrameType.Digest,

@@ -1,67 +1,177 @@
 import assert from "node:assert/strict";
-import { Plumtree } from "../lib/broadcast/plumtree.ts";
+import { MAX_GRAFT_ATTEMPTS, Plumtree } from "../lib/broadcast/plumtree.ts";
+import { ANCHOR_IDLE_MS } from "../lib/broadcast/tree_links.ts";
 import { FrameType } from "../lib/wire/frame.ts";
+import { makeMessageId } from "../lib/wire/message_id.ts";
 import { harness } from "./engine_harness.ts";
 
 const a = "10.0.0.2:1", b = "10.0.0.3:1", c = "10.0.0.4:1";
+/** Message `seq` of origin `origin`. */
+const id = (origin: number, seq = 1) => makeMessageId(origin, seq);
 
 Deno.test("Plumtree: new neighbours start eager; forward skips the sender", () => {
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  assert.deepEqual(tree.forward(1n, 1, a, 0).sort(), [b, c]);
+  assert.deepEqual(tree.forward(id(5), 1, a, 0).sort(), [b, c]);
   assert.equal(h.flush().length, 0, "no lazy links, no IHAVE");
 });
 
-Deno.test("Plumtree: a duplicate prunes the link; lazy links then get IHAVE, not payloads", () => {
+Deno.test("Plumtree: a duplicate prunes the link for its origin; lazy links then get IHAVE", () => {
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  tree.onDuplicate(b);
-  assert.deepEqual(h.flush(), [{ to: b, frame: { type: FrameType.Prune } }]);
-  assert.ok(tree.lazy.has(b) && !tree.eager.has(b));
-  assert.deepEqual(tree.forward(5n, 3, a, 0), [c]);
+  tree.forward(id(5), 0, a, 0);
+  tree.onDuplicate(id(5), b, 0);
   assert.deepEqual(h.flush(), [{
     to: b,
-    frame: { type: FrameType.IHave, entries: [{ id: 5n, hops: 3 }] },
+    frame: { type: FrameType.TreeLink, eager: false, origins: [5] },
   }]);
+  assert.deepEqual(tree.forward(id(5, 2), 3, a, 0), [c]);
+  assert.deepEqual(h.flush(), [{
+    to: b,
+    frame: { type: FrameType.IHave, entries: [{ id: id(5, 2), hops: 3 }] },
+  }]);
+});
+
+Deno.test("Plumtree: one origin's prunes leave the other origins' trees alone", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.forward(id(5), 0, a, 0); // origin 5 publishes first: its tree is the shared one
+  tree.forward(id(9), 0, a, 0); // origin 9 gets a copy of it
+  tree.onDuplicate(id(9), c, 0);
+  h.flush();
+  assert.deepEqual(tree.forward(id(9, 2), 1, a, 0), [b], "origin 9 pruned c");
+  assert.deepEqual(tree.forward(id(5, 2), 1, a, 0).sort(), [b, c], "origin 5 did not");
+  assert.deepEqual(tree.forward(id(12), 1, a, 0).sort(), [b, c], "a new origin copies 5's tree");
+});
+
+Deno.test("Plumtree: a prune over the anchor's tree shapes every new origin's first tree", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.forward(id(5), 0, a, 0);
+  tree.onPrune(b, [5], 0);
+  assert.equal(tree.links.anchor, 5);
+  assert.deepEqual(tree.forward(id(30), 1, a, 0), [c]);
+  // A smaller origin takes the anchor role and carries the shared state on.
+  tree.forward(id(2), 1, a, 0);
+  assert.equal(tree.links.anchor, 2);
+  assert.deepEqual(tree.forward(id(40), 1, a, 0), [c]);
+});
+
+Deno.test("Plumtree: an idle anchor hands the shared tree to the next publisher", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  tree.forward(id(5), 0, undefined, 0);
+  tree.forward(id(70), 0, undefined, 10);
+  assert.equal(tree.links.anchor, 5);
+  tree.forward(id(70, 2), 0, undefined, ANCHOR_IDLE_MS + 1);
+  assert.equal(tree.links.anchor, 70);
 });
 
 Deno.test("Plumtree: IHAVE without payload grafts after T1, then the next announcer after T2", () => {
   const h = harness({ graftTimeoutMs: 100, graftRetryMs: 50 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  tree.onPrune(a);
-  tree.onPrune(b);
-  tree.onAnnounce(8n, a, 0);
-  tree.onAnnounce(8n, b, 20);
+  tree.onPrune(a, undefined, 0);
+  tree.onPrune(b, undefined, 0);
+  tree.onAnnounce(id(8), a, 0);
+  tree.onAnnounce(id(8), b, 20);
   assert.equal(tree.tick(99), 100);
   assert.equal(h.flush().length, 0);
   tree.tick(100);
-  assert.deepEqual(h.flush(), [{ to: a, frame: { type: FrameType.Graft, ids: [8n] } }]);
-  assert.ok(tree.eager.has(a), "grafting makes the link eager again");
+  assert.deepEqual(h.flush(), [{ to: a, frame: { type: FrameType.Graft, ids: [id(8)] } }]);
   tree.tick(150);
-  assert.deepEqual(h.flush(), [{ to: b, frame: { type: FrameType.Graft, ids: [8n] } }]);
+  assert.deepEqual(h.flush(), [{ to: b, frame: { type: FrameType.Graft, ids: [id(8)] } }]);
+});
+
+Deno.test("Plumtree: a lone announcer is asked again until the attempts run out", () => {
+  const h = harness({ graftTimeoutMs: 100, graftRetryMs: 50 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  tree.onAnnounce(id(8), a, 0);
+  let grafts = 0;
+  for (let t = 100; t <= 100 + 50 * (MAX_GRAFT_ATTEMPTS + 3); t += 50) {
+    tree.tick(t);
+    for (const sent of h.flush()) {
+      assert.deepEqual(sent, { to: a, frame: { type: FrameType.Graft, ids: [id(8)] } });
+      grafts++;
+    }
+  }
+  assert.equal(grafts, MAX_GRAFT_ATTEMPTS, "a lost GRAFT or answer is retried, within a bound");
+  assert.equal(tree.missingCount, 0, "then anti-entropy is left to repair it");
 });
 
 Deno.test("Plumtree: the payload arriving cancels the graft timer", () => {
   const h = harness({ graftTimeoutMs: 100 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
-  tree.onPrune(a);
-  tree.onAnnounce(4n, a, 0);
-  tree.forward(4n, 2, b, 10); // payload came over b
+  tree.onPrune(a, undefined, 0);
+  tree.onAnnounce(id(4), a, 0);
+  tree.forward(id(4), 2, b, 10); // payload came over b
   tree.tick(500);
   assert.equal(h.flush().filter((s) => s.frame.type === FrameType.Graft).length, 0);
   assert.equal(tree.missingCount, 0);
 });
 
-Deno.test("Plumtree: peers leaving the active view leave both link sets", () => {
+Deno.test("Plumtree: a much shorter IHAVE path moves the origin's tree onto it", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.forward(id(5), 0, a, 0);
+  tree.onDuplicate(id(5), b, 0); // b lazy for origin 5; a is the parent
+  h.flush();
+  tree.onAnnounceHeld(id(5), 3, 5, b); // via b: 4 hops, we got it in 5: not enough
+  assert.equal(h.flush().length, 0);
+  tree.onAnnounceHeld(id(5), 1, 5, b); // via b: 2 hops
+  assert.deepEqual(h.flush(), [
+    { to: b, frame: { type: FrameType.TreeLink, eager: true, origins: [5] } },
+    { to: a, frame: { type: FrameType.TreeLink, eager: false, origins: [5] } },
+  ]);
+  assert.deepEqual(tree.forward(id(5, 2), 0, b, 0), [c]);
+});
+
+Deno.test("Plumtree: held IHAVEs ride on a datagram already going to their peer", () => {
+  const h = harness({ lazyDelayMs: 50 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.forward(id(5), 0, a, 0);
+  tree.onDuplicate(id(5), b, 0);
+  tree.onDuplicate(id(5), c, 0);
+  h.flush();
+  tree.forward(id(5, 2), 0, a, 0);
+  h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  const sent = h.flush();
+  assert.deepEqual(sent.map((s) => [s.to, s.frame.type]), [
+    [b, FrameType.Ping],
+    [b, FrameType.IHave],
+  ]);
+  tree.tick(50);
+  assert.deepEqual(h.flush().map((s) => [s.to, s.frame.type]), [[c, FrameType.IHave]]);
+});
+
+Deno.test("Plumtree: origin trees are bounded; the least recently used goes", () => {
+  const h = harness({ lazyDelayMs: 0, maxTrees: 2 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a]);
+  for (const origin of [1, 20, 30, 40]) tree.forward(id(origin), 0, undefined, 0);
+  assert.equal(tree.links.size, 2);
+  assert.equal(tree.links.evicted, 1);
+});
+
+Deno.test("Plumtree: peers leaving the active view leave every tree", () => {
   const h = harness();
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  tree.onPrune(c);
+  tree.forward(id(5), 0, a, 0);
+  tree.forward(id(9), 0, a, 0);
+  tree.onPrune(c, undefined, 0);
   tree.sync([a]);
   assert.deepEqual([...tree.eager], [a]);
   assert.equal(tree.lazy.size, 0);
+  assert.deepEqual(tree.forward(id(9, 2), 0, undefined, 0), [a]);
 });

@@ -43,3 +43,35 @@ Deno.test("sim: a partition keeps messages on their side until it heals", () => 
   sim.run(sim.now + 30_000, () => sim.fullyDelivered(left));
   assert.ok(sim.fullyDelivered(left));
 });
+
+Deno.test("sim: delivery counts follow crashes and restarts of nodes that hold a message", () => {
+  const sim = new Simulation({ nodes: 60, seed: 21 });
+  sim.startAll(1000);
+  sim.run(10_000);
+  const id = sim.publish(3, new TextEncoder().encode("held"));
+  sim.run(sim.now + 30_000, () => sim.fullyDelivered(id));
+  assert.equal(sim.holders(id), 60);
+  sim.kill(5);
+  assert.equal(sim.liveCount(), 59);
+  assert.equal(sim.holders(id), 59, "a crashed holder no longer counts");
+  assert.ok(sim.fullyDelivered(id), "every live node still holds it");
+  sim.restart(5);
+  assert.equal(sim.holders(id), 60, "the restarted node delivered it before");
+  const later = sim.publish(7, new TextEncoder().encode("later"));
+  sim.kill(9);
+  sim.run(sim.now + 30_000, () => sim.fullyDelivered(later));
+  assert.ok(sim.fullyDelivered(later));
+  assert.equal(sim.messages.get(later)!.deliveredAt.has(9), false, "the crashed node never got it");
+  assert.equal(sim.holders(later), 59);
+});
+
+Deno.test("sim: a scenario prints the same JSON twice and counts its work", () => {
+  const run = () =>
+    JSON.stringify(runScenario({ nodes: 200, seed: 8, warmupMessages: 2, messages: 5 }));
+  assert.equal(run(), run());
+  const sim = new Simulation({ nodes: 20, seed: 2 });
+  sim.startAll(100);
+  sim.run(2000);
+  assert.ok(sim.datagramsDelivered > 0 && sim.ticksRun > 0);
+  assert.equal(sim.addressOf(19), "10.0.0.20:7946");
+});

@@ -13,8 +13,8 @@
 import type { EngineContext } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
-import { DataFlag, type DigestFrame, FrameType } from "../wire/frame.ts";
-import { makeMessageId, type MessageId } from "../wire/message_id.ts";
+import { DataFlag, type DigestFrame, FrameType, type SeqRange } from "../wire/frame.ts";
+import { makeMessageId, type MessageId, originOf } from "../wire/message_id.ts";
 import { RangeIndex, rangesOf } from "./digest.ts";
 import type { MessageCache } from "./message_cache.ts";
 import type { SeenSet } from "./seen_set.ts";
@@ -44,20 +44,57 @@ export class AntiEntropy {
     this.#rangesPerFrame = Math.min(255, Math.floor((ctx.options.maxDatagramSize - 4) / 11));
   }
 
-  /** Sends a digest (all of the cache, or the next slice when it does not fit) to `peer`. */
-  sendDigest(peer: Address): void {
+  /**
+   * Sends a digest to `peer`: all of the cache when it fits; otherwise a windowed slice. The
+   * first half of a slice lists the newest messages, all of them back to some age, and says so
+   * (`windowMs`), so the receiver can push back whatever it stored in that window and the digest
+   * lacks, even a message of an origin the digest does not name (the usual case of a node that
+   * missed a message: it holds nothing at all of that origin). The other half rotates over the
+   * older ranges. Before windows, a slice could not ask for anything: with 100 origins cached, a
+   * node missing a message waited seconds for a peer's slice to happen to include it.
+   */
+  sendDigest(peer: Address, now: number): void {
     const ranges = rangesOf(this.cache.ids());
     let frame: DigestFrame;
     if (ranges.length <= this.#rangesPerFrame) {
       frame = { type: FrameType.Digest, complete: true, ranges };
     } else {
-      const start = this.#cursor % ranges.length;
-      const slice = ranges.slice(start, start + this.#rangesPerFrame);
-      this.#cursor = start + slice.length;
-      frame = { type: FrameType.Digest, complete: false, ranges: slice };
+      frame = this.#windowedSlice(ranges, now);
     }
     this.ctx.outbox.push(peer, frame);
     this.ctx.counters.digestsSent++;
+  }
+
+  #windowedSlice(all: SeqRange[], now: number): DigestFrame {
+    // Newest first, whole ranges of every id seen, until half the frame is used.
+    const budget = Math.max(1, Math.floor((this.#rangesPerFrame - 1) / 2));
+    const entries = [...this.cache.values()];
+    const recent: MessageId[] = [];
+    const origins = new Set<number>();
+    let windowStart = now;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i]!;
+      const origin = originOf(entry.id);
+      if (!origins.has(origin)) {
+        if (origins.size >= budget) break;
+        origins.add(origin);
+      }
+      recent.push(entry.id);
+      windowStart = entry.storedAt;
+    }
+    let windowed = rangesOf(recent);
+    if (windowed.length > budget) windowed = windowed.slice(0, budget);
+    const complete = windowed.length <= budget;
+    const rest = this.#rangesPerFrame - windowed.length;
+    const start = this.#cursor % all.length;
+    const rotating = all.slice(start, start + rest);
+    this.#cursor = start + rotating.length;
+    const ranges = [...windowed, ...rotating];
+    // The window ends just after the oldest id listed whole; it is honest only when every id
+    // newer than that fitted.
+    return complete && windowStart < now
+      ? { type: FrameType.Digest, complete: false, windowMs: now - windowStart, ranges }
+      : { type: FrameType.Digest, complete: false, ranges };
   }
 
   /** Answers a digest: pull what it has and we lack, push what we have and it lacks. */
@@ -73,14 +110,18 @@ export class AntiEntropy {
     }
     if (budget === 0) countDrop(this.ctx.counters, "digest_scan_budget");
     this.requestIds(wanted, from);
-    if (!frame.complete) return;
+    if (!frame.complete && frame.windowMs === undefined) return;
     const index = new RangeIndex(frame.ranges);
     // Messages younger than half a period are probably still travelling the tree to the peer;
     // pushing them now would mostly make duplicates. The next round covers them.
     const settled = now - this.ctx.options.antiEntropyIntervalMs / 2;
+    // A windowed slice speaks only for the last windowMs (less a margin for clocks that ran
+    // apart by a transit time: a message near the edge may have been stored earlier there).
+    const since = frame.complete ? -Infinity : now - frame.windowMs! * 0.9;
     const missing: MessageId[] = [];
     for (const entry of this.cache.values()) {
       if (entry.storedAt > settled) break; // the cache is in age order
+      if (entry.storedAt < since) continue;
       if (!index.covers(entry.id)) missing.push(entry.id);
     }
     this.repair(missing, from);

@@ -1,13 +1,19 @@
 /**
- * Epidemic broadcast trees (Leitão, Pereira, Rodrigues, SRDS 2007) over the active view.
+ * Epidemic broadcast trees (Leitão, Pereira, Rodrigues, SRDS 2007) over the active view, one tree
+ * per active origin (tree_links.ts).
  *
- * Each neighbour link is eager (payloads flow over it) or lazy (only IHAVE ids flow). All links
- * start eager, so the first message floods; a node that gets a payload it already has prunes
- * that link to lazy, so the eager links thin out into a spanning tree and later messages cost
- * about one payload copy per node. A node that hears IHAVE for an id but no payload within
- * `graftTimeoutMs` grafts the announcer's link back to eager and asks it for the payload; the
- * next announcer is tried `graftRetryMs` later. The tree so repairs itself around crashes, loss
- * and partitions, and the lazy links keep latency near the tree depth.
+ * Each neighbour link of an origin's tree is eager (payloads flow over it) or lazy (only IHAVE ids
+ * flow). A payload that arrives twice prunes the second link for that origin (TREE_LINK prune),
+ * so each origin's eager links thin out into a spanning tree. A node that hears IHAVE for an id
+ * but no payload within `graftTimeoutMs` grafts an announcer's link back and asks it for the
+ * payload; it keeps asking, announcer after announcer every `graftRetryMs`, up to
+ * `MAX_GRAFT_ATTEMPTS` times, so a lost GRAFT or a lost answer costs one retry, not an
+ * anti-entropy period. An IHAVE that shows a path at least `OPTIMIZE_HOPS` hops shorter than the
+ * one the payload came by moves that origin's tree onto it (the paper's optimisation): trees
+ * converge to each origin's shortest paths.
+ *
+ * IHAVE batches wait up to `lazyDelayMs`, and leave earlier on any datagram already going to that
+ * peer (see {@linkcode Plumtree.piggyback}), so announcements rarely cost a datagram of their own.
  *
  * @module
  */
@@ -16,37 +22,57 @@ import type { EngineContext } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType } from "../wire/frame.ts";
-import type { MessageId } from "../wire/message_id.ts";
+import { type MessageId, originOf } from "../wire/message_id.ts";
+import { TreeLinks } from "./tree_links.ts";
+
+/** Grafts sent for one missing id before it is left to anti-entropy. */
+export const MAX_GRAFT_ATTEMPTS = 6;
+/** Hops an IHAVE path must save before an origin's tree moves onto it. */
+export const OPTIMIZE_HOPS = 2;
+/** Announcers remembered per missing id. */
+const MAX_ANNOUNCERS = 8;
 
 interface Missing {
-  /** Peers that announced the id, first come first asked. */
+  /** Peers that announced the id, in order of arrival. */
   announcers: Address[];
+  /** Grafts sent so far. */
+  attempts: number;
   /** When to graft the next announcer. */
   due: number;
 }
 
-/** Eager/lazy link state, lazy announcement batching and graft timers. */
+type Announcement = { id: MessageId; hops: number };
+
+/** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
 export class Plumtree {
-  readonly eager = new Set<Address>();
-  readonly lazy = new Set<Address>();
-  #active: readonly Address[] = [];
+  /** Link state of every tree. */
+  readonly links: TreeLinks;
   #missing = new Map<MessageId, Missing>();
-  #lazyQueue = new Map<Address, { id: MessageId; hops: number }[]>();
+  #lazyQueue = new Map<Address, Announcement[]>();
+  /** Each peer's last IHAVE batch, announced once more with the next (bounded by the view). */
+  #lastBatch = new Map<Address, Announcement[]>();
   #lazyDue = Infinity;
   /** Counters of tree maintenance. */
-  readonly counters = { prunesSent: 0, graftsSent: 0, ihavesSent: 0 };
+  readonly counters = { prunesSent: 0, graftsSent: 0, ihavesSent: 0, optimized: 0 };
 
   /** @param ctx The engine's shared state. */
-  constructor(readonly ctx: EngineContext) {}
+  constructor(readonly ctx: EngineContext) {
+    this.links = new TreeLinks(ctx.options.maxTrees);
+  }
 
-  /** Reconciles the link sets with the active view: new neighbours start eager. */
+  /** The shared tree's eager links. */
+  get eager(): ReadonlySet<Address> {
+    return this.links.shared.eager;
+  }
+
+  /** The shared tree's lazy links. */
+  get lazy(): ReadonlySet<Address> {
+    return this.links.shared.lazy;
+  }
+
+  /** Reconciles every tree with the active view. */
   sync(active: readonly Address[]): void {
-    if (active === this.#active) return;
-    this.#active = active;
-    const current = new Set(active);
-    for (const peer of [...this.eager]) if (!current.has(peer)) this.eager.delete(peer);
-    for (const peer of [...this.lazy]) if (!current.has(peer)) this.lazy.delete(peer);
-    for (const peer of active) if (!this.lazy.has(peer)) this.eager.add(peer);
+    this.links.sync(active);
   }
 
   /** Messages whose payload is awaited after an IHAVE. */
@@ -54,52 +80,86 @@ export class Plumtree {
     return this.#missing.size;
   }
 
-  /** Sends a first-seen payload on: eager links get it, lazy links get its id soon. */
-  forward(id: MessageId, hops: number, except: Address | undefined, now: number): Address[] {
+  /**
+   * Sends a first-seen payload on: its origin's eager links get it, lazy links get its id soon.
+   * The link it came over (`from`) becomes eager for that origin: it is this node's parent.
+   */
+  forward(id: MessageId, hops: number, from: Address | undefined, now: number): Address[] {
     this.#missing.delete(id);
+    const tree = this.links.treeOf(originOf(id), now);
+    tree.messages++;
+    if (from !== undefined && this.links.isActive(from)) {
+      this.links.promote(tree, from);
+      tree.parent = from;
+    }
     const eagerTargets: Address[] = [];
-    for (const peer of this.eager) if (peer !== except) eagerTargets.push(peer);
-    for (const peer of this.lazy) {
+    for (const peer of tree.eager) if (peer !== from) eagerTargets.push(peer);
+    this.announce(tree.lazy, id, hops, from, now);
+    return eagerTargets;
+  }
+
+  /** The payload of `id` arrived: no graft for it is needed any more. */
+  received(id: MessageId): void {
+    this.#missing.delete(id);
+  }
+
+  /** Queues an IHAVE of `id` for each of `peers` but `except` (sent within `lazyDelayMs`). */
+  announce(
+    peers: Iterable<Address>,
+    id: MessageId,
+    hops: number,
+    except: Address | undefined,
+    now: number,
+  ): void {
+    for (const peer of peers) {
       if (peer === except) continue;
       const queue = this.#lazyQueue.get(peer);
       if (queue) queue.push({ id, hops });
       else this.#lazyQueue.set(peer, [{ id, hops }]);
     }
     if (this.#lazyQueue.size > 0) {
-      this.#lazyDue = Math.min(this.#lazyDue, now + this.ctx.options.lazyDelayMs);
-      this.ctx.wakeAt(this.#lazyDue);
-      if (this.ctx.options.lazyDelayMs === 0) this.flushLazy(now);
+      if (this.ctx.options.lazyDelayMs === 0) this.flushLazy();
+      else if (this.#lazyDue === Infinity) {
+        this.#lazyDue = now + this.ctx.options.lazyDelayMs;
+        this.ctx.wakeAt(this.#lazyDue);
+      }
     }
-    return eagerTargets;
   }
 
   /**
-   * A payload arrived again over `from`: that link is redundant, prune it. The PRUNE goes out even
-   * when our side already holds the link lazy, or the sender would keep pushing duplicates.
+   * A payload of `id` arrived again over `from`: that link is redundant for its origin, prune it.
+   * The prune goes out even when our side already holds the link lazy, or the sender would keep
+   * pushing duplicates. (Pruning the first copy's link instead when the duplicate came by fewer
+   * hops was tried: when the two copies cross, both ends prune the link the other kept, and the
+   * tree is cut.)
    */
-  onDuplicate(from: Address): void {
-    if (this.eager.delete(from) || this.#active.includes(from)) this.lazy.add(from);
-    this.ctx.outbox.push(from, { type: FrameType.Prune });
+  onDuplicate(id: MessageId, from: Address, now: number): void {
+    const origin = originOf(id);
+    this.links.demote(this.links.treeOf(origin, now), from);
+    this.ctx.outbox.push(from, { type: FrameType.TreeLink, eager: false, origins: [origin] });
     this.counters.prunesSent++;
   }
 
-  /** The peer pruned our link to it. */
-  onPrune(from: Address): void {
-    if (this.eager.delete(from)) this.lazy.add(from);
+  /** The peer pruned our link to it: for the given origins, or for every tree when absent. */
+  onPrune(from: Address, origins: readonly number[] | undefined, now: number): void {
+    if (origins === undefined) {
+      this.links.demoteEverywhere(from);
+      return;
+    }
+    for (const origin of origins) this.links.demote(this.links.treeOf(origin, now), from);
   }
 
-  /** The peer grafted our link: payloads flow to it again. */
-  onGraft(from: Address): void {
-    if (!this.#active.includes(from)) return;
-    this.lazy.delete(from);
-    this.eager.add(from);
+  /** The peer grafted our link for these origins: payloads of theirs flow to it again. */
+  onGraft(from: Address, origins: readonly number[], now: number): void {
+    if (!this.links.isActive(from)) return;
+    for (const origin of origins) this.links.promote(this.links.treeOf(origin, now), from);
   }
 
   /** An IHAVE for `id` came from `from`, and we lack the payload. */
   onAnnounce(id: MessageId, from: Address, now: number): void {
     const entry = this.#missing.get(id);
     if (entry) {
-      if (!entry.announcers.includes(from) && entry.announcers.length < 16) {
+      if (!entry.announcers.includes(from) && entry.announcers.length < MAX_ANNOUNCERS) {
         entry.announcers.push(from);
       }
       return;
@@ -109,46 +169,100 @@ export class Plumtree {
       return;
     }
     const due = now + this.ctx.options.graftTimeoutMs;
-    this.#missing.set(id, { announcers: [from], due });
+    this.#missing.set(id, { announcers: [from], attempts: 0, due });
     this.ctx.wakeAt(due);
   }
 
-  /** Sends held IHAVE batches. */
-  flushLazy(_now: number): void {
-    const perFrame = Math.min(255, Math.floor((this.ctx.options.maxDatagramSize - 3) / 9));
-    for (const [peer, entries] of this.#lazyQueue) {
-      for (let i = 0; i < entries.length; i += perFrame) {
-        this.ctx.outbox.push(peer, {
-          type: FrameType.IHave,
-          entries: entries.slice(i, i + perFrame),
-        });
-        this.counters.ihavesSent++;
-      }
+  /**
+   * An IHAVE for `id`, which we hold, came from `from` after `announcedHops` hops; ours took
+   * `deliveredHops`. When the announcer's path is shorter by {@linkcode OPTIMIZE_HOPS} or more,
+   * the origin's tree moves onto it: graft the announcer's link, prune the old parent's.
+   */
+  onAnnounceHeld(id: MessageId, announcedHops: number, deliveredHops: number, from: Address): void {
+    if (deliveredHops - (announcedHops + 1) < OPTIMIZE_HOPS) return;
+    const origin = originOf(id);
+    const tree = this.links.peek(origin);
+    if (!tree || tree.messages === 0 || !tree.lazy.has(from)) return;
+    const parent = tree.parent;
+    this.links.promote(tree, from);
+    tree.parent = from;
+    this.ctx.outbox.push(from, { type: FrameType.TreeLink, eager: true, origins: [origin] });
+    if (parent !== undefined && parent !== from) {
+      this.links.demote(tree, parent);
+      this.ctx.outbox.push(parent, { type: FrameType.TreeLink, eager: false, origins: [origin] });
     }
+    this.counters.optimized++;
+  }
+
+  /**
+   * Moves held announcements for peers that already have a datagram being built into that
+   * datagram: an IHAVE riding along costs 9 bytes per id and no datagram of its own.
+   */
+  piggyback(hasQueued: (peer: Address) => boolean): void {
+    for (const [peer, entries] of this.#lazyQueue) {
+      if (!hasQueued(peer)) continue;
+      this.#sendAnnouncements(peer, entries);
+      this.#lazyQueue.delete(peer);
+    }
+    if (this.#lazyQueue.size === 0) this.#lazyDue = Infinity;
+  }
+
+  /** Sends every held IHAVE batch. */
+  flushLazy(): void {
+    for (const [peer, entries] of this.#lazyQueue) this.#sendAnnouncements(peer, entries);
     this.#lazyQueue.clear();
     this.#lazyDue = Infinity;
   }
 
   /** Runs due graft timers and lazy flushes; returns when it next wants to run. */
   tick(now: number): number {
-    if (now >= this.#lazyDue) this.flushLazy(now);
+    if (now >= this.#lazyDue) this.flushLazy();
     let next = this.#lazyDue;
     for (const [id, entry] of this.#missing) {
       if (entry.due > now) {
         next = Math.min(next, entry.due);
         continue;
       }
-      const announcer = entry.announcers.shift();
-      if (announcer === undefined) {
+      if (entry.attempts >= MAX_GRAFT_ATTEMPTS) {
         this.#missing.delete(id); // anti-entropy is the last resort
         continue;
       }
-      this.onGraft(announcer);
+      // Round robin over the announcers: a lost GRAFT or answer is retried, the next time
+      // through another announcer when there is one.
+      const announcer = entry.announcers[entry.attempts % entry.announcers.length]!;
+      entry.attempts++;
+      this.links.promote(this.links.treeOf(originOf(id), now), announcer);
       this.ctx.outbox.push(announcer, { type: FrameType.Graft, ids: [id] });
       this.counters.graftsSent++;
       entry.due = now + this.ctx.options.graftRetryMs;
       next = Math.min(next, entry.due);
     }
     return next;
+  }
+
+  /**
+   * Sends `entries` to `peer` with the previous batch repeated: an IHAVE lost on the way (and
+   * with it the only sign of a lost payload, when the eager copy was lost too) is announced a
+   * second time at no datagram's cost. At 10% loss, nodes that lost the payload and every
+   * announcement waited for anti-entropy and set the slowest delivery at about 4 s.
+   */
+  #sendAnnouncements(peer: Address, entries: Announcement[]): void {
+    const previous = this.#lastBatch.get(peer);
+    this.#lastBatch.delete(peer);
+    if (this.links.isActive(peer)) this.#lastBatch.set(peer, entries);
+    const all = previous ? [...entries, ...previous] : entries;
+    const perFrame = Math.min(255, Math.floor((this.ctx.options.maxDatagramSize - 3) / 9));
+    for (let i = 0; i < all.length; i += perFrame) {
+      this.ctx.outbox.push(peer, {
+        type: FrameType.IHave,
+        entries: i === 0 && all.length <= perFrame ? all : all.slice(i, i + perFrame),
+      });
+      this.counters.ihavesSent++;
+    }
+    if (this.#lastBatch.size > 4 * this.ctx.options.activeViewSize) {
+      for (const known of this.#lastBatch.keys()) {
+        if (!this.links.isActive(known)) this.#lastBatch.delete(known);
+      }
+    }
   }
 }

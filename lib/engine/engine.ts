@@ -170,7 +170,7 @@ export class Engine {
     this.#membership.start(now);
     this.#broadcast.start(now);
     this.#deadline = Math.min(this.#deadline, now + this.options.antiEntropyIntervalMs);
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   /** The id the next {@linkcode publish} call will assign (so a driver can sign it first). */
@@ -194,7 +194,7 @@ export class Engine {
     }
     this.#ensureStarted(now);
     const id = this.#broadcast.publish(data, flags, now);
-    this.#ctx.outbox.flush();
+    this.#flush();
     return id;
   }
 
@@ -202,7 +202,7 @@ export class Engine {
   receive(bytes: Uint8Array, from: Address, now: number): void {
     this.#ensureStarted(now);
     this.#receiveOne(bytes, from, now);
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   /**
@@ -212,7 +212,7 @@ export class Engine {
   receiveBatch(packets: readonly { bytes: Uint8Array; from: Address }[], now: number): void {
     this.#ensureStarted(now);
     for (const packet of packets) this.#receiveOne(packet.bytes, packet.from, now);
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   #receiveOne(bytes: Uint8Array, from: Address, now: number): void {
@@ -240,7 +240,7 @@ export class Engine {
     this.#ensureStarted(now);
     const next = Math.min(this.#membership.tick(now), this.#broadcast.tick(now));
     this.#deadline = Math.max(next, now + 1);
-    this.#ctx.outbox.flush();
+    this.#flush();
     return this.#deadline - now;
   }
 
@@ -253,7 +253,7 @@ export class Engine {
   addSeeds(addresses: readonly Address[], now: number): void {
     this.#ensureStarted(now);
     this.#membership.addSeeds(addresses, now);
-    this.#ctx.outbox.flush();
+    this.#flush();
   }
 
   /** The peers this node currently knows. */
@@ -286,6 +286,11 @@ export class Engine {
       seenEntries: this.#broadcast.seen.size,
       seenEvicted: this.#broadcast.seen.evictions,
     };
+  }
+
+  #flush(): void {
+    this.#broadcast.beforeFlush();
+    this.#ctx.outbox.flush();
   }
 
   #ensureStarted(now: number): void {

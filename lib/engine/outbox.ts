@@ -18,9 +18,34 @@ export type DatagramSink = (to: Address, datagram: Uint8Array, frames: number) =
 /** Marks a frame too large for any datagram (already counted) in a queue being packed. */
 const SKIPPED: Frame = { type: FrameType.Prune };
 
+/**
+ * Datagrams up to this size are carved out of a shared slab instead of getting a buffer each:
+ * a fresh `Uint8Array` costs about 1–2 µs (a backing store, then garbage-collector work), a view
+ * into a slab about 0.2 µs, and a simulation of 10,000 nodes creates millions of datagrams. A
+ * datagram keeps its slab alive only as long as someone holds it; the engine copies what it
+ * keeps (cache, deliveries), so slabs die with the datagrams of a few steps.
+ */
+const SLAB_SIZE = 16384;
+const SLAB_MAX_DATAGRAM = 2048;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > SLAB_MAX_DATAGRAM) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return out;
+}
+
 /** Per-destination frame queues. */
 export class Outbox {
   #queues = new Map<Address, Frame[]>();
+  // The map of the previous flush, emptied, reused by the next one (a map per flush was garbage).
+  #spare: Map<Address, Frame[]> | undefined;
   /** Frames that could not be encoded (no wire form or larger than a datagram). */
   unencodable = 0;
 
@@ -37,12 +62,21 @@ export class Outbox {
     else this.#queues.set(to, [frame]);
   }
 
+  /** True when frames are queued for `to` (a datagram to it will leave at the next flush). */
+  has(to: Address): boolean {
+    return this.#queues.has(to);
+  }
+
   /** Packs and hands over everything queued. */
   flush(): void {
     if (this.#queues.size === 0) return;
     const queues = this.#queues;
-    this.#queues = new Map();
+    // Swap before packing, so frames pushed by a sink that calls back land in the next flush.
+    this.#queues = this.#spare ?? new Map();
+    this.#spare = undefined;
     for (const [to, frames] of queues) this.#pack(to, frames);
+    queues.clear();
+    this.#spare = queues;
   }
 
   /**
@@ -50,7 +84,7 @@ export class Outbox {
    * (frameSize), so each datagram is allocated once at its exact size and written in place: no
    * max-size scratch buffer and no copy (that cost ~1.5 µs per flush at 512 B and ~17 µs at
    * 65,507 B). A frame that fails to encode although its size fit leaves a shorter datagram,
-   * which is then trimmed with a copy.
+   * which is then trimmed (a shorter view of the same bytes).
    */
   #pack(to: Address, frames: Frame[]): void {
     const max = this.maxDatagramSize;
@@ -75,7 +109,7 @@ export class Outbox {
 
   #emit(to: Address, frames: Frame[], from: number, until: number, size: number): void {
     if (size === DATAGRAM_HEADER) return;
-    const out = new Uint8Array(size);
+    const out = allocate(size);
     out[0] = WIRE_VERSION;
     let at = DATAGRAM_HEADER;
     let count = 0;
@@ -91,6 +125,6 @@ export class Outbox {
       count++;
     }
     if (count === 0) return;
-    this.sink(to, at === size ? out : out.slice(0, at), count);
+    this.sink(to, at === size ? out : out.subarray(0, at), count);
   }
 }

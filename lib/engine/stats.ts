@@ -21,6 +21,8 @@ export interface EngineCounters {
   /** Frames received, by frame type name. */
   framesInByType: Record<string, number>;
   /** Messages this node published. */
+  /** Tree beacons sent while this node's origin anchored the shared tree. */
+  beaconsSent: number;
   published: number;
   /** Messages delivered to the application (first copies from others). */
   delivered: number;
@@ -53,6 +55,7 @@ export function createCounters(): EngineCounters {
     framesOut: 0,
     framesInByType: {},
     published: 0,
+    beaconsSent: 0,
     delivered: 0,
     payloadsIn: 0,
     duplicates: 0,

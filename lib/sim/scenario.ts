@@ -19,6 +19,10 @@ export interface ScenarioOptions {
   seed?: number;
   /** Loss probability on every link, 0..1. @default {0} */
   loss?: number;
+  /** One-way link delay, virtual ms. @default {10} */
+  delayMs?: number;
+  /** Extra uniform random delay, 0..jitterMs. @default {5} */
+  jitterMs?: number;
   /** Messages published, from random live nodes. @default {1} */
   messages?: number;
   /** Fraction of nodes crashed before publishing, 0..1. @default {0} */
@@ -71,10 +75,17 @@ export interface ScenarioResult {
   duplicate_deliveries: number;
 }
 
-function sum(sim: Simulation, pick: (s: ReturnType<Simulation["engines"][0]["stats"]>) => number) {
-  let total = 0;
-  for (const i of sim.liveNodes()) total += pick(sim.engines[i]!.stats());
-  return total;
+/** Traffic totals over the live nodes, from one stats() snapshot per node. */
+function totals(sim: Simulation) {
+  let payloadsIn = 0, datagramsOut = 0, bytesOut = 0, payloadBytesOut = 0;
+  for (const i of sim.liveNodes()) {
+    const s = sim.engines[i]!.stats();
+    payloadsIn += s.payloadsIn;
+    datagramsOut += s.datagramsOut;
+    bytesOut += s.bytesOut;
+    payloadBytesOut += s.payloadBytesOut;
+  }
+  return { payloadsIn, datagramsOut, bytesOut, payloadBytesOut };
 }
 
 function median(values: number[]): number {
@@ -90,6 +101,8 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     nodes: options.nodes,
     seed,
     loss: options.loss ?? 0,
+    delayMs: options.delayMs ?? 10,
+    jitterMs: options.jitterMs ?? 5,
     ...(options.gossip ? { gossip: options.gossip } : {}),
   });
   const pick = seededPrng(seed ^ 0x5eed);
@@ -107,10 +120,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   for (const victim of victims) sim.kill(victim);
 
   const live = sim.liveNodes();
-  const payloadsBefore = sum(sim, (s) => s.payloadsIn);
-  const datagramsBefore = sum(sim, (s) => s.datagramsOut);
-  const bytesBefore = sum(sim, (s) => s.bytesOut);
-  const payloadBytesBefore = sum(sim, (s) => s.payloadBytesOut);
+  const before = totals(sim);
   const count = options.messages ?? 1;
   const ids: MessageId[] = [];
   const partitionMs = options.partitionMs ?? 0;
@@ -130,9 +140,15 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     sim.heal();
     healAt = sim.now;
   }
-  const allFull = () => ids.every((id) => sim.fullyDelivered(id));
+  // Holders only grow while the run goes on, so a message once full stays full: skip past them.
+  let fullSoFar = 0;
+  const allFull = () => {
+    while (fullSoFar < ids.length && sim.fullyDelivered(ids[fullSoFar]!)) fullSoFar++;
+    return fullSoFar === ids.length;
+  };
   sim.run(sim.now + (options.limitMs ?? 60_000), allFull);
 
+  const after = totals(sim);
   const records = ids.map((id) => sim.messages.get(id)!);
   const liveCount = sim.liveNodes().length;
   let delivered = 0;
@@ -161,7 +177,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     live_nodes: live.length,
     delivered_fraction: round(delivered / records.length),
     payload_copies_per_node: round(
-      (sum(sim, (s) => s.payloadsIn) - payloadsBefore) / (count * Math.max(1, liveCount - 1)),
+      (after.payloadsIn - before.payloadsIn) / (count * Math.max(1, liveCount - 1)),
     ),
     max_hops: Math.max(...records.map((r) => r.maxHops)),
     virtual_ms_to_full: full ? Math.round(Math.max(...fullTimes)) : null,
@@ -169,12 +185,12 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     virtual_ms_heal_to_full: full && healAt !== undefined
       ? Math.max(0, Math.round(lastDelivery - healAt))
       : null,
-    datagrams_per_node: round((sum(sim, (s) => s.datagramsOut) - datagramsBefore) / liveCount),
+    datagrams_per_node: round((after.datagramsOut - before.datagramsOut) / liveCount),
     control_bytes_per_node: round(
-      (sum(sim, (s) => s.bytesOut - s.payloadBytesOut) - (bytesBefore - payloadBytesBefore)) /
+      (after.bytesOut - after.payloadBytesOut - (before.bytesOut - before.payloadBytesOut)) /
         liveCount,
     ),
-    bytes_per_node: round((sum(sim, (s) => s.bytesOut) - bytesBefore) / liveCount),
+    bytes_per_node: round((after.bytesOut - before.bytesOut) / liveCount),
     duplicate_deliveries: sim.duplicateDeliveries,
   };
 }

@@ -5,8 +5,10 @@
  */
 
 import { parseArgs } from "node:util";
-import type { BroadcastMode } from "../options.ts";
-import { runScenario, type ScenarioResult } from "./scenario.ts";
+import type { BroadcastMode, GossipOptions } from "../options.ts";
+import { lanOptions, localOptions, wanOptions } from "../presets.ts";
+import { runOpenLoop } from "./open_loop.ts";
+import { runScenario } from "./scenario.ts";
 
 const HELP = `Usage: deno task sim [options]
   --nodes N        nodes in the cluster (default 1000)
@@ -18,6 +20,16 @@ const HELP = `Usage: deno task sim [options]
   --fanout K       push fanout (default 3)
   --mode M         tree | pushpull | push | pull (default tree)
   --warmup N       messages published and delivered before the measured ones (default 0)
+  --delay MS       one-way link delay in virtual ms (default 10)
+  --jitter MS      extra uniform random delay, 0..MS (default 5)
+  --preset P       protocol preset: default | local | lan | wan (default: the defaults)
+  --active N       activeViewSize (default: the preset's)
+  --passive N      passiveViewSize (default: the preset's)
+  --shuffle MS     shuffleIntervalMs (default: the preset's)
+  --probe MS       probeIntervalMs (default: the preset's)
+  --rate R         open loop: every live node publishes an equal share of R msgs/s in total
+                   (replaces --messages/--warmup; reports p50/p99 to full, datagrams/message)
+  --duration MS    open loop: virtual ms of publishing (default 5000)
   --json           print one JSON object instead of a table
   --help           show this help`;
 
@@ -48,6 +60,15 @@ if (import.meta.main) {
         fanout: { type: "string" },
         mode: { type: "string" },
         warmup: { type: "string" },
+        duration: { type: "string" },
+        rate: { type: "string" },
+        probe: { type: "string" },
+        shuffle: { type: "string" },
+        passive: { type: "string" },
+        active: { type: "string" },
+        preset: { type: "string" },
+        jitter: { type: "string" },
+        delay: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -64,21 +85,63 @@ if (import.meta.main) {
   if (values.mode && !["tree", "pushpull", "push", "pull"].includes(values.mode)) {
     fail(`--mode must be one of tree, pushpull, push, pull, not "${values.mode}"`);
   }
+  const presets: Record<string, () => GossipOptions> = {
+    default: () => ({}),
+    local: localOptions,
+    lan: lanOptions,
+    wan: wanOptions,
+  };
+  const preset = presets[values.preset ?? "default"];
+  if (!preset) fail(`--preset must be one of default, local, lan, wan, not "${values.preset}"`);
+  const gossip: GossipOptions = {
+    ...preset(),
+    fanout: Math.floor(numberFlag("fanout", values.fanout, 3)),
+    mode: (values.mode ?? "tree") as BroadcastMode,
+  };
+  const optional: [keyof GossipOptions, string, string | undefined][] = [
+    ["activeViewSize", "active", values.active],
+    ["passiveViewSize", "passive", values.passive],
+    ["shuffleIntervalMs", "shuffle", values.shuffle],
+    ["probeIntervalMs", "probe", values.probe],
+  ];
+  for (const [key, flag, text] of optional) {
+    if (text !== undefined) Object.assign(gossip, { [key]: Math.floor(numberFlag(flag, text, 0)) });
+  }
+  const nodes = Math.max(2, Math.floor(numberFlag("nodes", values.nodes, 1000)));
+  const seed = numberFlag("seed", values.seed, 1);
+  const delayMs = numberFlag("delay", values.delay, 10);
+  const jitterMs = numberFlag("jitter", values.jitter, 5);
   const started = performance.now();
-  const result: ScenarioResult & { wall_ms?: number } = runScenario({
-    nodes: Math.max(2, Math.floor(numberFlag("nodes", values.nodes, 1000))),
-    seed: numberFlag("seed", values.seed, 1),
-    loss,
-    messages: Math.max(1, Math.floor(numberFlag("messages", values.messages, 1))),
-    kill: numberFlag("kill", values.kill, 0),
-    partitionMs: numberFlag("partition", values.partition, 0),
-    warmupMessages: Math.floor(numberFlag("warmup", values.warmup, 0)),
-    gossip: {
-      fanout: Math.floor(numberFlag("fanout", values.fanout, 3)),
-      mode: (values.mode ?? "tree") as BroadcastMode,
-    },
-  });
-  result.wall_ms = Math.round(performance.now() - started);
+  let result: object;
+  try {
+    result = values.rate !== undefined
+      ? runOpenLoop({
+        nodes,
+        seed,
+        loss,
+        delayMs,
+        jitterMs,
+        rate: numberFlag("rate", values.rate, 0) || fail("--rate needs a positive number"),
+        durationMs: numberFlag("duration", values.duration, 5000),
+        gossip,
+      })
+      : runScenario({
+        nodes,
+        seed,
+        loss,
+        delayMs,
+        jitterMs,
+        messages: Math.max(1, Math.floor(numberFlag("messages", values.messages, 1))),
+        kill: numberFlag("kill", values.kill, 0),
+        partitionMs: numberFlag("partition", values.partition, 0),
+        warmupMessages: Math.floor(numberFlag("warmup", values.warmup, 0)),
+        gossip,
+      });
+  } catch (error) {
+    // A bad protocol option (a view size out of range…) is a user mistake: one line, no stack.
+    fail((error as Error).message);
+  }
+  Object.assign(result, { wall_ms: Math.round(performance.now() - started) });
   const text = values.json
     ? JSON.stringify(result)
     : Object.entries(result).map(([k, v]) => `${k.padEnd(26)} ${v}`).join("\n");

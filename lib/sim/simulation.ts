@@ -34,9 +34,8 @@ export interface SimulationOptions {
   seedsOf?: (index: number) => number[];
 }
 
-type SimEvent =
-  | { kind: "datagram"; to: number; from: number; bytes: Uint8Array }
-  | { kind: "tick"; node: number };
+/** Marks a tick in the event queue's second integer (a datagram carries its sender there). */
+const TICK = -1;
 
 /** What the simulator recorded about one published message. */
 export interface MessageRecord {
@@ -72,14 +71,25 @@ export class Simulation {
   duplicateDeliveries = 0;
   /** Current virtual time in ms. */
   now: number = 0;
-  readonly #queue = new EventQueue<SimEvent>();
+  /** Datagrams handed to engines so far (a measure of the simulation's work). */
+  datagramsDelivered = 0;
+  /** Ticks run so far. */
+  ticksRun = 0;
+  // Events: (node, TICK) for a tick, (to, from, bytes) for a datagram.
+  readonly #queue = new EventQueue<Uint8Array>();
   readonly #net: Prng;
   readonly #loss: number;
   readonly #delay: number;
   readonly #jitter: number;
   readonly #index = new Map<Address, number>();
-  readonly #tickAt: number[] = [];
+  // Each node's address, built once: formatting it per datagram was a measurable share of a run.
+  readonly #addresses: Address[] = [];
+  readonly #tickAt: Float64Array;
   readonly #options: SimulationOptions;
+  #liveCount = 0;
+  // Live nodes holding each message, kept as deliveries happen so that fullyDelivered() is O(1)
+  // (it runs after every datagram inside stop predicates).
+  readonly #holders = new Map<MessageId, number>();
 
   /**
    * Builds the nodes; call {@linkcode Simulation.startAll} to boot them.
@@ -93,8 +103,14 @@ export class Simulation {
     this.#loss = options.loss ?? 0;
     this.#delay = options.delayMs ?? 10;
     this.#jitter = options.jitterMs ?? 5;
-    for (let i = 0; i < options.nodes; i++) this.#index.set(simAddress(i), i);
+    this.#tickAt = new Float64Array(options.nodes).fill(Infinity);
+    for (let i = 0; i < options.nodes; i++) {
+      const address = simAddress(i);
+      this.#addresses.push(address);
+      this.#index.set(address, i);
+    }
     for (let i = 0; i < options.nodes; i++) this.#boot(i, seed);
+    this.#liveCount = options.nodes;
   }
 
   #boot(i: number, seed: number): void {
@@ -110,6 +126,17 @@ export class Simulation {
     this.engines[i] = engine;
     this.alive[i] = true;
     this.#tickAt[i] = Infinity;
+  }
+
+  #setAlive(i: number, alive: boolean): void {
+    if (this.alive[i] === alive) return;
+    this.alive[i] = alive;
+    this.#liveCount += alive ? 1 : -1;
+    for (const [id, record] of this.messages) {
+      if (record.deliveredAt.has(i)) {
+        this.#holders.set(id, this.#holders.get(id)! + (alive ? 1 : -1));
+      }
+    }
   }
 
   /** Starts every node, spread over the first `spreadMs` of virtual time. */
@@ -130,17 +157,19 @@ export class Simulation {
       deliveredAt: new Map([[i, this.now]]),
       maxHops: 0,
     });
+    this.#holders.set(id, this.alive[i] ? 1 : 0);
     this.#reschedule(i);
     return id;
   }
 
   /** Crashes node `i`: it stops receiving, sending and ticking. */
   kill(i: number): void {
-    this.alive[i] = false;
+    this.#setAlive(i, false);
   }
 
   /** Restarts node `i` as a new incarnation (fresh engine, fresh node id). */
   restart(i: number): void {
+    this.#setAlive(i, true);
     this.#boot(i, this.#options.seed ?? 1);
     this.#schedule(i, this.now);
   }
@@ -157,17 +186,30 @@ export class Simulation {
 
   /** Live nodes. */
   liveNodes(): number[] {
-    return this.alive.flatMap((alive, i) => (alive ? [i] : []));
+    const live: number[] = [];
+    for (let i = 0; i < this.alive.length; i++) if (this.alive[i]) live.push(i);
+    return live;
   }
 
-  /** True when every live node holds message `id`. */
+  /** Number of live nodes. */
+  liveCount(): number {
+    return this.#liveCount;
+  }
+
+  /** The address of node `i` (the same string every time). */
+  addressOf(i: number): Address {
+    return this.#addresses[i]!;
+  }
+
+  /** Live nodes that hold message `id` (0 when unknown). */
+  holders(id: MessageId): number {
+    return this.#holders.get(id) ?? 0;
+  }
+
+  /** True when every live node holds message `id`. O(1). */
   fullyDelivered(id: MessageId): boolean {
-    const record = this.messages.get(id);
-    if (!record) return false;
-    for (let i = 0; i < this.alive.length; i++) {
-      if (this.alive[i] && !record.deliveredAt.has(i)) return false;
-    }
-    return true;
+    const held = this.#holders.get(id);
+    return held !== undefined && held === this.#liveCount;
   }
 
   /**
@@ -175,20 +217,24 @@ export class Simulation {
    * every delivery-bearing event). Returns the virtual time reached.
    */
   run(until: number, stop?: () => boolean): number {
-    while (this.#queue.peekTime() <= until) {
-      const event = this.#queue.pop()!;
-      this.now = event.at;
-      const value = event.value;
-      if (value.kind === "tick") {
-        const i = value.node;
-        if (this.#tickAt[i] !== event.at || !this.alive[i]) continue;
-        this.#tickAt[i] = Infinity;
-        this.engines[i]!.tick(this.now);
-        this.#reschedule(i);
+    const queue = this.#queue;
+    while (queue.peekTime() <= until) {
+      const at = queue.pop();
+      this.now = at;
+      const node = queue.a;
+      const from = queue.b;
+      if (from === TICK) {
+        if (this.#tickAt[node] !== at || !this.alive[node]) continue;
+        this.#tickAt[node] = Infinity;
+        this.ticksRun++;
+        this.engines[node]!.tick(at);
+        this.#reschedule(node);
       } else {
-        if (!this.alive[value.to]) continue;
-        this.engines[value.to]!.receive(value.bytes, simAddress(value.from), this.now);
-        this.#reschedule(value.to);
+        const bytes = queue.ref!;
+        if (!this.alive[node]) continue;
+        this.datagramsDelivered++;
+        this.engines[node]!.receive(bytes, this.#addresses[from]!, at);
+        this.#reschedule(node);
         if (stop?.()) return this.now;
       }
     }
@@ -202,7 +248,7 @@ export class Simulation {
     if (this.groups && this.groups[from] !== this.groups[target]) return;
     if (this.#loss > 0 && this.#net() < this.#loss) return;
     const delay = this.#delay + (this.#jitter > 0 ? this.#net() * this.#jitter : 0);
-    this.#queue.push(this.now + delay, { kind: "datagram", to: target, from, bytes });
+    this.#queue.push(this.now + delay, target, from, bytes);
   }
 
   #record(node: number, message: Delivery): void {
@@ -213,13 +259,14 @@ export class Simulation {
       return;
     }
     record.deliveredAt.set(node, this.now);
+    if (this.alive[node]) this.#holders.set(message.id, this.#holders.get(message.id)! + 1);
     record.maxHops = Math.max(record.maxHops, message.hops);
   }
 
   #schedule(i: number, at: number): void {
     if (at < this.#tickAt[i]!) {
       this.#tickAt[i] = at;
-      this.#queue.push(at, { kind: "tick", node: i });
+      this.#queue.push(at, i, TICK);
     }
   }
 

@@ -50,6 +50,8 @@ export const FrameType = {
   ForwardJoin: 17,
   /** HyParView: answer to a neighbour request. */
   NeighborReply: 18,
+  /** Plumtree: make the link eager (graft) or lazy (prune) in the trees of these origins. */
+  TreeLink: 19,
 } as const;
 
 /** One of the {@linkcode FrameType} numbers. */
@@ -93,6 +95,8 @@ export const DataFlag = {
   Signed: 1,
   /** Sent in answer to a pull (IWANT, graft, digest): do not count as an eager duplicate. */
   Repair: 2,
+  /** A tree beacon of the anchor origin (empty, never handed to the application). */
+  Beacon: 4,
 } as const;
 
 /** Frames that carry a list of ids. */
@@ -112,11 +116,26 @@ export interface PruneFrame {
   type: typeof FrameType.Prune;
 }
 
+/** Plumtree link change for the trees of some origins (no payload asked). */
+export interface TreeLinkFrame {
+  type: typeof FrameType.TreeLink;
+  /** True: push these origins' payloads over the link again; false: announce them only. */
+  eager: boolean;
+  /** Origin node ids (40 bits) whose trees change; 1..255 of them. */
+  origins: number[];
+}
+
 /** Anti-entropy digest. */
 export interface DigestFrame {
   type: typeof FrameType.Digest;
   /** True when the ranges list everything the sender holds; false when it is a slice. */
   complete: boolean;
+  /**
+   * When present: the ranges list everything the sender stored in the last `windowMs` ms (10 ms
+   * resolution, at most 655,350), so the receiver can push back what it stored in that window and
+   * the digest lacks, even from a slice.
+   */
+  windowMs?: number;
   ranges: SeqRange[];
 }
 
@@ -163,6 +182,7 @@ export type Frame =
   | IdListFrame
   | IHaveFrame
   | PruneFrame
+  | TreeLinkFrame
   | DigestFrame
   | NodeFrame
   | PeersFrame

@@ -1,0 +1,182 @@
+/**
+ * Eager/lazy link state per origin: one broadcast tree for each recently active publisher, and a
+ * shared tree that seeds them.
+ *
+ * Plumtree's paper keeps one set of eager links for all senders, which is right for one sender
+ * and wrong for many: a duplicate from origin A prunes a link that origin B's tree needed, B's
+ * next message grafts it back, and the tree drifts toward a deep random spanning tree (measured:
+ * 32 hops at 1,000 nodes where a flood needs 12). Worse, two origins crossing the same cycle at
+ * once prune two of its links and cut the tree. Like riak_core's broadcast, starling keeps the
+ * link state per origin, so each origin's prunes, grafts and hop-count optimisations change only
+ * its own tree. Unlike riak_core, a new origin's tree starts as a copy of the shared tree rather
+ * than all-eager, so a first message costs about one copy per node instead of a flood.
+ *
+ * The shared tree is the tree of one origin, the anchor: the smallest origin id this node has a
+ * tree for (every node reaches the same choice once it has heard the same publishers). Only the
+ * anchor's own messages prune and graft it, exactly as Plumtree does for a single sender, so it
+ * converges to the anchor's shortest-path tree and stays consistent across nodes while any number
+ * of other origins publish. An anchor silent for {@linkcode ANCHOR_IDLE_MS} hands the role to the
+ * next origin that publishes.
+ *
+ * Bounds: at most `maxTrees` origin trees besides the anchor's (least recently used evicted,
+ * counted), each holding at most the active view.
+ *
+ * @module
+ */
+
+import type { Address } from "../wire/address.ts";
+
+/** The links of one broadcast tree, as this node sees them. */
+export interface TreeState {
+  /** Links payloads are pushed over. */
+  readonly eager: Set<Address>;
+  /** Links only ids are announced over. */
+  readonly lazy: Set<Address>;
+  /** The neighbour the last first-seen payload of this origin came from. */
+  parent: Address | undefined;
+  /** Messages of this origin forwarded through this tree. */
+  messages: number;
+}
+
+/** An anchor silent this long (ms) gives the shared tree to the next origin that publishes. */
+export const ANCHOR_IDLE_MS = 30_000;
+
+function copyTree(tree: TreeState): TreeState {
+  return { eager: new Set(tree.eager), lazy: new Set(tree.lazy), parent: undefined, messages: 0 };
+}
+
+/** The shared tree and the per-origin trees, reconciled with the active view. */
+export class TreeLinks {
+  /** The anchor origin's tree, the seed of new ones. */
+  readonly shared: TreeState = {
+    eager: new Set(),
+    lazy: new Set(),
+    parent: undefined,
+    messages: 0,
+  };
+  #anchor: number | undefined;
+  #anchorSeen = 0;
+  #trees = new Map<number, TreeState>();
+  #active: readonly Address[] = [];
+  #activeSet = new Set<Address>();
+  /** Origin trees evicted to respect the bound. */
+  evicted = 0;
+
+  /** @param maxTrees Most origin trees kept. */
+  constructor(readonly maxTrees: number) {}
+
+  /** Origin trees held. */
+  get size(): number {
+    return this.#trees.size;
+  }
+
+  /** True when `peer` is in the active view. */
+  isActive(peer: Address): boolean {
+    return this.#activeSet.has(peer);
+  }
+
+  /** Follows the active view: lost neighbours leave every tree, new ones start eager in all. */
+  sync(active: readonly Address[]): void {
+    if (active === this.#active) return;
+    const before = this.#activeSet;
+    const now = new Set(active);
+    this.#active = active;
+    this.#activeSet = now;
+    const gone: Address[] = [];
+    for (const peer of before) if (!now.has(peer)) gone.push(peer);
+    const added: Address[] = [];
+    for (const peer of active) if (!before.has(peer)) added.push(peer);
+    if (gone.length === 0 && added.length === 0) return;
+    for (const tree of this.#all()) {
+      for (const peer of gone) {
+        tree.eager.delete(peer);
+        tree.lazy.delete(peer);
+        if (tree.parent === peer) tree.parent = undefined;
+      }
+      // A new neighbour usually replaces a lost one, whose subtree it may now have to carry.
+      // Eager costs at most one duplicate (then a prune); lazy could cost a graft timeout.
+      for (const peer of added) {
+        tree.lazy.delete(peer);
+        tree.eager.add(peer);
+      }
+    }
+  }
+
+  /** The origin whose tree is the shared tree, once one has published. */
+  get anchor(): number | undefined {
+    return this.#anchor;
+  }
+
+  /**
+   * The tree of `origin` at time `now`, created from the shared tree when absent. A smaller
+   * origin id than the anchor's, or any origin once the anchor has been idle, becomes the anchor.
+   */
+  treeOf(origin: number, now: number): TreeState {
+    if (origin === this.#anchor) {
+      this.#anchorSeen = now;
+      return this.shared;
+    }
+    if (
+      this.#anchor === undefined ||
+      (origin < this.#anchor && !this.#trees.has(origin)) ||
+      now - this.#anchorSeen > ANCHOR_IDLE_MS
+    ) {
+      // The old anchor keeps the state it had as a tree of its own; the new anchor drives the
+      // shared state from here on.
+      if (this.#anchor !== undefined) this.#store(this.#anchor, copyTree(this.shared));
+      this.#trees.delete(origin);
+      this.#anchor = origin;
+      this.#anchorSeen = now;
+      this.shared.messages = 0;
+      this.shared.parent = undefined;
+      return this.shared;
+    }
+    const found = this.#trees.get(origin);
+    if (found) {
+      // Least recently used order: re-insert on use.
+      this.#trees.delete(origin);
+      this.#trees.set(origin, found);
+      return found;
+    }
+    const tree = copyTree(this.shared);
+    this.#store(origin, tree);
+    return tree;
+  }
+
+  /** The tree of `origin` when it has one, without creating or touching it. */
+  peek(origin: number): TreeState | undefined {
+    return origin === this.#anchor ? this.shared : this.#trees.get(origin);
+  }
+
+  #store(origin: number, tree: TreeState): void {
+    this.#trees.set(origin, tree);
+    if (this.#trees.size > this.maxTrees) {
+      this.#trees.delete(this.#trees.keys().next().value as number);
+      this.evicted++;
+    }
+  }
+
+  /** Makes `peer` lazy in `tree` (when it is a neighbour). */
+  demote(tree: TreeState, peer: Address): void {
+    tree.eager.delete(peer);
+    if (this.#activeSet.has(peer)) tree.lazy.add(peer);
+    if (tree.parent === peer) tree.parent = undefined;
+  }
+
+  /** Makes `peer` eager in `tree` (when it is a neighbour). */
+  promote(tree: TreeState, peer: Address): void {
+    if (!this.#activeSet.has(peer)) return;
+    tree.lazy.delete(peer);
+    tree.eager.add(peer);
+  }
+
+  /** The peer pruned the whole link: lazy in every tree. */
+  demoteEverywhere(peer: Address): void {
+    for (const tree of this.#all()) this.demote(tree, peer);
+  }
+
+  *#all(): Iterable<TreeState> {
+    yield this.shared;
+    yield* this.#trees.values();
+  }
+}
