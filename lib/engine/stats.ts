@@ -21,9 +21,9 @@ export interface EngineCounters {
   /** Frames received, by frame type name. */
   framesInByType: Record<string, number>;
   /** Messages this node published. */
+  published: number;
   /** Tree beacons sent while this node's origin anchored the shared tree. */
   beaconsSent: number;
-  published: number;
   /** Messages delivered to the application (first copies from others). */
   delivered: number;
   /** Data frames received that carried a payload (every copy, first or not). */

@@ -255,7 +255,7 @@ export class HyParView {
     }
   }
 
-  #onPong(nodeId: number, value: number, from: Address, now: number): void {
+  #onPong(nodeId: number, value: number, _from: Address, now: number): void {
     const relay = this.detector.finishRelay(value);
     if (relay) {
       this.ctx.outbox.push(relay.requester, { type: FrameType.Pong, nodeId, value: relay.seq });
