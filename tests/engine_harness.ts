@@ -43,6 +43,7 @@ export function harness(options: GossipOptions = {}, nodeId = 1): Harness {
     deliver: (message) => delivered.push(message),
     wakeAt: () => {},
     peerEvent: (event) => events.push(event),
+    isValidated: () => true,
   };
   return {
     ctx,

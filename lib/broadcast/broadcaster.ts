@@ -135,7 +135,9 @@ export class Broadcaster {
         this.acks.onAck(frame.ids, from);
         return true;
       case FrameType.IHave:
-        this.#onIHave(frame.entries, from, now);
+        // Pulls it would start (grafts, retried) are contacts of ours: only for proven peers.
+        if (this.ctx.isValidated(from)) this.#onIHave(frame.entries, from, now);
+        else countDrop(this.ctx.counters, "unproven_ihave");
         return true;
       case FrameType.Prune:
         this.#syncTree();

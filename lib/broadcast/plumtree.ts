@@ -182,7 +182,10 @@ export class Plumtree {
     if (deliveredHops - (announcedHops + 1) < OPTIMIZE_HOPS) return;
     const origin = originOf(id);
     const tree = this.links.peek(origin);
-    if (!tree || tree.messages === 0 || !tree.lazy.has(from)) return;
+    // Not the shared tree: new origins copy it at any moment, and a copy taken while a move is
+    // half done (one end moved, the other not yet) is cut or has a cycle. Measured at 1,000
+    // nodes: 1.18 copies per node with it, 1.04 without.
+    if (!tree || tree === this.links.shared || tree.messages === 0 || !tree.lazy.has(from)) return;
     const parent = tree.parent;
     this.links.promote(tree, from);
     tree.parent = from;

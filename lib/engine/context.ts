@@ -54,4 +54,6 @@ export interface EngineContext {
   wakeAt(at: number): void;
   /** Reports a neighbour coming up or going down; also tells the broadcast layer. */
   peerEvent(event: PeerEvent): void;
+  /** True when `address` has proven it receives there (see address_validation.ts). */
+  isValidated(address: Address): boolean;
 }

@@ -24,6 +24,7 @@ import { decodeDatagram } from "../wire/codec.ts";
 import { FrameType } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { Delivery, EngineContext } from "./context.ts";
+import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
 import { Outbox } from "./outbox.ts";
 import type { Prng } from "./prng.ts";
 import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
@@ -70,6 +71,8 @@ export interface EngineStats extends EngineCounters {
   seenEntries: number;
   /** Ids forgotten by the seen set. */
   seenEvicted: number;
+  /** Address validation and the anti-amplification limit (see address_validation.ts). */
+  validation: ValidationCounters & { validAddresses: number };
 }
 
 const FRAME_NAMES: Record<number, string> = Object.fromEntries(
@@ -119,6 +122,10 @@ export class Engine {
   readonly #counters: EngineCounters = createCounters();
   #deadline = Infinity;
   #started = false;
+  #now = 0;
+  readonly #validation: AddressValidation;
+  /** Sources of the datagrams handled since the last flush: what goes to them is a reply. */
+  readonly #repliesTo = new Set<Address>();
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
@@ -138,12 +145,19 @@ export class Engine {
     this.nodeId = nodeId ?? Math.floor(rng() * NODE_ID_SPACE);
     this.maxPayloadSize = maxPayloadSize(this.options.maxDatagramSize);
     const counters = this.#counters;
-    const outbox = new Outbox(this.options.maxDatagramSize, (to, datagram, frames) => {
-      counters.datagramsOut++;
-      counters.bytesOut += datagram.length;
-      counters.framesOut += frames;
-      output.send(to, datagram);
-    });
+    const validation = new AddressValidation(rng);
+    this.#validation = validation;
+    const repliesTo = this.#repliesTo;
+    const outbox = new Outbox(
+      this.options.maxDatagramSize,
+      (to, datagram, frames) => {
+        counters.datagramsOut++;
+        counters.bytesOut += datagram.length;
+        counters.framesOut += frames;
+        output.send(to, datagram);
+      },
+      (to, frames) => validation.gate(to, frames, repliesTo.has(to), this.#now),
+    );
     this.#ctx = {
       nodeId: this.nodeId,
       rng,
@@ -154,6 +168,7 @@ export class Engine {
       wakeAt: (at) => {
         if (at < this.#deadline) this.#deadline = at;
       },
+      isValidated: (address) => validation.isValid(address),
       peerEvent: (event) => {
         this.#broadcast.onPeerEvent(event);
         output.peer?.(event);
@@ -165,6 +180,7 @@ export class Engine {
 
   /** Joins through the seeds and schedules the periodic work. Call once, before anything else. */
   start(now: number): void {
+    this.#now = now;
     if (this.#started) return;
     this.#started = true;
     this.#membership.start(now);
@@ -219,19 +235,35 @@ export class Engine {
     const counters = this.#counters;
     counters.datagramsIn++;
     counters.bytesIn += bytes.length;
+    this.#now = now;
+    this.#repliesTo.add(from);
+    this.#validation.received(from, bytes.length);
     const decoded = decodeDatagram(bytes, this.options.maxDatagramSize);
     if (!decoded.ok) {
       countDrop(counters, decoded.reason);
       return;
     }
     this.#membership.heard(from, now);
+    let challenged = false;
     for (const frame of decoded.frames) {
       counters.framesIn++;
       const name = FRAME_NAMES[frame.type]!;
       counters.framesInByType[name] = (counters.framesInByType[name] ?? 0) + 1;
+      if (frame.type === FrameType.Cookie) {
+        challenged = this.#validation.onCookie(frame.echo, frame.value, from, now) || challenged;
+        continue;
+      }
+      if (frame.type === FrameType.Pad) continue;
       if (this.#broadcast.onFrame(frame, from, now)) continue;
       if (this.#membership.onFrame(frame, from, now)) continue;
       countDrop(counters, "unhandled_frame");
+    }
+    // After the other frames, which may show that `from` is this node itself.
+    if (challenged) this.#membership.onChallenge(from, now);
+    // A stranger gets a challenge back (within what it sent), whatever else it gets; not this
+    // node itself (its own frames looped back), or the two would challenge each other forever.
+    if (!this.#validation.isValid(from) && !this.#membership.isOwnAddress(from)) {
+      this.#ctx.outbox.ensure(from);
     }
   }
 
@@ -272,6 +304,8 @@ export class Engine {
     const cache = this.#broadcast.cache;
     const dropped = { ...c.dropped };
     if (this.#ctx.outbox.unencodable > 0) dropped.unencodable = this.#ctx.outbox.unencodable;
+    const refused = this.#validation.counters.refusedFrames;
+    if (refused > 0) dropped.amplification_limit = refused;
     return {
       ...c,
       framesInByType: { ...c.framesInByType },
@@ -285,15 +319,18 @@ export class Engine {
       cacheEvicted: { ...cache.evicted },
       seenEntries: this.#broadcast.seen.size,
       seenEvicted: this.#broadcast.seen.evictions,
+      validation: { ...this.#validation.counters, validAddresses: this.#validation.validCount },
     };
   }
 
   #flush(): void {
     this.#broadcast.beforeFlush();
     this.#ctx.outbox.flush();
+    this.#repliesTo.clear();
   }
 
   #ensureStarted(now: number): void {
+    this.#now = now;
     if (!this.#started) this.start(now);
   }
 }

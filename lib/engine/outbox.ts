@@ -52,14 +52,25 @@ export class Outbox {
   /**
    * @param maxDatagramSize Largest datagram to produce.
    * @param sink Receives each finished datagram.
+   * @param gate Sees each destination's frames before packing and returns what to send (address
+   *   validation adds cookies and padding, and holds back replies beyond the credit).
    */
-  constructor(readonly maxDatagramSize: number, readonly sink: DatagramSink) {}
+  constructor(
+    readonly maxDatagramSize: number,
+    readonly sink: DatagramSink,
+    readonly gate?: (to: Address, frames: Frame[]) => Frame[],
+  ) {}
 
   /** Queues `frame` for `to`. */
   push(to: Address, frame: Frame): void {
     const queue = this.#queues.get(to);
     if (queue) queue.push(frame);
     else this.#queues.set(to, [frame]);
+  }
+
+  /** Makes sure `to` is visited at the next flush, even with no frame queued (for the gate). */
+  ensure(to: Address): void {
+    if (!this.#queues.has(to)) this.#queues.set(to, []);
   }
 
   /** True when frames are queued for `to` (a datagram to it will leave at the next flush). */
@@ -74,7 +85,8 @@ export class Outbox {
     // Swap before packing, so frames pushed by a sink that calls back land in the next flush.
     this.#queues = this.#spare ?? new Map();
     this.#spare = undefined;
-    for (const [to, frames] of queues) this.#pack(to, frames);
+    const gate = this.gate;
+    for (const [to, frames] of queues) this.#pack(to, gate ? gate(to, frames) : frames);
     queues.clear();
     this.#spare = queues;
   }

@@ -36,6 +36,13 @@ const LOST_CAPACITY = 16;
 const SEED_CAPACITY = 64;
 /** Node addresses this node learnt are its own. */
 const SELF_CAPACITY = 4;
+/** Frames that create state or work here, refused until the sender proves its address. */
+const UNPROVEN_REFUSED: ReadonlySet<number> = new Set([
+  FrameType.Join,
+  FrameType.Neighbor,
+  FrameType.Shuffle,
+  FrameType.PingReq,
+]);
 
 type DropReason = "dead" | "evicted" | "disconnected" | "restarted";
 
@@ -51,6 +58,8 @@ export interface HyParViewCounters extends HandshakeCounters, ExchangeCounters {
   disconnectsReceived: number;
   /** Neighbours found to have restarted (new node id). */
   restartsDetected: number;
+  /** JOIN, NEIGHBOR, SHUFFLE and PING_REQ frames refused from unproven addresses. */
+  unprovenRefused: number;
   /** Rejoin attempts (lost neighbours and seeds). */
   rejoinAttempts: number;
 }
@@ -78,6 +87,7 @@ export class HyParView {
     evictions: 0,
     disconnectsReceived: 0,
     restartsDetected: 0,
+    unprovenRefused: 0,
     shufflesSent: 0,
     shufflesReceived: 0,
     rejoinAttempts: 0,
@@ -174,6 +184,22 @@ export class HyParView {
     this.detector.heard(from, now);
   }
 
+  /** True when `address` turned out to be this node's own. */
+  isOwnAddress(address: Address): boolean {
+    return this.#self.has(address);
+  }
+
+  /**
+   * `from` challenged this node's address. A seed answers an unproven joiner with the challenge
+   * alone (its PEERS answer would exceed what the JOIN brought), so a JOIN still awaiting its
+   * answer goes again, after the echo in the same datagram.
+   */
+  onChallenge(from: Address): void {
+    if (this.#self.has(from)) return;
+    if (this.handshake.isJoining(from)) this.handshake.join(from);
+    this.handshake.resend(from);
+  }
+
   /** Handles a membership frame; false for frames of other parts. */
   onFrame(frame: Frame, from: Address, now: number): boolean {
     if (!this.#dispatch(frame, from, now)) return false;
@@ -183,6 +209,24 @@ export class HyParView {
   }
 
   #dispatch(frame: Frame, from: Address, now: number): boolean {
+    if (UNPROVEN_REFUSED.has(frame.type) && !this.ctx.isValidated(from)) {
+      // Our own frame, looped back (a node bound to 0.0.0.0 meets its own address among the
+      // seeds): learn the address as ours instead of challenging ourselves.
+      const sender = "origin" in frame
+        ? frame.origin.nodeId
+        : "nodeId" in frame
+        ? frame.nodeId
+        : -1;
+      if (sender === this.ctx.nodeId) {
+        this.#isSelf(sender, from);
+        return true;
+      }
+      // State and work for a stranger only once it proves its address (the engine has sent it a
+      // challenge; a real peer echoes it and asks again): a spoofed JOIN no longer links a
+      // victim's address, nor makes this node probe or shuffle with it.
+      this.counters.unprovenRefused++;
+      return true;
+    }
     switch (frame.type) {
       case FrameType.Ping:
         this.#onPing(frame.nodeId, frame.value, from, now);

@@ -67,6 +67,16 @@ export class Membership {
     this.protocol.heard(from, now);
   }
 
+  /** True when `address` turned out to be this node's own. */
+  isOwnAddress(address: Address): boolean {
+    return this.protocol.isOwnAddress(address);
+  }
+
+  /** `from` asked this node to prove its address: a JOIN it may have refused is sent again. */
+  onChallenge(from: Address, _now: number): void {
+    this.protocol.onChallenge(from);
+  }
+
   /** Runs due work; returns the absolute time it next wants to run. */
   tick(now: number): number {
     return this.protocol.tick(now);

@@ -125,6 +125,12 @@ export class NeighborHandshake {
     return count;
   }
 
+  /** Sends the NEIGHBOR request pending for `address` again (it was refused as unproven). */
+  resend(address: Address): void {
+    const pending = this.#pending.get(address);
+    if (pending) this.host.send(address, FrameType.Neighbor, pending.high ? 1 : 0);
+  }
+
   /** Forgets the request to `address` (it was linked, or turned out to be this node). */
   forget(address: Address): void {
     this.#pending.delete(address);

@@ -99,6 +99,10 @@ export function frameSize(frame: Frame): number {
       return 1;
     case FrameType.TreeLink:
       return 3 + 5 * frame.origins.length;
+    case FrameType.Cookie:
+      return 6;
+    case FrameType.Pad:
+      return 2 + frame.length;
     case FrameType.Digest:
       return 3 + (frame.windowMs !== undefined ? 2 : 0) + 11 * frame.ranges.length;
     case FrameType.Join:
@@ -224,6 +228,15 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
     }
     case FrameType.Prune:
       return at + 1;
+    case FrameType.Cookie:
+      view.setUint8(at + 1, frame.echo ? 1 : 0);
+      view.setUint32(at + 2, frame.value >>> 0);
+      return at + 6;
+    case FrameType.Pad:
+      if (frame.length > 255) return -1;
+      view.setUint8(at + 1, frame.length);
+      out.fill(0, at + 2, at + 2 + frame.length);
+      return at + 2 + frame.length;
     case FrameType.TreeLink: {
       if (frame.origins.length === 0 || frame.origins.length > 255) return -1;
       view.setUint8(at + 1, frame.eager ? 1 : 0);
@@ -394,6 +407,21 @@ function readFrame(r: Reader): FrameResult {
     }
     case FrameType.Prune:
       return { type };
+    case FrameType.Cookie: {
+      if (!r.has(5)) return "truncated";
+      const flags = r.view.getUint8(r.at);
+      const value = r.view.getUint32(r.at + 1);
+      r.at += 5;
+      if (flags > 1) return "bad_field";
+      return { type, echo: flags === 1, value };
+    }
+    case FrameType.Pad: {
+      if (!r.has(1)) return "truncated";
+      const length = r.view.getUint8(r.at);
+      if (!r.has(1 + length)) return "truncated";
+      r.at += 1 + length;
+      return { type, length };
+    }
     case FrameType.TreeLink: {
       if (!r.has(2)) return "truncated";
       const flags = r.view.getUint8(r.at);

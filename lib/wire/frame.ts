@@ -52,6 +52,10 @@ export const FrameType = {
   NeighborReply: 18,
   /** Plumtree: make the link eager (graft) or lazy (prune) in the trees of these origins. */
   TreeLink: 19,
+  /** Address validation: a cookie to echo (challenge) or an echoed one. */
+  Cookie: 20,
+  /** Padding: lets a first contact carry enough bytes for the answer (anti-amplification). */
+  Pad: 21,
 } as const;
 
 /** One of the {@linkcode FrameType} numbers. */
@@ -125,6 +129,21 @@ export interface TreeLinkFrame {
   origins: number[];
 }
 
+/** Address validation cookie (see lib/engine/address_validation.ts). */
+export interface CookieFrame {
+  type: typeof FrameType.Cookie;
+  /** False: a challenge the receiver must echo; true: the echo of the receiver's challenge. */
+  echo: boolean;
+  /** The 32-bit cookie. */
+  value: number;
+}
+
+/** Padding of `length` zero bytes (0..255) after its two-byte header. */
+export interface PadFrame {
+  type: typeof FrameType.Pad;
+  length: number;
+}
+
 /** Anti-entropy digest. */
 export interface DigestFrame {
   type: typeof FrameType.Digest;
@@ -183,6 +202,8 @@ export type Frame =
   | IHaveFrame
   | PruneFrame
   | TreeLinkFrame
+  | CookieFrame
+  | PadFrame
   | DigestFrame
   | NodeFrame
   | PeersFrame
