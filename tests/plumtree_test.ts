@@ -121,6 +121,9 @@ Deno.test("Plumtree: a much shorter IHAVE path moves the origin's tree onto it",
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
+  tree.forward(id(2), 0, a, 0); // origin 2 anchors the shared tree
+  tree.onAnnounceHeld(id(2), 0, 5, b);
+  assert.equal(h.flush().length, 0, "the shared tree is never moved (copies of it must agree)");
   tree.forward(id(5), 0, a, 0);
   tree.onDuplicate(id(5), b, 0); // b lazy for origin 5; a is the parent
   h.flush();

@@ -8,17 +8,30 @@ import { FrameType } from "../lib/wire/frame.ts";
 const PEER = "10.0.0.2:7946";
 const ping = (value: number) => encodeDatagram([{ type: FrameType.Ping, nodeId: 77, value }]);
 
+/** An engine whose peer has proven its address (echoed the engine's cookie), so replies flow. */
 function engineCapturing(): { engine: Engine; sent: { to: string; pongs: number }[] } {
   const sent: { to: string; pongs: number }[] = [];
+  let challenge: number | undefined;
   const engine = new Engine({ rng: seededPrng(3) }, {
     send: (to, datagram) => {
       const decoded = decodeDatagram(datagram);
       assert.ok(decoded.ok);
+      for (const f of decoded.frames) {
+        if (f.type === FrameType.Cookie && !f.echo) challenge = f.value;
+      }
       sent.push({ to, pongs: decoded.frames.filter((f) => f.type === FrameType.Pong).length });
     },
     deliver: () => {},
   });
   engine.start(0);
+  engine.receive(ping(100), PEER, 1);
+  assert.ok(challenge !== undefined, "a stranger is challenged");
+  engine.receive(
+    encodeDatagram([{ type: FrameType.Cookie, echo: true, value: challenge }]),
+    PEER,
+    2,
+  );
+  assert.equal(engine.stats().validation.validAddresses, 1);
   return { engine, sent };
 }
 
@@ -36,7 +49,7 @@ Deno.test("Engine.receiveBatch answers datagrams that arrived together in shared
   assert.equal(pongsBatched.length, 1, "one flush: the three replies share a datagram");
   assert.equal(pongsBatched[0]!.pongs, 3);
   assert.equal(pongsBatched[0]!.to, PEER);
-  assert.equal(batched.engine.stats().datagramsIn, 3);
+  assert.equal(batched.engine.stats().datagramsIn, 3 + 2, "three, after the two of the handshake");
 });
 
 Deno.test("UdpTransport.batches() hands over datagrams that arrived together in fewer batches", async () => {
