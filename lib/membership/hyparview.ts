@@ -14,7 +14,12 @@
  *   partition is bridged by the first retry that gets through; seeds get JOIN while the node has
  *   no peers and a slow SHUFFLE otherwise.
  * - **Identity**: frames carry the sender's node id; a neighbour whose id changes restarted, so
- *   the old link is dropped (peer-down) before the new incarnation is considered.
+ *   the old link is dropped (peer-down) before the new incarnation is considered. A frame with
+ *   this node's own id is never taken as a peer or a joiner; only its datagram source (never an
+ *   address from a frame body, never a live neighbour) is learnt as an own address, bounded and
+ *   expiring (see self_addresses.ts).
+ * - **Eclipse resistance**: see admission.ts (anchors, eviction and walk budgets) and the
+ *   per-group and per-informant shares of the passive view in peer_sampling.ts.
  *
  * @module
  */
@@ -24,10 +29,12 @@ import { type Prng, sample } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
 import { ActiveView } from "./active_view.ts";
+import { Admission } from "./admission.ts";
 import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
 import { type HandshakeCounters, NeighborHandshake } from "./neighbor_handshake.ts";
 import { SamplingView } from "./peer_sampling.ts";
 import { RetryList } from "./rejoin.ts";
+import { SelfAddresses } from "./self_addresses.ts";
 import { type ExchangeCounters, ShuffleExchange } from "./shuffle_exchange.ts";
 
 /** Lost neighbours remembered for rejoin. */
@@ -36,11 +43,17 @@ const LOST_CAPACITY = 16;
 const SEED_CAPACITY = 64;
 /** Node addresses this node learnt are its own. */
 const SELF_CAPACITY = 4;
+/** How long one sighting of this node at an address is believed. */
+const SELF_TTL_MS = 300_000;
 
 type DropReason = "dead" | "evicted" | "disconnected" | "restarted";
 
 /** Counters of the HyParView part (its handshake and exchange count into the same object). */
 export interface HyParViewCounters extends HandshakeCounters, ExchangeCounters {
+  /** Frames that carried this node's own id (never taken as a peer). */
+  ownIdFrames: number;
+  /** PEERS frames that answered no JOIN of ours (ignored). */
+  unsolicitedPeers: number;
   /** Neighbour links established. */
   linksUp: number;
   /** Neighbour links lost (any reason). */
@@ -82,8 +95,16 @@ export class HyParView {
     shufflesReceived: 0,
     rejoinAttempts: 0,
     revived: 0,
+    ownIdFrames: 0,
+    shufflesRefused: 0,
+    unsolicitedReplies: 0,
+    unsolicitedPeers: 0,
   };
-  #self = new Set<Address>();
+  /** Anchors and the budgets newcomers spend (eclipse resistance). */
+  readonly admission: Admission;
+  #self = new SelfAddresses(SELF_CAPACITY, SELF_TTL_MS);
+  /** Time of the latest input, for checks made outside one (own addresses expire). */
+  #now = 0;
   #joined = false;
   #nextShuffle = 0;
   #nextFill = 0;
@@ -93,6 +114,7 @@ export class HyParView {
   constructor(readonly ctx: EngineContext) {
     const o = ctx.options;
     this.#rng = ctx.rng;
+    this.admission = new Admission(o);
     this.active = new ActiveView(o.activeViewSize);
     this.passive = new SamplingView({
       capacity: o.passiveViewSize,
@@ -120,8 +142,10 @@ export class HyParView {
       active: this.active,
       passive: this.passive,
       retry: this.retry,
-      isOwnAddress: (address: Address) => this.#self.has(address),
+      isOwnAddress: (address: Address) => this.#self.has(address, this.#now),
       isSelf: (nodeId: number, address: Address) => this.#isSelf(nodeId, address),
+      isOwnId: (nodeId: number) => this.#isOwnId(nodeId),
+      allowWalk: (now: number) => this.admission.allowWalk(now),
       checkIdentity: (address: Address, nodeId: number, now: number) =>
         this.#checkIdentity(address, nodeId, now),
       link: (address: Address, nodeId: number, now: number) => this.#link(address, nodeId, now),
@@ -162,7 +186,7 @@ export class HyParView {
   addSeeds(addresses: readonly Address[], now: number): void {
     let added = false;
     for (const address of addresses) {
-      if (this.#self.has(address)) continue;
+      if (this.#self.has(address, now)) continue;
       if (this.retry.addSeed(address, now)) added = true;
     }
     if (added) this.#runRetries(now);
@@ -176,6 +200,7 @@ export class HyParView {
 
   /** Handles a membership frame; false for frames of other parts. */
   onFrame(frame: Frame, from: Address, now: number): boolean {
+    this.#now = now;
     if (!this.#dispatch(frame, from, now)) return false;
     // A lost link or new candidates may make a refill due before the engine's next tick.
     if (this.#wantsFill()) this.ctx.wakeAt(Math.max(this.#nextFill, now + 1));
@@ -225,6 +250,7 @@ export class HyParView {
 
   /** Runs probes, timeouts, refills, shuffles and retries; returns the next wanted time. */
   tick(now: number): number {
+    this.#now = now;
     const { dead, next: probeNext } = this.detector.tick(now);
     for (const address of dead) this.#drop(address, "dead", now);
     const expired = this.handshake.expire(now);
@@ -276,15 +302,23 @@ export class HyParView {
       this.exchange.onShuffle(frame, from, received, now);
       return;
     }
+    if (!this.handshake.joinAnswered(from)) {
+      // Nobody asked: an unsolicited peer list is how Sybils would fill the passive view.
+      this.counters.unsolicitedPeers++;
+      return;
+    }
     this.retry.answered(from, origin.nodeId, now);
-    if (this.handshake.joinAnswered(from) || !this.#joined) {
-      if (!this.active.has(from)) {
-        if (!this.active.full) this.#link(from, origin.nodeId, now);
-        else this.#send(from, FrameType.Disconnect, 0);
-      }
+    if (!this.active.has(from)) {
+      if (!this.active.full) this.#link(from, origin.nodeId, now);
+      else this.#send(from, FrameType.Disconnect, 0);
     }
     this.#joined = true;
-    this.passive.merge(received.filter((e) => !this.active.has(e.address)), [], this.#rng);
+    this.passive.merge(
+      received.filter((e) => !this.active.has(e.address)),
+      [],
+      this.#rng,
+      from,
+    );
   }
 
   // ---- periodic work ------------------------------------------------------------------------
@@ -303,7 +337,7 @@ export class HyParView {
       this.#rng,
       this.passive.addresses(),
       missing,
-      (address) => handshake.isPending(address) || this.#self.has(address),
+      (address) => handshake.isPending(address) || this.#self.has(address, now),
     );
     const high = this.active.size === 0;
     for (const address of candidates) {
@@ -319,7 +353,7 @@ export class HyParView {
   #runRetries(now: number): void {
     for (const entry of this.retry.due(now)) {
       const address = entry.address;
-      if (this.#self.has(address) || this.active.has(address)) {
+      if (this.#self.has(address, now) || this.active.has(address)) {
         if (!entry.seed) this.retry.answered(address, entry.nodeId, now);
         continue;
       }
@@ -337,13 +371,22 @@ export class HyParView {
 
   // ---- links --------------------------------------------------------------------------------
 
-  #link(address: Address, nodeId: number, now: number): void {
+  /**
+   * Links `address`, evicting a neighbour when the view is full; false (nothing changed) when the
+   * view is full and admission control protects every neighbour or the eviction budget is spent.
+   */
+  #link(address: Address, nodeId: number, now: number): boolean {
     if (this.active.full) {
-      const victim = this.active.random(this.#rng, address);
-      if (victim !== undefined) {
-        this.counters.evictions++;
-        this.#drop(victim, "evicted", now);
-      }
+      const victim = this.admission.evictionVictim(
+        this.active,
+        address,
+        now,
+        this.#rng,
+        (a) => this.detector.phase(a) === "idle",
+      );
+      if (victim === undefined) return false;
+      this.counters.evictions++;
+      this.#drop(victim, "evicted", now);
     }
     this.passive.remove(address);
     this.handshake.forget(address);
@@ -356,6 +399,7 @@ export class HyParView {
     this.#joined = true;
     this.counters.linksUp++;
     this.ctx.peerEvent({ type: "up", address, nodeId });
+    return true;
   }
 
   #drop(address: Address, reason: DropReason, now: number): void {
@@ -378,6 +422,8 @@ export class HyParView {
 
   /** A frame from `address` carried `nodeId`: a neighbour with another id has restarted. */
   #checkIdentity(address: Address, nodeId: number, now: number): void {
+    // Our own id never describes a peer (a forged or echoed frame): keep the link as it is.
+    if (nodeId === this.ctx.nodeId) return;
     const link = this.active.get(address);
     if (link && link.nodeId !== nodeId) {
       this.counters.restartsDetected++;
@@ -386,13 +432,29 @@ export class HyParView {
     }
   }
 
-  #isSelf(nodeId: number, address: Address): boolean {
-    if (nodeId !== this.ctx.nodeId) return this.#self.has(address);
-    if (!this.#self.has(address) && this.#self.size < SELF_CAPACITY) {
-      this.#self.add(address);
-      this.passive.remove(address);
-      this.handshake.forget(address);
+  /**
+   * True when a frame with `nodeId` arriving from `from` (the datagram source) is this node's
+   * own: it is ignored, and `from` is learnt as an own address unless it is a live neighbour (a
+   * forged frame must not cut a working link). A frame with another id from an address believed
+   * to be ours shows it is not.
+   */
+  #isSelf(nodeId: number, from: Address): boolean {
+    if (nodeId !== this.ctx.nodeId) {
+      this.#self.forget(from);
+      return false;
     }
+    this.counters.ownIdFrames++;
+    if (!this.active.has(from) && this.#self.learn(from, this.#now)) {
+      this.passive.remove(from);
+      this.handshake.forget(from);
+    }
+    return true;
+  }
+
+  /** True (counted) when `nodeId` is this node's: for ids read from frame bodies, learns nothing. */
+  #isOwnId(nodeId: number): boolean {
+    if (nodeId !== this.ctx.nodeId) return false;
+    this.counters.ownIdFrames++;
     return true;
   }
 

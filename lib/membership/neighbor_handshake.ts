@@ -13,6 +13,12 @@
  *   again. A request unanswered within twice the probe timeout drops the candidate from the
  *   passive view (a revival request for a lost neighbour is left to the rejoin list instead).
  *
+ * Admission control (admission.ts) bounds what strangers can do here: a JOIN or NEIGHBOR(high)
+ * that would evict a neighbour needs an eviction token and never evicts an anchor; without one,
+ * JOIN is answered with PEERS and DISCONNECT (the joiner still gets peers and the walks) and
+ * NEIGHBOR(high) is treated as low priority. JOINs start walks only within the walk budget. A
+ * FORWARD_JOIN carrying this node's own id is dropped without learning anything from it.
+ *
  * The handshake keeps the requests in flight and the seeds joined through; the views, identity
  * checks and the link itself belong to the protocol that owns it (see hyparview.ts). Each
  * request asks the engine (`ctx.wakeAt`) to tick by its timeout, whatever input sent it.
@@ -65,12 +71,18 @@ export interface HandshakeHost {
   readonly active: ActiveView;
   /** The passive candidates. */
   readonly passive: SamplingView;
-  /** True when a frame with `nodeId` from `address` came from this node itself. */
+  /** True when a frame with `nodeId` from `address` (its datagram source) came from this node. */
   isSelf(nodeId: number, address: Address): boolean;
+  /** True when `address` is believed to be this node's own. */
+  isOwnAddress(address: Address): boolean;
+  /** True when `nodeId`, read from a frame body, is this node's own (nothing is learnt). */
+  isOwnId(nodeId: number): boolean;
+  /** True (spending a token) when a JOIN may start its FORWARD_JOIN walks. */
+  allowWalk(now: number): boolean;
   /** Drops the link to `address` when `nodeId` shows the neighbour restarted. */
   checkIdentity(address: Address, nodeId: number, now: number): void;
-  /** Links `address` into the active view (making room when full). */
-  link(address: Address, nodeId: number, now: number): void;
+  /** Links `address` into the active view (making room when full); false when refused. */
+  link(address: Address, nodeId: number, now: number): boolean;
   /** Sends a node frame (NEIGHBOR, DISCONNECT, ...) with `value` to `to`. */
   send(to: Address, type: NodeFrame["type"], value: number): void;
   /** A PEERS-style frame carrying this node and a sample of its views, for `to`. */
@@ -181,7 +193,11 @@ export class NeighborHandshake {
     this.counters.joinsReceived++;
     host.checkIdentity(from, nodeId, now);
     if (!host.active.has(from)) {
-      host.link(from, nodeId, now);
+      const linked = host.link(from, nodeId, now);
+      this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
+      // Not linked (full, no eviction budget): the joiner still has peers and maybe the walks.
+      if (!linked) host.send(from, FrameType.Disconnect, 0);
+      if (!host.allowWalk(now)) return;
       const walk: PeersFrame = {
         type: FrameType.ForwardJoin,
         ttl: ACTIVE_WALK,
@@ -193,6 +209,7 @@ export class NeighborHandshake {
         this.counters.forwardJoins++;
         this.ctx.outbox.push(peer, walk);
       }
+      return;
     }
     this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
   }
@@ -201,7 +218,9 @@ export class NeighborHandshake {
   onForwardJoin(frame: PeersFrame, from: Address, now: number): void {
     const host = this.host;
     const joiner = frame.origin;
-    if (host.isSelf(joiner.nodeId, joiner.address) || joiner.address === UNKNOWN_ADDRESS) return;
+    // The joiner's address comes from the frame body: an own id there teaches nothing.
+    if (host.isOwnId(joiner.nodeId) || joiner.address === UNKNOWN_ADDRESS) return;
+    if (host.isOwnAddress(joiner.address)) return;
     host.checkIdentity(joiner.address, joiner.nodeId, now);
     if (host.active.has(joiner.address) || this.#pending.has(joiner.address)) return;
     if (frame.ttl === 0 || host.active.size <= 1) {
@@ -224,9 +243,9 @@ export class NeighborHandshake {
     const host = this.host;
     if (host.isSelf(nodeId, from)) return;
     host.checkIdentity(from, nodeId, now);
-    const accept = host.active.has(from) || high || !host.active.full;
+    let accept = host.active.has(from) || high || !host.active.full;
+    if (accept && !host.active.has(from)) accept = host.link(from, nodeId, now);
     if (accept) {
-      if (!host.active.has(from)) host.link(from, nodeId, now);
       this.counters.neighborAccepted++;
     } else {
       this.counters.neighborRejected++;
@@ -249,9 +268,8 @@ export class NeighborHandshake {
       return;
     }
     if (host.active.has(from)) return;
-    if (!host.active.full || pending?.high) {
+    if ((!host.active.full || pending?.high) && host.link(from, nodeId, now)) {
       if (pending?.revive) this.counters.revived++;
-      host.link(from, nodeId, now);
     } else {
       host.send(from, FrameType.Disconnect, 0);
       host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
