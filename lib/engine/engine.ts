@@ -150,7 +150,11 @@ export class Engine {
       options: this.options,
       outbox,
       counters,
-      deliver: (message) => output.deliver(message),
+      deliver: (message) => {
+        // A neighbour that hands us new messages is worth keeping (eclipse resistance).
+        this.#membership.delivered(message.from);
+        output.deliver(message);
+      },
       wakeAt: (at) => {
         if (at < this.#deadline) this.#deadline = at;
       },

@@ -5,11 +5,14 @@
  * neighbour, so a few addresses that answer PINGs can take a node's whole active view in seconds.
  * Three limits close that:
  *
- * - **Anchors.** The `ceil(capacity / 2)` longest-standing neighbours that have been linked for at
- *   least {@linkcode ANCHOR_AGE_PERIODS} probe intervals and are not under suspicion (they keep
- *   answering probes) are never evicted for a newcomer. They leave only by failing or saying
- *   goodbye. Borrowed from Bitcoin Core, which keeps anchor connections and, when evicting
- *   inbound peers, protects the longest-connected ones: an attacker cannot buy age.
+ * - **Anchors.** Up to `ceil(capacity / 2)` neighbours linked for at least
+ *   {@linkcode ANCHOR_AGE_PERIODS} probe intervals and not under suspicion (they keep answering
+ *   probes) are never evicted for a newcomer: those that delivered the most new messages first,
+ *   then the longest-standing. They leave only by failing or saying goodbye. Borrowed from
+ *   Bitcoin Core, which keeps anchor connections and, when evicting inbound peers, protects the
+ *   longest-connected ones and those that recently relayed novel blocks and transactions, and
+ *   from GossipSub v1.1's score for first message deliveries: an attacker can buy neither age
+ *   nor usefulness cheaply, and a Sybil that only answers PINGs earns nothing.
  * - **Eviction budget.** Evicting a neighbour for a newcomer spends a token; tokens refill at one
  *   per shuffle period (burst {@linkcode EVICTION_BURST}). Without a token, JOIN is answered but
  *   not linked and NEIGHBOR(high) is treated as low priority (accepted only into a free slot).
@@ -19,6 +22,12 @@
  *   most {@linkcode WALK_BURST} times per shuffle period, so a Sybil flood of JOINs cannot spread
  *   through the walks into the neighbours' views.
  *
+ * - **Group diversity.** The neighbour evicted for a newcomer is taken from the network group
+ *   (address_group.ts) with the most unprotected neighbours, so Sybils from one prefix end up
+ *   replacing each other rather than honest neighbours from other prefixes; likewise a node
+ *   refilling its view asks candidates from groups it has fewest neighbours in first. Bitcoin Core
+ *   protects netgroup diversity the same way when it evicts inbound peers and picks outbound ones.
+ *
  * Honest churn is far below these rates: a steady cluster evicts a handful of links per minute.
  *
  * @module
@@ -27,15 +36,16 @@
 import { type Prng, randomInt } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
 import type { ActiveView, Neighbor } from "./active_view.ts";
+import { addressGroup } from "./address_group.ts";
 
 /** Probe intervals a link must have lasted before it can be an anchor. */
 export const ANCHOR_AGE_PERIODS = 5;
 /** Evictions for newcomers allowed at once. */
 export const EVICTION_BURST = 2;
 /** FORWARD_JOIN walks started at once. */
-export const WALK_BURST = 8;
+export const WALK_BURST = 64;
 /** Walk tokens added per shuffle period. */
-const WALKS_PER_PERIOD = 4;
+const WALKS_PER_PERIOD = 32;
 
 /** Counters of admission control. */
 export interface AdmissionCounters {
@@ -93,7 +103,7 @@ export class Admission {
     for (const link of active.links()) {
       if (now - link.since >= this.#anchorAgeMs && healthy(link.address)) eligible.push(link);
     }
-    eligible.sort((a, b) => a.since - b.since);
+    eligible.sort((a, b) => b.useful - a.useful || a.since - b.since);
     const count = Math.ceil(active.capacity / 2);
     return new Set(eligible.slice(0, count).map((link) => link.address));
   }
@@ -115,7 +125,23 @@ export class Admission {
       this.counters.admissionsRefused++;
       return undefined;
     }
-    return pool[randomInt(rng, pool.length)];
+    const byGroup = new Map<string, Address[]>();
+    for (const address of pool) {
+      const group = addressGroup(address);
+      const members = byGroup.get(group);
+      if (members) members.push(address);
+      else byGroup.set(group, [address]);
+    }
+    // The most crowded group gives up a member; on a tie, the newcomer's own group does.
+    const own = addressGroup(newcomer);
+    let crowded: Address[] = [];
+    for (const [group, members] of byGroup) {
+      if (
+        members.length > crowded.length ||
+        (members.length === crowded.length && group === own)
+      ) crowded = members;
+    }
+    return crowded[randomInt(rng, crowded.length)];
   }
 
   /** True (spending a token) when a JOIN may start its FORWARD_JOIN walks; counts refusals. */
@@ -124,4 +150,20 @@ export class Admission {
     this.counters.walksRefused++;
     return false;
   }
+}
+
+/**
+ * Orders refill candidates so that groups holding fewest neighbours come first (random order
+ * within a tier, from the already shuffled `candidates`).
+ */
+export function diverseFirst(candidates: Address[], neighbors: readonly Address[]): Address[] {
+  const held = new Map<string, number>();
+  for (const address of neighbors) {
+    const group = addressGroup(address);
+    held.set(group, (held.get(group) ?? 0) + 1);
+  }
+  const tier = (address: Address) => held.get(addressGroup(address)) ?? 0;
+  return candidates.map((address) => ({ address, tier: tier(address) }))
+    .sort((a, b) => a.tier - b.tier)
+    .map((entry) => entry.address);
 }

@@ -29,7 +29,7 @@ import { type Prng, sample } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
 import { ActiveView } from "./active_view.ts";
-import { Admission } from "./admission.ts";
+import { Admission, diverseFirst } from "./admission.ts";
 import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
 import { type HandshakeCounters, NeighborHandshake } from "./neighbor_handshake.ts";
 import { SamplingView } from "./peer_sampling.ts";
@@ -333,12 +333,13 @@ export class HyParView {
     const handshake = this.handshake;
     let missing = this.active.capacity - this.active.size - handshake.fillPending();
     if (missing <= 0) return;
-    const candidates = sample(
+    const shuffled = sample(
       this.#rng,
       this.passive.addresses(),
-      missing,
+      this.passive.size,
       (address) => handshake.isPending(address) || this.#self.has(address, now),
     );
+    const candidates = diverseFirst(shuffled, this.active.addresses()).slice(0, missing);
     const high = this.active.size === 0;
     for (const address of candidates) {
       handshake.request(address, high, false, now);

@@ -195,8 +195,12 @@ export class NeighborHandshake {
     if (!host.active.has(from)) {
       const linked = host.link(from, nodeId, now);
       this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
-      // Not linked (full, no eviction budget): the joiner still has peers and maybe the walks.
-      if (!linked) host.send(from, FrameType.Disconnect, 0);
+      if (!linked) {
+        // Full and no eviction budget: the joiner still gets peers and (budget allowing) walks,
+        // and is kept as a candidate, as an evicted neighbour would be.
+        host.send(from, FrameType.Disconnect, 0);
+        host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
+      }
       if (!host.allowWalk(now)) return;
       const walk: PeersFrame = {
         type: FrameType.ForwardJoin,
@@ -248,8 +252,8 @@ export class NeighborHandshake {
     if (accept) {
       this.counters.neighborAccepted++;
     } else {
+      // Not kept as a passive candidate: a refused stranger is what a Sybil flood looks like.
       this.counters.neighborRejected++;
-      host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
     }
     host.send(from, FrameType.NeighborReply, accept ? 1 : 0);
   }

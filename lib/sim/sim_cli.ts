@@ -6,6 +6,7 @@
 
 import { parseArgs } from "node:util";
 import type { BroadcastMode } from "../options.ts";
+import { type AttackName, ATTACKS, runAttack } from "./attacks.ts";
 import { runScenario, type ScenarioResult } from "./scenario.ts";
 
 const HELP = `Usage: deno task sim [options]
@@ -19,6 +20,10 @@ const HELP = `Usage: deno task sim [options]
   --mode M         tree | pushpull | push | pull (default tree)
   --warmup N       messages published and delivered before the measured ones (default 0)
   --json           print one JSON object instead of a table
+  --attack NAME    run an attack or fault scenario and print its JSON (see lib/sim/attacks.ts):
+                   ${ATTACKS.join(", ")}
+  --duration MS    virtual ms the attack lasts (default 60000)
+  --rate N         attack datagrams per second (default 1000)
   --help           show this help`;
 
 function fail(message: string): never {
@@ -49,6 +54,9 @@ if (import.meta.main) {
         mode: { type: "string" },
         warmup: { type: "string" },
         json: { type: "boolean" },
+        attack: { type: "string" },
+        duration: { type: "string" },
+        rate: { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -65,6 +73,22 @@ if (import.meta.main) {
     fail(`--mode must be one of tree, pushpull, push, pull, not "${values.mode}"`);
   }
   const started = performance.now();
+  if (values.attack !== undefined) {
+    if (!(ATTACKS as readonly string[]).includes(values.attack)) {
+      fail(`--attack must be one of ${ATTACKS.join(", ")}, not "${values.attack}"`);
+    }
+    const result = runAttack({
+      attack: values.attack as AttackName,
+      nodes: Math.max(20, Math.floor(numberFlag("nodes", values.nodes, 1000))),
+      seed: numberFlag("seed", values.seed, 1),
+      durationMs: numberFlag("duration", values.duration, 60_000),
+      rate: numberFlag("rate", values.rate, 1000),
+      messages: Math.max(1, Math.floor(numberFlag("messages", values.messages, 20))),
+    });
+    const line = JSON.stringify({ ...result, wall_ms: Math.round(performance.now() - started) });
+    Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+    Deno.exit(0);
+  }
   const result: ScenarioResult & { wall_ms?: number } = runScenario({
     nodes: Math.max(2, Math.floor(numberFlag("nodes", values.nodes, 1000))),
     seed: numberFlag("seed", values.seed, 1),

@@ -35,7 +35,7 @@ export interface SimulationOptions {
 }
 
 type SimEvent =
-  | { kind: "datagram"; to: number; from: number; bytes: Uint8Array }
+  | { kind: "datagram"; to: number; from: number; bytes: Uint8Array; source?: Address }
   | { kind: "tick"; node: number };
 
 /** What the simulator recorded about one published message. */
@@ -72,6 +72,16 @@ export class Simulation {
   duplicateDeliveries = 0;
   /** Current virtual time in ms. */
   now: number = 0;
+  /**
+   * Per-link fault hook (see faults.ts): a datagram from node `from` to node `to` is dropped when
+   * it returns false. Consulted after partitions, before random loss.
+   */
+  linkFilter: ((from: number, to: number) => boolean) | undefined = undefined;
+  /**
+   * Receives what nodes send to addresses that are not nodes (adversaries, spoofed sources; see
+   * adversary.ts). Called at send time.
+   */
+  external: ((from: number, to: Address, bytes: Uint8Array) => void) | undefined = undefined;
   readonly #queue = new EventQueue<SimEvent>();
   readonly #net: Prng;
   readonly #loss: number;
@@ -134,6 +144,19 @@ export class Simulation {
     return id;
   }
 
+  /**
+   * Delivers `bytes` to node `to` as if sent from `source` (any address, forged or not), one link
+   * delay from now (or after `delayMs`).
+   */
+  inject(source: Address, to: number, bytes: Uint8Array, delayMs = this.#delay): void {
+    this.#queue.push(this.now + delayMs, { kind: "datagram", to, from: -1, bytes, source });
+  }
+
+  /** Index of the node at `address`, or undefined when no node has it. */
+  indexOf(address: Address): number | undefined {
+    return this.#index.get(address);
+  }
+
   /** Crashes node `i`: it stops receiving, sending and ticking. */
   kill(i: number): void {
     this.alive[i] = false;
@@ -187,7 +210,8 @@ export class Simulation {
         this.#reschedule(i);
       } else {
         if (!this.alive[value.to]) continue;
-        this.engines[value.to]!.receive(value.bytes, simAddress(value.from), this.now);
+        const source = value.source ?? simAddress(value.from);
+        this.engines[value.to]!.receive(value.bytes, source, this.now);
         this.#reschedule(value.to);
         if (stop?.()) return this.now;
       }
@@ -197,9 +221,14 @@ export class Simulation {
   }
 
   #send(from: number, to: Address, bytes: Uint8Array): void {
+    if (!this.alive[from]) return;
     const target = this.#index.get(to);
-    if (target === undefined || !this.alive[from]) return;
+    if (target === undefined) {
+      this.external?.(from, to, bytes);
+      return;
+    }
     if (this.groups && this.groups[from] !== this.groups[target]) return;
+    if (this.linkFilter && !this.linkFilter(from, target)) return;
     if (this.#loss > 0 && this.#net() < this.#loss) return;
     const delay = this.#delay + (this.#jitter > 0 ? this.#net() * this.#jitter : 0);
     this.#queue.push(this.now + delay, { kind: "datagram", to: target, from, bytes });
