@@ -144,6 +144,13 @@ export class Admission {
     return crowded[randomInt(rng, crowded.length)];
   }
 
+  /** Spends an eviction token without evicting (a reserved free slot); false (counted) if none. */
+  spend(now: number): boolean {
+    if (this.#evictions.take(now)) return true;
+    this.counters.admissionsRefused++;
+    return false;
+  }
+
   /** True (spending a token) when a JOIN may start its FORWARD_JOIN walks; counts refusals. */
   allowWalk(now: number): boolean {
     if (this.#walks.take(now)) return true;

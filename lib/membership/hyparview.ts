@@ -148,7 +148,8 @@ export class HyParView {
       allowWalk: (now: number) => this.admission.allowWalk(now),
       checkIdentity: (address: Address, nodeId: number, now: number) =>
         this.#checkIdentity(address, nodeId, now),
-      link: (address: Address, nodeId: number, now: number) => this.#link(address, nodeId, now),
+      link: (address: Address, nodeId: number, now: number, solicited: boolean) =>
+        this.#link(address, nodeId, now, solicited),
       send: (to: Address, type: NodeFrame["type"], value: number) => this.#send(to, type, value),
       peersFrame: (type: PeersFrame["type"], to: Address) => this.exchange.peersFrame(type, to),
       postponeFill: (at: number) => {
@@ -309,7 +310,7 @@ export class HyParView {
     }
     this.retry.answered(from, origin.nodeId, now);
     if (!this.active.has(from)) {
-      if (!this.active.full) this.#link(from, origin.nodeId, now);
+      if (!this.active.full) this.#link(from, origin.nodeId, now, true);
       else this.#send(from, FrameType.Disconnect, 0);
     }
     this.#joined = true;
@@ -375,8 +376,15 @@ export class HyParView {
   /**
    * Links `address`, evicting a neighbour when the view is full; false (nothing changed) when the
    * view is full and admission control protects every neighbour or the eviction budget is spent.
+   * An unsolicited newcomer also needs budget for a free slot that one of this node's own
+   * outstanding requests is meant to fill: slots freed by a lost neighbour go to candidates this
+   * node chose, not to whoever floods requests fastest.
    */
-  #link(address: Address, nodeId: number, now: number): boolean {
+  #link(address: Address, nodeId: number, now: number, solicited = true): boolean {
+    const free = this.active.capacity - this.active.size;
+    if (!solicited && free > 0 && free <= this.handshake.fillPending()) {
+      if (!this.admission.spend(now)) return false;
+    }
     if (this.active.full) {
       const victim = this.admission.evictionVictim(
         this.active,

@@ -81,8 +81,11 @@ export interface HandshakeHost {
   allowWalk(now: number): boolean;
   /** Drops the link to `address` when `nodeId` shows the neighbour restarted. */
   checkIdentity(address: Address, nodeId: number, now: number): void;
-  /** Links `address` into the active view (making room when full); false when refused. */
-  link(address: Address, nodeId: number, now: number): boolean;
+  /**
+   * Links `address` into the active view (making room when full); false when refused.
+   * `solicited` when the link answers this node's own JOIN or NEIGHBOR request.
+   */
+  link(address: Address, nodeId: number, now: number, solicited: boolean): boolean;
   /** Sends a node frame (NEIGHBOR, DISCONNECT, ...) with `value` to `to`. */
   send(to: Address, type: NodeFrame["type"], value: number): void;
   /** A PEERS-style frame carrying this node and a sample of its views, for `to`. */
@@ -193,7 +196,7 @@ export class NeighborHandshake {
     this.counters.joinsReceived++;
     host.checkIdentity(from, nodeId, now);
     if (!host.active.has(from)) {
-      const linked = host.link(from, nodeId, now);
+      const linked = host.link(from, nodeId, now, false);
       this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
       if (!linked) {
         // Full and no eviction budget: the joiner still gets peers and (budget allowing) walks,
@@ -248,7 +251,7 @@ export class NeighborHandshake {
     if (host.isSelf(nodeId, from)) return;
     host.checkIdentity(from, nodeId, now);
     let accept = host.active.has(from) || high || !host.active.full;
-    if (accept && !host.active.has(from)) accept = host.link(from, nodeId, now);
+    if (accept && !host.active.has(from)) accept = host.link(from, nodeId, now, false);
     if (accept) {
       this.counters.neighborAccepted++;
     } else {
@@ -272,7 +275,7 @@ export class NeighborHandshake {
       return;
     }
     if (host.active.has(from)) return;
-    if ((!host.active.full || pending?.high) && host.link(from, nodeId, now)) {
+    if ((!host.active.full || pending?.high) && host.link(from, nodeId, now, true)) {
       if (pending?.revive) this.counters.revived++;
     } else {
       host.send(from, FrameType.Disconnect, 0);

@@ -94,7 +94,8 @@ export interface AttackResult {
 }
 
 const VICTIMS = 10;
-const TARGETED = Number(Deno.env.get("TGT") ?? 0.5);
+/** Share of the attack traffic aimed at the victims (the rest goes to random nodes). */
+const TARGETED = 0.5;
 const STEP_MS = 10;
 const WARMUP_MS = 20_000;
 const SETTLE_MS = 30_000;
