@@ -18,9 +18,11 @@
  *   not linked and NEIGHBOR(high) is treated as low priority (accepted only into a free slot).
  *   Borrowed from GossipSub v1.1's PRUNE backoff and outbound quotas: mesh churn that newcomers can
  *   force is rate-limited.
- * - **Walk budget.** A JOIN starts FORWARD_JOIN walks (which make other nodes link the joiner) at
- *   most {@linkcode WALK_BURST} times per shuffle period, so a Sybil flood of JOINs cannot spread
- *   through the walks into the neighbours' views.
+ * - **Walks.** A JOIN that was linked starts its FORWARD_JOIN walks; one refused for lack of
+ *   budget starts them only within a walk budget ({@linkcode WALK_BURST} at once, 4 per shuffle
+ *   period). A walk that ends at a full node asks the joiner at low priority, so it never makes
+ *   that node evict. A Sybil flood of JOINs therefore cannot spread through the walks into the
+ *   neighbours' views.
  *
  * - **Group diversity.** The neighbour evicted for a newcomer is taken from the network group
  *   (address_group.ts) with the most unprotected neighbours, so Sybils from one prefix end up
@@ -43,9 +45,9 @@ export const ANCHOR_AGE_PERIODS = 5;
 /** Evictions for newcomers allowed at once. */
 export const EVICTION_BURST = 2;
 /** FORWARD_JOIN walks started at once. */
-export const WALK_BURST = 64;
+export const WALK_BURST = 8;
 /** Walk tokens added per shuffle period. */
-const WALKS_PER_PERIOD = 32;
+const WALKS_PER_PERIOD = 4;
 
 /** Counters of admission control. */
 export interface AdmissionCounters {

@@ -341,7 +341,9 @@ export class HyParView {
       (address) => handshake.isPending(address) || this.#self.has(address, now),
     );
     const candidates = diverseFirst(shuffled, this.active.addresses()).slice(0, missing);
-    const high = this.active.size === 0;
+    // Short of half a view, ask at high priority: full peers may then make room (within their
+    // eviction budget), so a late joiner in a saturated cluster is not stuck with one link.
+    const high = this.active.size < Math.ceil(this.active.capacity / 2);
     for (const address of candidates) {
       handshake.request(address, high, false, now);
       missing--;

@@ -199,12 +199,12 @@ export class NeighborHandshake {
       const linked = host.link(from, nodeId, now, false);
       this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
       if (!linked) {
-        // Full and no eviction budget: the joiner still gets peers and (budget allowing) walks,
-        // and is kept as a candidate, as an evicted neighbour would be.
+        // Full and no eviction budget: the joiner still gets peers (and walks, if the walk
+        // budget allows) and is kept as a candidate, as an evicted neighbour would be.
         host.send(from, FrameType.Disconnect, 0);
         host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
+        if (!host.allowWalk(now)) return;
       }
-      if (!host.allowWalk(now)) return;
       const walk: PeersFrame = {
         type: FrameType.ForwardJoin,
         ttl: ACTIVE_WALK,
@@ -228,21 +228,31 @@ export class NeighborHandshake {
     // The joiner's address comes from the frame body: an own id there teaches nothing.
     if (host.isOwnId(joiner.nodeId) || joiner.address === UNKNOWN_ADDRESS) return;
     if (host.isOwnAddress(joiner.address)) return;
-    host.checkIdentity(joiner.address, joiner.nodeId, now);
+    // No identity check here: a body claiming another id for a neighbour's address must not cut
+    // the link (only frames from the address itself can show a restart).
     if (host.active.has(joiner.address) || this.#pending.has(joiner.address)) return;
     if (frame.ttl === 0 || host.active.size <= 1) {
-      this.request(joiner.address, true, false, now);
+      this.#endWalk(joiner.address, now);
       return;
     }
     if (frame.ttl === PASSIVE_WALK) host.passive.add({ ...joiner, age: 0 }, this.#rng);
     let next = host.active.random(this.#rng, from);
     if (next === joiner.address) next = host.active.random(this.#rng, joiner.address);
     if (next === undefined || next === from || next === joiner.address) {
-      this.request(joiner.address, true, false, now);
+      this.#endWalk(joiner.address, now);
       return;
     }
     this.counters.forwardJoins++;
     this.ctx.outbox.push(next, { ...frame, ttl: frame.ttl - 1 });
+  }
+
+  /**
+   * A walk ends here: ask the joiner to link. High priority only with room to spare; a full node
+   * asks at low priority, so a stranger's walk never makes it evict a neighbour (a joiner with no
+   * neighbours accepts either way).
+   */
+  #endWalk(joiner: Address, now: number): void {
+    this.request(joiner, !this.host.active.full, false, now);
   }
 
   /** NEIGHBOR from `from`: accept (high priority, or room left) or reject, and answer. */
