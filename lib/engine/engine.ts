@@ -70,6 +70,8 @@ export interface EngineStats extends EngineCounters {
   seenEntries: number;
   /** Ids forgotten by the seen set. */
   seenEvicted: number;
+  /** Runs of forgotten ids the seen set dropped for its per-origin bound (see seen_set.ts). */
+  seenRunsForgotten: number;
 }
 
 const FRAME_NAMES: Record<number, string> = Object.fromEntries(
@@ -275,6 +277,7 @@ export class Engine {
       cacheEvicted: { ...cache.evicted },
       seenEntries: this.#broadcast.seen.size,
       seenEvicted: this.#broadcast.seen.evictions,
+      seenRunsForgotten: this.#broadcast.seen.runsForgotten,
     };
   }
 
