@@ -148,7 +148,7 @@ export class Simulation {
    * Delivers `bytes` to node `to` as if sent from `source` (any address, forged or not), one link
    * delay from now (or after `delayMs`).
    */
-  inject(source: Address, to: number, bytes: Uint8Array, delayMs = this.#delay): void {
+  inject(source: Address, to: number, bytes: Uint8Array, delayMs: number = this.#delay): void {
     this.#queue.push(this.now + delayMs, { kind: "datagram", to, from: -1, bytes, source });
   }
 
