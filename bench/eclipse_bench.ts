@@ -116,7 +116,6 @@ if (import.meta.main) {
       victim_admissions_refused: m.admissionsRefused ?? 0,
       victim_shuffles_refused: m.shufflesRefused ?? 0,
       victim_evictions: m.evictions ?? 0,
-      load: Deno.loadavg().map((x) => round(x, 2)),
     });
   } finally {
     await swarm.close();

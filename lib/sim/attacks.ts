@@ -145,6 +145,8 @@ export function runAttack(options: AttackOptions): AttackResult {
   } else if (attack === "lossy" || attack === "mute") {
     for (let k = 0; k < Math.floor(honest / 10); k++) {
       const node = 1 + randomNode() % (honest - 1);
+      // Victims stay healthy: they are the nodes whose views and latency are reported.
+      if (victims.includes(node)) continue;
       if (attack === "mute") {
         faults.mute(node);
         excluded.add(node);
