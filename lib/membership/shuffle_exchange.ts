@@ -15,7 +15,7 @@
  * Bounds against Sybils (as GossipSub v1.1 only accepts peer exchange from peers it asked and
  * trusts): at most one buffer's worth of entries is taken from any frame; a SHUFFLE_REPLY is
  * merged only from a partner this node sent a SHUFFLE to; SHUFFLEs from non-neighbours are
- * answered and merged within a budget of {@linkcode FOREIGN_SHUFFLE_BURST} at once, refilled at
+ * always answered but merged only within a budget of {@linkcode FOREIGN_SHUFFLE_BURST} at once, refilled at
  * {@linkcode FOREIGN_SHUFFLES_PER_PERIOD} per shuffle period; the passive view itself limits
  * entries per network group and per informant (peer_sampling.ts).
  *
@@ -47,7 +47,7 @@ export interface ExchangeCounters {
   shufflesSent: number;
   /** SHUFFLEs received. */
   shufflesReceived: number;
-  /** SHUFFLEs from non-neighbours ignored because the budget was spent. */
+  /** SHUFFLEs from non-neighbours answered but not merged because the budget was spent. */
   shufflesRefused: number;
   /** SHUFFLE_REPLYs from peers this node had not sent a SHUFFLE to (ignored). */
   unsolicitedReplies: number;
@@ -145,16 +145,18 @@ export class ShuffleExchange {
     let sent: Address[] = [];
     if (frame.type === FrameType.Shuffle) {
       this.counters.shufflesReceived++;
-      if (!this.host.active.has(from) && !this.#takeForeign(now)) {
-        this.counters.shufflesRefused++;
-        return;
-      }
+      // Always answered: an unanswered partner stays the sender's oldest entry and would be
+      // picked again and again. Only the merge is rationed.
       if (frame.ttl !== 0) {
         const reply = this.peersFrame(FrameType.ShuffleReply, from);
         sent = reply.peers.map((entry) => entry.address);
         this.ctx.outbox.push(from, reply);
       }
       if (frame.peers.length === 0) return;
+      if (!this.host.active.has(from) && !this.#takeForeign(now)) {
+        this.counters.shufflesRefused++;
+        return;
+      }
     } else {
       const mine = this.#sent.get(from);
       if (mine === undefined) {
