@@ -31,42 +31,21 @@ import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/
 import { ActiveView } from "./active_view.ts";
 import { Admission, diverseFirst } from "./admission.ts";
 import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
-import { type HandshakeCounters, NeighborHandshake } from "./neighbor_handshake.ts";
+import { createHyParViewCounters, type HyParViewCounters } from "./hyparview_counters.ts";
+import { NeighborHandshake } from "./neighbor_handshake.ts";
 import { SamplingView } from "./peer_sampling.ts";
 import { RetryList } from "./rejoin.ts";
-import { SelfAddresses } from "./self_addresses.ts";
-import { type ExchangeCounters, ShuffleExchange } from "./shuffle_exchange.ts";
+import { OwnIdentity } from "./self_addresses.ts";
+import { ShuffleExchange } from "./shuffle_exchange.ts";
+
+export type { HyParViewCounters } from "./hyparview_counters.ts";
 
 /** Lost neighbours remembered for rejoin. */
 const LOST_CAPACITY = 16;
 /** Seeds remembered. */
 const SEED_CAPACITY = 64;
-/** Node addresses this node learnt are its own. */
-const SELF_CAPACITY = 4;
-/** How long one sighting of this node at an address is believed. */
-const SELF_TTL_MS = 300_000;
 
 type DropReason = "dead" | "evicted" | "disconnected" | "restarted";
-
-/** Counters of the HyParView part (its handshake and exchange count into the same object). */
-export interface HyParViewCounters extends HandshakeCounters, ExchangeCounters {
-  /** Frames that carried this node's own id (never taken as a peer). */
-  ownIdFrames: number;
-  /** PEERS frames that answered no JOIN of ours (ignored). */
-  unsolicitedPeers: number;
-  /** Neighbour links established. */
-  linksUp: number;
-  /** Neighbour links lost (any reason). */
-  linksDown: number;
-  /** Neighbours dropped to make room for a new link. */
-  evictions: number;
-  /** DISCONNECTs received from neighbours. */
-  disconnectsReceived: number;
-  /** Neighbours found to have restarted (new node id). */
-  restartsDetected: number;
-  /** Rejoin attempts (lost neighbours and seeds). */
-  rejoinAttempts: number;
-}
 
 /** The membership protocol state of one node. */
 export class HyParView {
@@ -78,31 +57,10 @@ export class HyParView {
   readonly handshake: NeighborHandshake;
   /** SHUFFLE buffers and their merging. */
   readonly exchange: ShuffleExchange;
-  readonly counters: HyParViewCounters = {
-    joinsSent: 0,
-    joinsReceived: 0,
-    forwardJoins: 0,
-    neighborRequests: 0,
-    neighborAccepted: 0,
-    neighborRejected: 0,
-    neighborTimeouts: 0,
-    linksUp: 0,
-    linksDown: 0,
-    evictions: 0,
-    disconnectsReceived: 0,
-    restartsDetected: 0,
-    shufflesSent: 0,
-    shufflesReceived: 0,
-    rejoinAttempts: 0,
-    revived: 0,
-    ownIdFrames: 0,
-    shufflesRefused: 0,
-    unsolicitedReplies: 0,
-    unsolicitedPeers: 0,
-  };
+  readonly counters: HyParViewCounters = createHyParViewCounters();
   /** Anchors and the budgets newcomers spend (eclipse resistance). */
   readonly admission: Admission;
-  #self = new SelfAddresses(SELF_CAPACITY, SELF_TTL_MS);
+  readonly #self: OwnIdentity;
   /** Time of the latest input, for checks made outside one (own addresses expire). */
   #now = 0;
   #joined = false;
@@ -115,6 +73,13 @@ export class HyParView {
     const o = ctx.options;
     this.#rng = ctx.rng;
     this.admission = new Admission(o);
+    this.#self = new OwnIdentity(ctx.nodeId, this.counters, {
+      isNeighbor: (address) => this.active.has(address),
+      learnt: (address) => {
+        this.passive.remove(address);
+        this.handshake.forget(address);
+      },
+    });
     this.active = new ActiveView(o.activeViewSize);
     this.passive = new SamplingView({
       capacity: o.passiveViewSize,
@@ -144,7 +109,7 @@ export class HyParView {
       retry: this.retry,
       isOwnAddress: (address: Address) => this.#self.has(address, this.#now),
       isSelf: (nodeId: number, address: Address) => this.#isSelf(nodeId, address),
-      isOwnId: (nodeId: number) => this.#isOwnId(nodeId),
+      isOwnId: (nodeId: number) => this.#self.inBody(nodeId),
       allowWalk: (now: number) => this.admission.allowWalk(now),
       checkIdentity: (address: Address, nodeId: number, now: number) =>
         this.#checkIdentity(address, nodeId, now),
@@ -443,30 +408,9 @@ export class HyParView {
     }
   }
 
-  /**
-   * True when a frame with `nodeId` arriving from `from` (the datagram source) is this node's
-   * own: it is ignored, and `from` is learnt as an own address unless it is a live neighbour (a
-   * forged frame must not cut a working link). A frame with another id from an address believed
-   * to be ours shows it is not.
-   */
+  /** See {@linkcode OwnIdentity.fromSource}. */
   #isSelf(nodeId: number, from: Address): boolean {
-    if (nodeId !== this.ctx.nodeId) {
-      this.#self.forget(from);
-      return false;
-    }
-    this.counters.ownIdFrames++;
-    if (!this.active.has(from) && this.#self.learn(from, this.#now)) {
-      this.passive.remove(from);
-      this.handshake.forget(from);
-    }
-    return true;
-  }
-
-  /** True (counted) when `nodeId` is this node's: for ids read from frame bodies, learns nothing. */
-  #isOwnId(nodeId: number): boolean {
-    if (nodeId !== this.ctx.nodeId) return false;
-    this.counters.ownIdFrames++;
-    return true;
+    return this.#self.fromSource(nodeId, from, this.#now);
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  * Only datagram sources are learnt, never addresses written in frame bodies (anyone can write
  * anything there), and never the address of a live neighbour. What is learnt is bounded and
  * expires, so a forged frame can at worst hide a few addresses from the views for a while.
+ * {@linkcode OwnIdentity} applies these rules to incoming frames.
  *
  * @module
  */
@@ -53,5 +54,62 @@ export class SelfAddresses {
   /** `address` spoke with another node id: it is not (or no longer) this node. */
   forget(address: Address): void {
     this.#until.delete(address);
+  }
+}
+
+/** Node addresses this node learnt are its own. */
+export const SELF_CAPACITY = 4;
+/** How long one sighting of this node at an address is believed. */
+export const SELF_TTL_MS = 300_000;
+
+/** What {@linkcode OwnIdentity} needs from the views. */
+export interface IdentityHooks {
+  /** True when `address` is a live neighbour (never learnt as an own address). */
+  isNeighbor(address: Address): boolean;
+  /** `address` was just learnt as this node's: drop it from the views. */
+  learnt(address: Address): void;
+}
+
+/** This node's id and the addresses it was seen at: how frames carrying its own id are judged. */
+export class OwnIdentity {
+  readonly addresses: SelfAddresses = new SelfAddresses(SELF_CAPACITY, SELF_TTL_MS);
+
+  /**
+   * @param nodeId This incarnation's node id.
+   * @param counters Where frames with the own id are counted.
+   * @param hooks The views.
+   */
+  constructor(
+    readonly nodeId: number,
+    readonly counters: { ownIdFrames: number },
+    readonly hooks: IdentityHooks,
+  ) {}
+
+  /** True when `address` is believed to be this node at `now`. */
+  has(address: Address, now: number): boolean {
+    return this.addresses.has(address, now);
+  }
+
+  /**
+   * True when a frame with `nodeId` arriving from `from` (the datagram source) is this node's
+   * own: it is ignored, and `from` is learnt as an own address unless it is a live neighbour (a
+   * forged frame must not cut a working link). A frame with another id from an address believed
+   * to be ours shows it is not.
+   */
+  fromSource(nodeId: number, from: Address, now: number): boolean {
+    if (nodeId !== this.nodeId) {
+      this.addresses.forget(from);
+      return false;
+    }
+    this.counters.ownIdFrames++;
+    if (!this.hooks.isNeighbor(from) && this.addresses.learn(from, now)) this.hooks.learnt(from);
+    return true;
+  }
+
+  /** True (counted) when `nodeId`, read from a frame body, is this node's: nothing is learnt. */
+  inBody(nodeId: number): boolean {
+    if (nodeId !== this.nodeId) return false;
+    this.counters.ownIdFrames++;
+    return true;
   }
 }
