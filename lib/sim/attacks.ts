@@ -138,7 +138,8 @@ export function runAttack(options: AttackOptions): AttackResult {
   const ids: MessageId[] = [];
   let credit = 0;
   let sent = 0;
-  const act = attackStep(attack, sim, adversary, victims, pick, detail);
+  // The attack draws from its own source, so honest publishing is the same with and without it.
+  const act = attackStep(attack, sim, adversary, victims, seededPrng(seed ^ 0xbad5), detail);
   if (attack === "oneway") {
     const half = Array.from({ length: honest }, (_, i) => i);
     faults.cutOneWay(half.slice(0, honest / 2), half.slice(honest / 2));
