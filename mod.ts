@@ -34,6 +34,7 @@ export {
   type PeerEvent,
 } from "./lib/engine/engine.ts";
 export type { MembershipStats } from "./lib/membership/membership.ts";
+export type { ValidationCounters } from "./lib/engine/address_validation.ts";
 export type { BroadcastStats } from "./lib/broadcast/broadcaster.ts";
 export {
   type MessageRecord,

@@ -73,6 +73,8 @@ export interface EngineStats extends EngineCounters {
   seenEvicted: number;
   /** Address validation and the anti-amplification limit (see address_validation.ts). */
   validation: ValidationCounters & { validAddresses: number };
+  /** Runs of forgotten ids the seen set dropped for its per-origin bound (see seen_set.ts). */
+  seenRunsForgotten: number;
 }
 
 const FRAME_NAMES: Record<number, string> = Object.fromEntries(
@@ -164,7 +166,11 @@ export class Engine {
       options: this.options,
       outbox,
       counters,
-      deliver: (message) => output.deliver(message),
+      deliver: (message) => {
+        // A neighbour that hands us new messages is worth keeping (eclipse resistance).
+        this.#membership.delivered(message.from);
+        output.deliver(message);
+      },
       wakeAt: (at) => {
         if (at < this.#deadline) this.#deadline = at;
       },
@@ -320,6 +326,7 @@ export class Engine {
       seenEntries: this.#broadcast.seen.size,
       seenEvicted: this.#broadcast.seen.evictions,
       validation: { ...this.#validation.counters, validAddresses: this.#validation.validCount },
+      seenRunsForgotten: this.#broadcast.seen.runsForgotten,
     };
   }
 

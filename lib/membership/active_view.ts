@@ -17,6 +17,8 @@ export interface Neighbor {
   nodeId: number;
   /** When the link was established. */
   since: number;
+  /** New messages this neighbour delivered first (Sybils that only answer PINGs stay at 0). */
+  useful: number;
 }
 
 /** A bounded set of neighbour links. */
@@ -59,8 +61,14 @@ export class ActiveView {
 
   /** Adds a link (the caller makes room first). */
   add(address: Address, nodeId: number, now: number): void {
-    this.#links.set(address, { address, nodeId, since: now });
+    this.#links.set(address, { address, nodeId, since: now, useful: 0 });
     this.#list = [...this.#links.keys()];
+  }
+
+  /** `address` delivered a new message first; no-op when it is not a neighbour. */
+  credit(address: Address): void {
+    const link = this.#links.get(address);
+    if (link) link.useful++;
   }
 
   /** Removes a link; returns it, or undefined when there was none. */

@@ -14,7 +14,12 @@
  *   partition is bridged by the first retry that gets through; seeds get JOIN while the node has
  *   no peers and a slow SHUFFLE otherwise.
  * - **Identity**: frames carry the sender's node id; a neighbour whose id changes restarted, so
- *   the old link is dropped (peer-down) before the new incarnation is considered.
+ *   the old link is dropped (peer-down) before the new incarnation is considered. A frame with
+ *   this node's own id is never taken as a peer or a joiner; only its datagram source (never an
+ *   address from a frame body, never a live neighbour) is learnt as an own address, bounded and
+ *   expiring (see self_addresses.ts).
+ * - **Eclipse resistance**: see admission.ts (anchors, eviction and walk budgets) and the
+ *   per-group and per-informant shares of the passive view in peer_sampling.ts.
  *
  * @module
  */
@@ -24,18 +29,21 @@ import { type Prng, sample } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
 import { ActiveView } from "./active_view.ts";
+import { Admission, diverseFirst } from "./admission.ts";
 import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
-import { type HandshakeCounters, NeighborHandshake } from "./neighbor_handshake.ts";
+import { createHyParViewCounters, type HyParViewCounters } from "./hyparview_counters.ts";
+import { NeighborHandshake } from "./neighbor_handshake.ts";
 import { SamplingView } from "./peer_sampling.ts";
 import { RetryList } from "./rejoin.ts";
-import { type ExchangeCounters, ShuffleExchange } from "./shuffle_exchange.ts";
+import { OwnIdentity } from "./self_addresses.ts";
+import { ShuffleExchange } from "./shuffle_exchange.ts";
+
+export type { HyParViewCounters } from "./hyparview_counters.ts";
 
 /** Lost neighbours remembered for rejoin. */
 const LOST_CAPACITY = 16;
 /** Seeds remembered. */
 const SEED_CAPACITY = 64;
-/** Node addresses this node learnt are its own. */
-const SELF_CAPACITY = 4;
 /** Frames that create state or work here, refused until the sender proves its address. */
 const UNPROVEN_REFUSED: ReadonlySet<number> = new Set([
   FrameType.Join,
@@ -45,24 +53,6 @@ const UNPROVEN_REFUSED: ReadonlySet<number> = new Set([
 ]);
 
 type DropReason = "dead" | "evicted" | "disconnected" | "restarted";
-
-/** Counters of the HyParView part (its handshake and exchange count into the same object). */
-export interface HyParViewCounters extends HandshakeCounters, ExchangeCounters {
-  /** Neighbour links established. */
-  linksUp: number;
-  /** Neighbour links lost (any reason). */
-  linksDown: number;
-  /** Neighbours dropped to make room for a new link. */
-  evictions: number;
-  /** DISCONNECTs received from neighbours. */
-  disconnectsReceived: number;
-  /** Neighbours found to have restarted (new node id). */
-  restartsDetected: number;
-  /** JOIN, NEIGHBOR, SHUFFLE and PING_REQ frames refused from unproven addresses. */
-  unprovenRefused: number;
-  /** Rejoin attempts (lost neighbours and seeds). */
-  rejoinAttempts: number;
-}
 
 /** The membership protocol state of one node. */
 export class HyParView {
@@ -74,26 +64,12 @@ export class HyParView {
   readonly handshake: NeighborHandshake;
   /** SHUFFLE buffers and their merging. */
   readonly exchange: ShuffleExchange;
-  readonly counters: HyParViewCounters = {
-    joinsSent: 0,
-    joinsReceived: 0,
-    forwardJoins: 0,
-    neighborRequests: 0,
-    neighborAccepted: 0,
-    neighborRejected: 0,
-    neighborTimeouts: 0,
-    linksUp: 0,
-    linksDown: 0,
-    evictions: 0,
-    disconnectsReceived: 0,
-    restartsDetected: 0,
-    unprovenRefused: 0,
-    shufflesSent: 0,
-    shufflesReceived: 0,
-    rejoinAttempts: 0,
-    revived: 0,
-  };
-  #self = new Set<Address>();
+  readonly counters: HyParViewCounters = createHyParViewCounters();
+  /** Anchors and the budgets newcomers spend (eclipse resistance). */
+  readonly admission: Admission;
+  readonly #self: OwnIdentity;
+  /** Time of the latest input, for checks made outside one (own addresses expire). */
+  #now = 0;
   #joined = false;
   #nextShuffle = 0;
   #nextFill = 0;
@@ -103,6 +79,14 @@ export class HyParView {
   constructor(readonly ctx: EngineContext) {
     const o = ctx.options;
     this.#rng = ctx.rng;
+    this.admission = new Admission(o);
+    this.#self = new OwnIdentity(ctx.nodeId, this.counters, {
+      isNeighbor: (address) => this.active.has(address),
+      learnt: (address) => {
+        this.passive.remove(address);
+        this.handshake.forget(address);
+      },
+    });
     this.active = new ActiveView(o.activeViewSize);
     this.passive = new SamplingView({
       capacity: o.passiveViewSize,
@@ -130,11 +114,14 @@ export class HyParView {
       active: this.active,
       passive: this.passive,
       retry: this.retry,
-      isOwnAddress: (address: Address) => this.#self.has(address),
+      isOwnAddress: (address: Address) => this.#self.has(address, this.#now),
       isSelf: (nodeId: number, address: Address) => this.#isSelf(nodeId, address),
+      isOwnId: (nodeId: number) => this.#self.inBody(nodeId),
+      allowWalk: (now: number) => this.admission.allowWalk(now),
       checkIdentity: (address: Address, nodeId: number, now: number) =>
         this.#checkIdentity(address, nodeId, now),
-      link: (address: Address, nodeId: number, now: number) => this.#link(address, nodeId, now),
+      link: (address: Address, nodeId: number, now: number, solicited: boolean) =>
+        this.#link(address, nodeId, now, solicited),
       send: (to: Address, type: NodeFrame["type"], value: number) => this.#send(to, type, value),
       peersFrame: (type: PeersFrame["type"], to: Address) => this.exchange.peersFrame(type, to),
       postponeFill: (at: number) => {
@@ -172,7 +159,7 @@ export class HyParView {
   addSeeds(addresses: readonly Address[], now: number): void {
     let added = false;
     for (const address of addresses) {
-      if (this.#self.has(address)) continue;
+      if (this.#self.has(address, now)) continue;
       if (this.retry.addSeed(address, now)) added = true;
     }
     if (added) this.#runRetries(now);
@@ -186,7 +173,7 @@ export class HyParView {
 
   /** True when `address` turned out to be this node's own. */
   isOwnAddress(address: Address): boolean {
-    return this.#self.has(address);
+    return this.#self.has(address, this.#now);
   }
 
   /**
@@ -195,13 +182,14 @@ export class HyParView {
    * answer goes again, after the echo in the same datagram.
    */
   onChallenge(from: Address): void {
-    if (this.#self.has(from)) return;
+    if (this.#self.has(from, this.#now)) return;
     if (this.handshake.isJoining(from)) this.handshake.join(from);
     this.handshake.resend(from);
   }
 
   /** Handles a membership frame; false for frames of other parts. */
   onFrame(frame: Frame, from: Address, now: number): boolean {
+    this.#now = now;
     if (!this.#dispatch(frame, from, now)) return false;
     // A lost link or new candidates may make a refill due before the engine's next tick.
     if (this.#wantsFill()) this.ctx.wakeAt(Math.max(this.#nextFill, now + 1));
@@ -269,6 +257,7 @@ export class HyParView {
 
   /** Runs probes, timeouts, refills, shuffles and retries; returns the next wanted time. */
   tick(now: number): number {
+    this.#now = now;
     const { dead, next: probeNext } = this.detector.tick(now);
     for (const address of dead) this.#drop(address, "dead", now);
     const expired = this.handshake.expire(now);
@@ -322,15 +311,23 @@ export class HyParView {
       this.exchange.onShuffle(frame, from, received, now);
       return;
     }
+    if (!this.handshake.joinAnswered(from)) {
+      // Nobody asked: an unsolicited peer list is how Sybils would fill the passive view.
+      this.counters.unsolicitedPeers++;
+      return;
+    }
     this.retry.answered(from, origin.nodeId, now);
-    if (this.handshake.joinAnswered(from) || !this.#joined) {
-      if (!this.active.has(from)) {
-        if (!this.active.full) this.#link(from, origin.nodeId, now);
-        else this.#send(from, FrameType.Disconnect, 0);
-      }
+    if (!this.active.has(from)) {
+      if (!this.active.full) this.#link(from, origin.nodeId, now, true);
+      else this.#send(from, FrameType.Disconnect, 0);
     }
     this.#joined = true;
-    this.passive.merge(received.filter((e) => !this.active.has(e.address)), [], this.#rng);
+    this.passive.merge(
+      received.filter((e) => !this.active.has(e.address)),
+      [],
+      this.#rng,
+      from,
+    );
   }
 
   // ---- periodic work ------------------------------------------------------------------------
@@ -345,13 +342,16 @@ export class HyParView {
     const handshake = this.handshake;
     let missing = this.active.capacity - this.active.size - handshake.fillPending();
     if (missing <= 0) return;
-    const candidates = sample(
+    const shuffled = sample(
       this.#rng,
       this.passive.addresses(),
-      missing,
-      (address) => handshake.isPending(address) || this.#self.has(address),
+      this.passive.size,
+      (address) => handshake.isPending(address) || this.#self.has(address, now),
     );
-    const high = this.active.size === 0;
+    const candidates = diverseFirst(shuffled, this.active.addresses()).slice(0, missing);
+    // Short of half a view, ask at high priority: full peers may then make room (within their
+    // eviction budget), so a late joiner in a saturated cluster is not stuck with one link.
+    const high = this.active.size < Math.ceil(this.active.capacity / 2);
     for (const address of candidates) {
       handshake.request(address, high, false, now);
       missing--;
@@ -365,7 +365,7 @@ export class HyParView {
   #runRetries(now: number): void {
     for (const entry of this.retry.due(now)) {
       const address = entry.address;
-      if (this.#self.has(address) || this.active.has(address)) {
+      if (this.#self.has(address, now) || this.active.has(address)) {
         if (!entry.seed) this.retry.answered(address, entry.nodeId, now);
         continue;
       }
@@ -383,13 +383,29 @@ export class HyParView {
 
   // ---- links --------------------------------------------------------------------------------
 
-  #link(address: Address, nodeId: number, now: number): void {
+  /**
+   * Links `address`, evicting a neighbour when the view is full; false (nothing changed) when the
+   * view is full and admission control protects every neighbour or the eviction budget is spent.
+   * An unsolicited newcomer also needs budget for a free slot that one of this node's own
+   * outstanding requests is meant to fill: slots freed by a lost neighbour go to candidates this
+   * node chose, not to whoever floods requests fastest.
+   */
+  #link(address: Address, nodeId: number, now: number, solicited = true): boolean {
+    const free = this.active.capacity - this.active.size;
+    if (!solicited && free > 0 && free <= this.handshake.fillPending()) {
+      if (!this.admission.spend(now)) return false;
+    }
     if (this.active.full) {
-      const victim = this.active.random(this.#rng, address);
-      if (victim !== undefined) {
-        this.counters.evictions++;
-        this.#drop(victim, "evicted", now);
-      }
+      const victim = this.admission.evictionVictim(
+        this.active,
+        address,
+        now,
+        this.#rng,
+        (a) => this.detector.phase(a) === "idle",
+      );
+      if (victim === undefined) return false;
+      this.counters.evictions++;
+      this.#drop(victim, "evicted", now);
     }
     this.passive.remove(address);
     this.handshake.forget(address);
@@ -402,6 +418,7 @@ export class HyParView {
     this.#joined = true;
     this.counters.linksUp++;
     this.ctx.peerEvent({ type: "up", address, nodeId });
+    return true;
   }
 
   #drop(address: Address, reason: DropReason, now: number): void {
@@ -424,6 +441,8 @@ export class HyParView {
 
   /** A frame from `address` carried `nodeId`: a neighbour with another id has restarted. */
   #checkIdentity(address: Address, nodeId: number, now: number): void {
+    // Our own id never describes a peer (a forged or echoed frame): keep the link as it is.
+    if (nodeId === this.ctx.nodeId) return;
     const link = this.active.get(address);
     if (link && link.nodeId !== nodeId) {
       this.counters.restartsDetected++;
@@ -432,14 +451,9 @@ export class HyParView {
     }
   }
 
-  #isSelf(nodeId: number, address: Address): boolean {
-    if (nodeId !== this.ctx.nodeId) return this.#self.has(address);
-    if (!this.#self.has(address) && this.#self.size < SELF_CAPACITY) {
-      this.#self.add(address);
-      this.passive.remove(address);
-      this.handshake.forget(address);
-    }
-    return true;
+  /** See {@linkcode OwnIdentity.fromSource}. */
+  #isSelf(nodeId: number, from: Address): boolean {
+    return this.#self.fromSource(nodeId, from, this.#now);
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -62,6 +62,11 @@ export class Membership {
     return this.protocol.onFrame(frame, from, now);
   }
 
+  /** `from` handed this node a message it had not seen: credit it as a useful neighbour. */
+  delivered(from: Address): void {
+    this.protocol.active.credit(from);
+  }
+
   /** Any datagram from `from` shows it is alive. */
   heard(from: Address, now: number): void {
     this.protocol.heard(from, now);
@@ -117,8 +122,10 @@ export class Membership {
       rejoinList: p.retry.lostCount,
       passiveDropped: p.passive.dropped,
       lostForgotten: p.retry.forgotten,
+      passiveDroppedOverShare: p.passive.droppedOverShare,
       ...p.counters,
       ...p.detector.counters,
+      ...p.admission.counters,
     };
   }
 }

@@ -18,6 +18,14 @@
  *   then up to `S` of the entries just sent (swap: what the partner now holds need not be kept),
  *   then random entries.
  *
+ * One change guards against Sybils: every entry remembers its network group (/24 or /48, see
+ * address_group.ts) and its informant (the peer whose list brought it). When the view overflows,
+ * right after healing, entries are dropped from whichever group or informant holds more than
+ * {@linkcode SamplingView.share} of the view (a quarter), as Bitcoin Core's address manager
+ * buckets new addresses by source group: a block of addresses, or one talkative peer, can fill
+ * the room others left but never push them out. In a view where every entry shares one group (a
+ * cluster on one host) this step does nothing.
+ *
  * The class is pure: randomness comes from the injected {@linkcode Prng}.
  *
  * @module
@@ -26,6 +34,7 @@
 import { type Prng, randomInt } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
 import type { PeerEntry } from "../wire/frame.ts";
+import { addressGroup } from "./address_group.ts";
 
 /** Parameters of a {@linkcode SamplingView}. */
 export interface SamplingParams {
@@ -43,12 +52,21 @@ const MAX_AGE = 255;
 /** A bounded partial view of peers with ages, as in gossip-based peer sampling. */
 export class SamplingView {
   #entries = new Map<Address, PeerEntry>();
+  /** Group and informant of each entry (keys prefixed so the two never collide). */
+  #origins = new Map<Address, [group: string, informant: string]>();
   #list: readonly Address[] | undefined;
   /** Entries dropped because the view was full (healing, swap or random). */
   dropped = 0;
+  /** Entries dropped because their group or informant held more than its share. */
+  droppedOverShare = 0;
 
   /** @param params View size, healing and swap. */
   constructor(readonly params: SamplingParams) {}
+
+  /** Entries one network group or one informant may keep when the view overflows. */
+  get share(): number {
+    return Math.max(2, Math.ceil(this.params.capacity / 4));
+  }
 
   /** Entries in the view. */
   get size(): number {
@@ -81,7 +99,7 @@ export class SamplingView {
    * A known address keeps the younger age and takes the entry's node id. When the view is full,
    * a random other entry makes room.
    */
-  add(entry: PeerEntry, rng: Prng): void {
+  add(entry: PeerEntry, rng: Prng, informant: Address = entry.address): void {
     const known = this.#entries.get(entry.address);
     if (known) {
       if (entry.age <= known.age || known.nodeId !== entry.nodeId) {
@@ -90,18 +108,57 @@ export class SamplingView {
       }
       return;
     }
-    if (this.#entries.size >= this.params.capacity) {
-      const list = this.addresses();
+    this.#insert(entry, informant);
+    if (this.#entries.size > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
+      const list = this.addresses().filter((address) => address !== entry.address);
       this.remove(list[randomInt(rng, list.length)]!);
       this.dropped++;
     }
+  }
+
+  #insert(entry: PeerEntry, informant: Address): void {
     this.#entries.set(entry.address, { ...entry });
+    this.#origins.set(entry.address, ["g" + addressGroup(entry.address), "i" + informant]);
     this.#list = undefined;
+  }
+
+  /**
+   * Drops up to `excess` random entries of groups or informants over their share (largest
+   * first); returns how many it dropped. Does nothing when all entries share one group.
+   */
+  #dropOverShare(excess: number, rng: Prng): number {
+    let removed = 0;
+    while (removed < excess) {
+      const counts = new Map<string, number>();
+      for (const [group, informant] of this.#origins.values()) {
+        counts.set(group, (counts.get(group) ?? 0) + 1);
+        counts.set(informant, (counts.get(informant) ?? 0) + 1);
+      }
+      let worst: string | undefined;
+      let most = this.share;
+      for (const [key, count] of counts) {
+        // One group holding everything is a single-host cluster, not an attack.
+        if (count > most && count < this.#entries.size) {
+          worst = key;
+          most = count;
+        }
+      }
+      if (worst === undefined) break;
+      const members: Address[] = [];
+      for (const [address, [group, informant]] of this.#origins) {
+        if (group === worst || informant === worst) members.push(address);
+      }
+      this.remove(members[randomInt(rng, members.length)]!);
+      removed++;
+      this.droppedOverShare++;
+    }
+    return removed;
   }
 
   /** Removes `address`; true when it was there. */
   remove(address: Address): boolean {
     if (!this.#entries.delete(address)) return false;
+    this.#origins.delete(address);
     this.#list = undefined;
     return true;
   }
@@ -158,13 +215,18 @@ export class SamplingView {
    * @param received Entries from the partner (already stripped of this node and its neighbours).
    * @param sent Addresses this node sent to the partner in the same exchange.
    * @param rng Random source for the final random removals.
+   * @param informant The peer the buffer came from (entries without one count as their own).
    */
-  merge(received: readonly PeerEntry[], sent: readonly Address[], rng: Prng): void {
+  merge(
+    received: readonly PeerEntry[],
+    sent: readonly Address[],
+    rng: Prng,
+    informant?: Address,
+  ): void {
     for (const entry of received) {
       const known = this.#entries.get(entry.address);
       if (!known) {
-        this.#entries.set(entry.address, { ...entry });
-        this.#list = undefined;
+        this.#insert(entry, informant ?? entry.address);
       } else if (entry.age < known.age || entry.nodeId !== known.nodeId && entry.age <= known.age) {
         known.age = entry.age;
         known.nodeId = entry.nodeId;
@@ -179,6 +241,7 @@ export class SamplingView {
       excess -= healing;
       this.dropped += healing;
     }
+    excess -= this.#dropOverShare(excess, rng);
     let swap = Math.min(this.params.swap, excess);
     for (const address of sent) {
       if (swap <= 0) break;

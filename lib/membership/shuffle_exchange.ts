@@ -12,6 +12,13 @@
  *
  * The same buffer, as PEERS, answers a JOIN (see neighbor_handshake.ts).
  *
+ * Bounds against Sybils (as GossipSub v1.1 only accepts peer exchange from peers it asked and
+ * trusts): at most one buffer's worth of entries is taken from any frame; a SHUFFLE_REPLY is
+ * merged only from a partner this node sent a SHUFFLE to; SHUFFLEs from non-neighbours are
+ * always answered but merged only within a budget of {@linkcode FOREIGN_SHUFFLE_BURST} at once, refilled at
+ * {@linkcode FOREIGN_SHUFFLES_PER_PERIOD} per shuffle period; the passive view itself limits
+ * entries per network group and per informant (peer_sampling.ts).
+ *
  * @module
  */
 
@@ -29,6 +36,10 @@ export const UNKNOWN_ADDRESS = "0.0.0.0:0";
 export const SHUFFLE_ACTIVE = 3;
 /** Periodic shuffle partners whose answer is awaited at most (seed refreshes come on top). */
 const MAX_OUTSTANDING = 4;
+/** SHUFFLEs from non-neighbours handled at once. */
+export const FOREIGN_SHUFFLE_BURST = 4;
+/** SHUFFLEs from non-neighbours handled per shuffle period (an honest node gets about one). */
+export const FOREIGN_SHUFFLES_PER_PERIOD = 2;
 
 /** Counters the exchange updates. */
 export interface ExchangeCounters {
@@ -36,6 +47,10 @@ export interface ExchangeCounters {
   shufflesSent: number;
   /** SHUFFLEs received. */
   shufflesReceived: number;
+  /** SHUFFLEs from non-neighbours answered but not merged because the budget was spent. */
+  shufflesRefused: number;
+  /** SHUFFLE_REPLYs from peers this node had not sent a SHUFFLE to (ignored). */
+  unsolicitedReplies: number;
 }
 
 /** What the exchange needs from the protocol that owns the views. */
@@ -55,6 +70,8 @@ export class ShuffleExchange {
   /** Entries in a SHUFFLE/PEERS buffer, this node included. */
   readonly bufferSize: number;
   #sent = new Map<Address, Address[]>();
+  #foreignTokens = FOREIGN_SHUFFLE_BURST;
+  #foreignAt = -Infinity;
   readonly #rng: Prng;
 
   /**
@@ -109,7 +126,8 @@ export class ShuffleExchange {
    */
   offered(frame: PeersFrame, from: Address): PeerEntry[] {
     const host = this.host;
-    const received = frame.peers.filter((entry) =>
+    // One buffer's worth at most, whatever the sender packed into the frame.
+    const received = frame.peers.slice(0, this.bufferSize).filter((entry) =>
       entry.nodeId !== this.ctx.nodeId && entry.address !== UNKNOWN_ADDRESS &&
       !host.isOwnAddress(entry.address) && !host.active.has(entry.address)
     );
@@ -127,18 +145,44 @@ export class ShuffleExchange {
     let sent: Address[] = [];
     if (frame.type === FrameType.Shuffle) {
       this.counters.shufflesReceived++;
+      // Always answered: an unanswered partner stays the sender's oldest entry and would be
+      // picked again and again. Only the merge is rationed.
       if (frame.ttl !== 0) {
         const reply = this.peersFrame(FrameType.ShuffleReply, from);
         sent = reply.peers.map((entry) => entry.address);
         this.ctx.outbox.push(from, reply);
       }
       if (frame.peers.length === 0) return;
+      if (!this.host.active.has(from) && !this.#takeForeign(now)) {
+        this.counters.shufflesRefused++;
+        return;
+      }
     } else {
-      sent = this.#sent.get(from) ?? [];
+      const mine = this.#sent.get(from);
+      if (mine === undefined) {
+        this.counters.unsolicitedReplies++;
+        return;
+      }
+      sent = mine;
       this.#sent.delete(from);
       this.host.retry.answered(from, frame.origin.nodeId, now);
     }
-    this.host.passive.merge(received, sent, this.#rng);
+    this.host.passive.merge(received, sent, this.#rng, from);
+  }
+
+  /** Spends one token of the non-neighbour SHUFFLE budget; false when none is left. */
+  #takeForeign(now: number): boolean {
+    const period = this.ctx.options.shuffleIntervalMs;
+    if (this.#foreignAt !== -Infinity) {
+      this.#foreignTokens = Math.min(
+        FOREIGN_SHUFFLE_BURST,
+        this.#foreignTokens + (now - this.#foreignAt) * FOREIGN_SHUFFLES_PER_PERIOD / period,
+      );
+    }
+    this.#foreignAt = now;
+    if (this.#foreignTokens < 1) return false;
+    this.#foreignTokens--;
+    return true;
   }
 
   /** A buffer of `type` for `to`: this node, up to 3 neighbours and a passive sample. */

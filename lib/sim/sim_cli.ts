@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { BroadcastMode, GossipOptions } from "../options.ts";
 import { lanOptions, localOptions, wanOptions } from "../presets.ts";
 import { runOpenLoop } from "./open_loop.ts";
+import { type AttackName, ATTACKS, runAttack } from "./attacks.ts";
 import { runScenario } from "./scenario.ts";
 
 const HELP = `Usage: deno task sim [options]
@@ -31,6 +32,9 @@ const HELP = `Usage: deno task sim [options]
                    (replaces --messages/--warmup; reports p50/p99 to full, datagrams/message)
   --duration MS    open loop: virtual ms of publishing (default 5000)
   --json           print one JSON object instead of a table
+  --attack NAME    run an attack or fault scenario and print its JSON (see lib/sim/attacks.ts):
+                   ${ATTACKS.join(", ")}; with --attack, --duration is the attack's length
+                   (default 60000) and --rate its datagrams per second (default 1000)
   --help           show this help`;
 
 function fail(message: string): never {
@@ -70,6 +74,7 @@ if (import.meta.main) {
         jitter: { type: "string" },
         delay: { type: "string" },
         json: { type: "boolean" },
+        attack: { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -112,6 +117,22 @@ if (import.meta.main) {
   const delayMs = numberFlag("delay", values.delay, 10);
   const jitterMs = numberFlag("jitter", values.jitter, 5);
   const started = performance.now();
+  if (values.attack !== undefined) {
+    if (!(ATTACKS as readonly string[]).includes(values.attack)) {
+      fail(`--attack must be one of ${ATTACKS.join(", ")}, not "${values.attack}"`);
+    }
+    const result = runAttack({
+      attack: values.attack as AttackName,
+      nodes: Math.max(20, Math.floor(numberFlag("nodes", values.nodes, 1000))),
+      seed: numberFlag("seed", values.seed, 1),
+      durationMs: numberFlag("duration", values.duration, 60_000),
+      rate: numberFlag("rate", values.rate, 1000),
+      messages: Math.max(1, Math.floor(numberFlag("messages", values.messages, 20))),
+    });
+    const line = JSON.stringify({ ...result, wall_ms: Math.round(performance.now() - started) });
+    Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+    Deno.exit(0);
+  }
   let result: object;
   try {
     result = values.rate !== undefined

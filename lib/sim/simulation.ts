@@ -34,7 +34,10 @@ export interface SimulationOptions {
   seedsOf?: (index: number) => number[];
 }
 
-/** Marks a tick in the event queue's second integer (a datagram carries its sender there). */
+/**
+ * Marks a tick in the event queue's second integer (a datagram carries its sender there: a node
+ * index, or -2 - k for the k-th address that injected datagrams claim to come from).
+ */
 const TICK = -1;
 
 /** What the simulator recorded about one published message. */
@@ -77,6 +80,19 @@ export class Simulation {
   ticksRun = 0;
   // Events: (node, TICK) for a tick, (to, from, bytes) for a datagram.
   readonly #queue = new EventQueue<Uint8Array>();
+  /** Source addresses of injected datagrams, by the index their events carry. */
+  readonly #injectedSources: Address[] = [];
+  readonly #injectedIndex = new Map<Address, number>();
+  /**
+   * Per-link fault hook (see faults.ts): a datagram from node `from` to node `to` is dropped when
+   * it returns false. Consulted after partitions, before random loss.
+   */
+  linkFilter: ((from: number, to: number) => boolean) | undefined = undefined;
+  /**
+   * Receives what nodes send to addresses that are not nodes (adversaries, spoofed sources; see
+   * adversary.ts). Called at send time.
+   */
+  external: ((from: number, to: Address, bytes: Uint8Array) => void) | undefined = undefined;
   readonly #net: Prng;
   readonly #loss: number;
   readonly #delay: number;
@@ -162,6 +178,25 @@ export class Simulation {
     return id;
   }
 
+  /**
+   * Delivers `bytes` to node `to` as if sent from `source` (any address, forged or not), one link
+   * delay from now (or after `delayMs`).
+   */
+  inject(source: Address, to: number, bytes: Uint8Array, delayMs: number = this.#delay): void {
+    let k = this.#injectedIndex.get(source);
+    if (k === undefined) {
+      k = this.#injectedSources.length;
+      this.#injectedSources.push(source);
+      this.#injectedIndex.set(source, k);
+    }
+    this.#queue.push(this.now + delayMs, to, -2 - k, bytes);
+  }
+
+  /** Index of the node at `address`, or undefined when no node has it. */
+  indexOf(address: Address): number | undefined {
+    return this.#index.get(address);
+  }
+
   /** Crashes node `i`: it stops receiving, sending and ticking. */
   kill(i: number): void {
     this.#setAlive(i, false);
@@ -233,7 +268,8 @@ export class Simulation {
         const bytes = queue.ref!;
         if (!this.alive[node]) continue;
         this.datagramsDelivered++;
-        this.engines[node]!.receive(bytes, this.#addresses[from]!, at);
+        const source = from >= 0 ? this.#addresses[from]! : this.#injectedSources[-2 - from]!;
+        this.engines[node]!.receive(bytes, source, at);
         this.#reschedule(node);
         if (stop?.()) return this.now;
       }
@@ -243,9 +279,14 @@ export class Simulation {
   }
 
   #send(from: number, to: Address, bytes: Uint8Array): void {
+    if (!this.alive[from]) return;
     const target = this.#index.get(to);
-    if (target === undefined || !this.alive[from]) return;
+    if (target === undefined) {
+      this.external?.(from, to, bytes);
+      return;
+    }
     if (this.groups && this.groups[from] !== this.groups[target]) return;
+    if (this.linkFilter && !this.linkFilter(from, target)) return;
     if (this.#loss > 0 && this.#net() < this.#loss) return;
     const delay = this.#delay + (this.#jitter > 0 ? this.#net() * this.#jitter : 0);
     this.#queue.push(this.now + delay, target, from, bytes);

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { GossipNode } from "../lib/node.ts";
+import { localOptions } from "../lib/presets.ts";
+import { UdpTransport } from "../lib/transport/udp_transport.ts";
+import { encodeDatagram } from "../lib/wire/codec.ts";
+import { type Frame, FrameType } from "../lib/wire/frame.ts";
+import { until } from "./until.ts";
+
+Deno.test("own id: frames carrying the victim's own node id change neither its view nor its delivery", async () => {
+  const nodes: GossipNode[] = [];
+  for (let i = 0; i < 6; i++) {
+    nodes.push(
+      await GossipNode.start({
+        ...localOptions(),
+        transport: UdpTransport.listen("127.0.0.1:0"),
+        seeds: i === 0 ? [] : [nodes[0]!.address],
+        seed: 900 + i,
+      }),
+    );
+  }
+  const attackers = Array.from({ length: 5 }, () => UdpTransport.listen("127.0.0.1:0"));
+  try {
+    await until(
+      () => nodes.every((node) => node.activePeers().length >= 3),
+      15_000,
+      "every node has 3 neighbours",
+    );
+    const victim = nodes[2]!;
+    const before = [...victim.activePeers()].sort();
+    const self = victim.id;
+    const send = (k: number, frames: Frame[]) =>
+      attackers[k % attackers.length]!.send(victim.address, encodeDatagram(frames));
+    // The issue's attack: FORWARD_JOINs naming the victim's own id at its neighbours' addresses,
+    // then JOINs carrying its id; plus PINGs and a SHUFFLE listing it at a neighbour's address.
+    for (const [k, neighbour] of before.entries()) {
+      const forged = { nodeId: self, address: neighbour, age: 0 };
+      await send(k, [{ type: FrameType.ForwardJoin, ttl: 3, origin: forged, peers: [] }]);
+      await send(k, [{
+        type: FrameType.Shuffle,
+        ttl: 1,
+        origin: { nodeId: self, address: "0.0.0.0:0", age: 0 },
+        peers: [forged],
+      }]);
+    }
+    for (let k = 0; k < 5; k++) {
+      await send(k, [{ type: FrameType.Join, nodeId: self, value: 0 }]);
+      await send(k, [{ type: FrameType.Ping, nodeId: self, value: 1 }]);
+      await send(k, [{ type: FrameType.Neighbor, nodeId: self, value: 1 }]);
+    }
+    await until(
+      () => (victim.stats().engine.membership.ownIdFrames ?? 0) >= 20,
+      5_000,
+      "the victim saw the own-id frames",
+    );
+    // Let several probe and shuffle rounds pass: a poisoned node would stop answering its
+    // neighbours' PINGs and lose them.
+    const rounds = victim.stats().engine.membership.shufflesSent ?? 0;
+    await until(
+      () => (victim.stats().engine.membership.shufflesSent ?? 0) >= rounds + 4,
+      15_000,
+      "four shuffle rounds pass",
+    );
+    // Messages from every other node still reach the victim.
+    const got = new Set<string>();
+    const stop = victim.onMessage((m) => got.add(new TextDecoder().decode(m.data)));
+    for (const [i, node] of nodes.entries()) {
+      if (node !== victim) node.publish(new TextEncoder().encode(`after ${i}`));
+    }
+    await until(() => got.size === nodes.length - 1, 10_000, "every message reaches the victim");
+    stop();
+    assert.deepEqual([...victim.activePeers()].sort(), before, "the active view is unchanged");
+    const attackerAddresses = new Set(attackers.map((a) => a.localAddress));
+    assert.ok(
+      victim.peers().every((address) => !attackerAddresses.has(address)),
+      "no forged sender became a peer",
+    );
+    const neighbours = victim.activePeers();
+    for (const node of nodes) {
+      if (neighbours.includes(node.address)) {
+        assert.ok(node.activePeers().includes(victim.address), "links stay symmetric");
+      }
+    }
+  } finally {
+    await Promise.all(attackers.map((a) => a.close()));
+    await Promise.all(nodes.map((node) => node.close()));
+  }
+});
