@@ -12,6 +12,7 @@ import type { Discovery } from "./discovery/discovery.ts";
 import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
 import type { Delivery, Engine, PeerEvent } from "./engine/engine.ts";
 import { seededPrng } from "./engine/prng.ts";
+import { checkPublishArguments } from "./argument_checks.ts";
 import { GossipError } from "./errors.ts";
 import { DEFAULT_OPTIONS, type GossipOptions } from "./options.ts";
 import {
@@ -21,9 +22,10 @@ import {
   pickGossipOptions,
   validateNodeOptions,
 } from "./node_options.ts";
-import { DiscoveryLoop } from "./node_discovery.ts";
+import { DiscoveryLoop, isOwnAddress, resolveSeeds, SeedRetry } from "./node_discovery.ts";
 import { EngineDriver } from "./node_driver.ts";
 import { DeliveryQueue } from "./node_queue.ts";
+import { DeliveryMarks } from "./node_state.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
 import type { Keyring } from "./security/keyring.ts";
 import { SIGNATURE_BYTES } from "./security/origin_signer.ts";
@@ -71,10 +73,12 @@ export class GossipNode extends EventTarget {
   #transport: Transport;
   #filter: OriginSignatureFilter | undefined;
   #discovery: DiscoveryLoop;
+  #seedRetry: SeedRetry;
   #resolver: DnsResolver | undefined;
   #queueSize: number;
   #receiveLoop: Promise<void> = Promise.resolve();
   #readers = new Set<DeliveryQueue>();
+  #marks: DeliveryMarks | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #counters: NodeCounters = {
@@ -82,7 +86,9 @@ export class GossipNode extends EventTarget {
     messagesDropped: 0,
     discoveryRounds: 0,
     discovered: 0,
+    seedRetries: 0,
     listenerErrors: 0,
+    stateWriteErrors: 0,
   };
 
   private constructor(
@@ -90,9 +96,12 @@ export class GossipNode extends EventTarget {
     transport: Transport,
     filter: OriginSignatureFilter | undefined,
     seeds: Address[],
+    unresolvedSeeds: string[],
     discoveries: Discovery[],
+    marks: DeliveryMarks | undefined,
   ) {
     super();
+    this.#marks = marks;
     this.#transport = transport;
     this.#filter = filter;
     this.#resolver = options.resolver;
@@ -115,14 +124,29 @@ export class GossipNode extends EventTarget {
       },
     );
     this.#engine = this.#driver.engine;
+    if (marks) this.#engine.addDeliveredMarks(marks.entries());
     const counters = this.#counters;
-    this.#discovery = new DiscoveryLoop(discoveries, options.discoveryIntervalMs ?? 10_000, {
+    const target = {
       get address() {
         return transport.localAddress;
       },
       counters,
-      addSeeds: (addresses) => this.#driver.call((now) => this.#engine.addSeeds(addresses, now)),
-    });
+      addSeeds: (addresses: Address[]) =>
+        this.#driver.call((now) => this.#engine.addSeeds(addresses, now)),
+    };
+    this.#discovery = new DiscoveryLoop(
+      discoveries,
+      options.discoveryIntervalMs ?? 10_000,
+      target,
+    );
+    const resolved = this.#engine.options;
+    this.#seedRetry = new SeedRetry(
+      unresolvedSeeds,
+      resolved.rejoinBackoffMs,
+      resolved.rejoinBackoffMaxMs,
+      target,
+      options.resolver,
+    );
   }
 
   /**
@@ -139,15 +163,31 @@ export class GossipNode extends EventTarget {
       : Array.isArray(options.discovery)
       ? options.discovery
       : [options.discovery];
-    const seeds = await resolveAddresses(options.seeds ?? [], "seeds", options.resolver);
+    const resolved = await resolveSeeds(options.seeds ?? [], options.resolver);
     const security = await prepareSecurity(options);
+    const marks = options.stateDir === undefined
+      ? undefined
+      : await DeliveryMarks.open(options.stateDir);
     const transport = await secureTransport(
-      options.transport ?? await openTransport(options.listen ?? "127.0.0.1:0"),
+      options.transport ?? await openListenTransport(options.listen ?? "127.0.0.1:0"),
       security,
     );
     let node: GossipNode;
     try {
-      node = new GossipNode(options, transport, security.filter, seeds, discoveries);
+      const seeds = resolved.addresses.filter((seed) => {
+        if (!isOwnAddress(seed, transport.localAddress)) return true;
+        logger.warn("Ignoring seed {seed}: it is this node's own address", { seed });
+        return false;
+      });
+      node = new GossipNode(
+        options,
+        transport,
+        security.filter,
+        seeds,
+        resolved.unresolved,
+        discoveries,
+        marks,
+      );
     } catch (error) {
       await transport.close();
       throw error;
@@ -160,6 +200,7 @@ export class GossipNode extends EventTarget {
     this.#driver.call((now) => this.#engine.start(now));
     this.#receiveLoop = this.#receive();
     this.#discovery.start();
+    this.#seedRetry.start();
     logger.info("Node {id} listening on {address}", {
       id: this.id,
       address: this.address,
@@ -201,6 +242,7 @@ export class GossipNode extends EventTarget {
       const data = stripSignature(message.data, message.flags);
       const delivery = data === message.data ? message : { ...message, data };
       this.#counters.delivered++;
+      this.#marks?.note(message.id);
       for (const reader of this.#readers) {
         if (!reader.push(delivery)) this.#counters.messagesDropped++;
       }
@@ -253,9 +295,11 @@ export class GossipNode extends EventTarget {
    *
    * @throws {GossipError} `payload_too_large` above {@linkcode GossipNode.maxPayloadSize},
    * `closed` after {@linkcode GossipNode.close}, `invalid_option` on a node with a `signing` key
-   * (use {@linkcode GossipNode.publishSigned}).
+   * (use {@linkcode GossipNode.publishSigned}), `invalid_argument` when `data` is not a
+   * `Uint8Array` (encode text with `TextEncoder`) or `flags` is not a byte.
    */
   publish(data: Uint8Array, flags?: number): MessageId {
+    checkPublishArguments(data, flags);
     if (this.signing) {
       throw new GossipError(
         "invalid_option",
@@ -275,6 +319,7 @@ export class GossipNode extends EventTarget {
    * {@linkcode GossipNode.maxPayloadSize}, `closed` after {@linkcode GossipNode.close}.
    */
   async publishSigned(data: Uint8Array, flags?: number): Promise<MessageId> {
+    checkPublishArguments(data, flags);
     const filter = this.#filter;
     if (!filter?.signing) {
       throw new GossipError(
@@ -320,6 +365,7 @@ export class GossipNode extends EventTarget {
     this.#driver.call((now) => {
       id = this.#engine.publish(payload, now, flags);
     });
+    this.#marks?.note(id);
     return id;
   }
 
@@ -333,6 +379,29 @@ export class GossipNode extends EventTarget {
     if (this.#closed) queue.end();
     else this.#readers.add(queue);
     return queue;
+  }
+
+  /**
+   * Like {@linkcode GossipNode.messages}, but each step yields everything queued since the last
+   * one (at least one message): a reader that writes somewhere slow takes a whole backlog per
+   * write instead of one message per write, and so falls behind far less. Same bound and drop
+   * policy as `messages()` (`messageQueueSize`, oldest dropped and counted).
+   */
+  messageBatches(): AsyncIterableIterator<Delivery[]> {
+    const queue = new DeliveryQueue(this.#queueSize, (q) => this.#readers.delete(q));
+    if (this.#closed) queue.end();
+    else this.#readers.add(queue);
+    return (async function* () {
+      try {
+        for (;;) {
+          const batch = await queue.nextBatch();
+          if (batch.length === 0) return;
+          yield batch;
+        }
+      } finally {
+        queue.end();
+      }
+    })();
   }
 
   /**
@@ -374,7 +443,7 @@ export class GossipNode extends EventTarget {
     const stats: NodeStats = {
       engine: this.#engine.stats(),
       transport: transportStats(this.#transport),
-      node: { ...this.#counters },
+      node: { ...this.#counters, stateWriteErrors: this.#marks?.writeErrors ?? 0 },
       peers: this.#engine.peers().length,
       uptimeMs: Math.round(this.#driver.now()),
     };
@@ -392,16 +461,35 @@ export class GossipNode extends EventTarget {
     this.#closed = true;
     this.#driver.stop();
     const discoveryStopped = this.#discovery.stop();
+    const retryStopped = this.#seedRetry.stop();
     for (const reader of this.#readers) reader.end();
     this.#readers.clear();
+    this.#marks?.close();
     await this.#transport.close();
     await this.#receiveLoop;
     await discoveryStopped;
+    await retryStopped;
   }
 
   /** Same as {@linkcode GossipNode.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Binds the UDP socket; a failure of any kind becomes a one-line `GossipError`. */
+async function openListenTransport(listen: Address): Promise<Transport> {
+  try {
+    return await openTransport(listen);
+  } catch (error) {
+    if (error instanceof GossipError) throw error;
+    const reason = String((error as Error)?.message ?? error).split("\n")[0];
+    throw new GossipError(
+      "transport",
+      `Cannot listen on ${listen}: ${reason}; pass an IP address of this machine or a host ` +
+        "name that resolves to one",
+      { cause: error },
+    );
   }
 }
 

@@ -19,6 +19,8 @@ import { DataFlag, type DataFrame, type Frame, FrameType } from "../wire/frame.t
 import { makeMessageId, MAX_SEQ, type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import { AckTracker } from "./ack_tracker.ts";
 import { AntiEntropy } from "./anti_entropy.ts";
+import { HistoryGate } from "./history_gate.ts";
+import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
 import { SeenSet } from "./seen_set.ts";
@@ -53,7 +55,17 @@ export interface BroadcastStats {
   pendingAcks: number;
   /** Ids awaiting a payload after an IHAVE. */
   pendingGrafts: number;
+  /** With `ordered`: messages held behind a gap. */
+  pendingOrdered: number;
 }
+
+/** Own messages remembered when published with no neighbour to send them to. */
+const MAX_UNSENT = 64;
+
+/** Join window of the history gate, in anti-entropy periods. */
+const JOIN_WINDOW_PERIODS = 3;
+/** Origins the history gate and the ordered stage track at most. */
+const MAX_TRACKED_ORIGINS = 65536;
 
 /** Push, tree and anti-entropy dissemination over one seen set and one cache. */
 export class Broadcaster {
@@ -62,8 +74,14 @@ export class Broadcaster {
   readonly antiEntropy: AntiEntropy;
   readonly plumtree: Plumtree;
   readonly acks: AckTracker;
+  /** Decides what is history to a node that joined late (see history_gate.ts). */
+  readonly history: HistoryGate;
+  /** The ordered delivery stage, when `ordered` is set. */
+  readonly ordered: OrderedDelivery | undefined;
   #origin: number;
   #seq = 0;
+  /** Own messages published before any neighbour was up: pushed live to the first one. */
+  #unsent: DataFrame[] = [];
   #nextRound = 0;
 
   /**
@@ -82,6 +100,27 @@ export class Broadcaster {
     this.plumtree = new Plumtree(ctx);
     this.acks = new AckTracker(ctx, (count, except) => peers.samplePeers(count, except));
     this.#origin = ctx.nodeId;
+    this.history = new HistoryGate({
+      ignoreOld: o.history === "none",
+      windowMs: JOIN_WINDOW_PERIODS * o.antiEntropyIntervalMs,
+      keepMs: o.cacheMaxAgeMs,
+      maxOrigins: MAX_TRACKED_ORIGINS,
+    });
+    this.ordered = o.ordered
+      ? new OrderedDelivery({
+        holdMs: o.orderHoldMs,
+        maxHeld: o.orderMaxHeld,
+        maxHeldTotal: 16 * o.orderMaxHeld,
+        maxOrigins: MAX_TRACKED_ORIGINS,
+        firstSeq: (origin) => this.history.floorOf(origin) + 1,
+        deliver: (message) => {
+          ctx.counters.delivered++;
+          ctx.deliver(message);
+        },
+        wakeAt: (at) => ctx.wakeAt(at),
+        counters: ctx.counters,
+      })
+      : undefined;
   }
 
   /** Schedules the first anti-entropy round. */
@@ -106,7 +145,11 @@ export class Broadcaster {
     this.seen.add(id);
     this.cache.put(id, flags, 0, payload, now);
     this.ctx.counters.published++;
-    this.#disseminate({ type: FrameType.Data, flags, id, hops: 0, payload }, undefined, now);
+    const frame: DataFrame = { type: FrameType.Data, flags, id, hops: 0, payload };
+    if (this.peers.activePeers().length === 0 && this.#unsent.length < MAX_UNSENT) {
+      this.#unsent.push(frame);
+    }
+    this.#disseminate(frame, undefined, now);
     return id;
   }
 
@@ -114,9 +157,12 @@ export class Broadcaster {
   onFrame(frame: Frame, from: Address, now: number): boolean {
     switch (frame.type) {
       case FrameType.Data:
+        this.history.heard(now);
         this.#onData(frame, from, now);
         return true;
       case FrameType.Digest:
+        this.history.heard(now);
+        this.history.onDigest(frame.ranges, now);
         if (this.ctx.options.mode !== "push") this.antiEntropy.onDigest(frame, from, now);
         return true;
       case FrameType.IWant:
@@ -126,6 +172,8 @@ export class Broadcaster {
         this.acks.onAck(frame.ids, from);
         return true;
       case FrameType.IHave:
+        this.history.heard(now);
+        for (const entry of frame.entries) this.history.onLive(entry.id, now);
         this.#onIHave(frame.entries, from, now);
         return true;
       case FrameType.Prune:
@@ -142,9 +190,21 @@ export class Broadcaster {
     }
   }
 
-  /** A neighbour came up or went down: the tree follows the active view. */
-  onPeerEvent(_event: PeerEvent): void {
+  /**
+   * A neighbour came up or went down: the tree follows the active view. Own messages published
+   * while this node had no neighbour go to the first one as live pushes, so that they spread as
+   * news (a node in its join window takes what only arrives by repair for history).
+   */
+  onPeerEvent(event: PeerEvent): void {
     this.#syncTree();
+    if (event.type !== "up" || this.#unsent.length === 0) return;
+    for (const frame of this.#unsent) {
+      if (!this.cache.get(frame.id)) continue; // expired meanwhile: history by now
+      this.ctx.outbox.push(event.address, frame);
+      this.ctx.counters.payloadsOut++;
+      this.ctx.counters.payloadBytesOut += frame.payload.length;
+    }
+    this.#unsent = [];
   }
 
   /** Runs due rounds and timers; returns the next time it wants to run. */
@@ -160,6 +220,7 @@ export class Broadcaster {
       next = Math.min(next, this.#nextRound);
     }
     next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now));
+    if (this.ordered) next = Math.min(next, this.ordered.tick(now));
     return next;
   }
 
@@ -177,6 +238,7 @@ export class Broadcaster {
       ackFallbacks: this.acks.counters.fallbacks,
       pendingAcks: this.acks.size,
       pendingGrafts: this.plumtree.missingCount,
+      pendingOrdered: this.ordered?.held ?? 0,
     };
   }
 
@@ -197,15 +259,27 @@ export class Broadcaster {
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;
     this.cache.put(frame.id, flags, hops, frame.payload, now);
-    counters.delivered++;
-    this.ctx.deliver({
+    if (!repair) this.history.onLive(frame.id, now);
+    if (this.history.isHistory(frame.id, repair, now)) {
+      // Published before this node joined: seen and cached (so digests stop offering it), but
+      // neither delivered nor forwarded; every node that was up has it already.
+      counters.historySkipped++;
+      return;
+    }
+    const delivery = {
       id: frame.id,
       origin: Number(frame.id >> 24n),
       hops,
       flags,
       data: frame.payload.slice(),
       from,
-    });
+    };
+    if (this.ordered) {
+      this.ordered.offer(delivery, now);
+    } else {
+      counters.delivered++;
+      this.ctx.deliver(delivery);
+    }
     if (hops >= this.ctx.options.maxHops) {
       countDrop(counters, "hop_limit");
       return;

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkPublishArguments } from "../argument_checks.ts";
 import { GossipError } from "../errors.ts";
 import {
   type GossipOptions,
@@ -181,9 +182,11 @@ export class Engine {
   /**
    * Publishes `data` to the cluster and returns its id.
    *
-   * @throws {GossipError} `payload_too_large` when `data` does not fit one datagram.
+   * @throws {GossipError} `payload_too_large` when `data` does not fit one datagram,
+   * `invalid_argument` when `data` is not a `Uint8Array` or `flags` not a byte.
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
+    checkPublishArguments(data, flags);
     if (data.length > this.maxPayloadSize) {
       throw new GossipError(
         "payload_too_large",
@@ -240,6 +243,15 @@ export class Engine {
     this.#ensureStarted(now);
     this.#membership.addSeeds(addresses, now);
     this.#ctx.outbox.flush();
+  }
+
+  /**
+   * Adds delivery marks (origin node id → highest sequence number delivered before a restart):
+   * messages at or below an origin's mark are recorded as seen but never delivered. The node
+   * loads them from its state directory.
+   */
+  addDeliveredMarks(marks: Iterable<readonly [number, number]>): void {
+    this.#broadcast.history.addMarks(marks);
   }
 
   /** The peers this node currently knows. */
