@@ -27,6 +27,40 @@ const logger = getLogger(["starling", "node"]);
 /** Name of the marks file inside the state directory. */
 export const MARKS_FILE = "delivery-marks.json";
 
+/** The file operations the marks need; `Deno`'s by default (tests pass an in-memory one). */
+export interface StateFiles {
+  /** Creates the directory (and its parents). */
+  mkdir(path: string): Promise<void>;
+  /** The file's text, or undefined when it does not exist. */
+  read(path: string): Promise<string | undefined>;
+  /** Writes `text` to `path` (replacing it). */
+  writeSync(path: string, text: string): void;
+  /** Renames `from` over `to` atomically. */
+  renameSync(from: string, to: string): void;
+}
+
+/** {@linkcode StateFiles} on the real file system. */
+export const denoStateFiles: StateFiles = {
+  mkdir: (path) => Deno.mkdir(path, { recursive: true }),
+  read: (path) =>
+    Deno.readTextFile(path).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }),
+  writeSync: (path, text) => Deno.writeTextFileSync(path, text),
+  renameSync: (from, to) => Deno.renameSync(from, to),
+};
+
+/** Options of {@linkcode DeliveryMarks.open}. */
+export interface DeliveryMarksOptions {
+  /** Most origins kept. @default {65536} */
+  maxOrigins?: number;
+  /** Least time between two writes, in ms. @default {100} */
+  flushMs?: number;
+  /** File operations. @default {denoStateFiles} */
+  files?: StateFiles;
+}
+
 /** Persisted per-origin delivery marks; see the module doc. */
 export class DeliveryMarks {
   #marks = new Map<number, number>();
@@ -44,6 +78,7 @@ export class DeliveryMarks {
     readonly dir: string,
     readonly maxOrigins: number,
     readonly flushMs: number,
+    readonly files: StateFiles,
   ) {
     this.#path = `${dir}/${MARKS_FILE}`;
   }
@@ -53,18 +88,21 @@ export class DeliveryMarks {
    *
    * @throws {GossipError} `invalid_option` when the directory cannot be created, read or written.
    */
-  static async open(dir: string, maxOrigins = 65536, flushMs = 100): Promise<DeliveryMarks> {
+  static async open(dir: string, options: DeliveryMarksOptions = {}): Promise<DeliveryMarks> {
     if (typeof dir !== "string" || dir === "") {
       throw new GossipError("invalid_option", "Invalid option stateDir: pass a directory path");
     }
-    const marks = new DeliveryMarks(dir, maxOrigins, flushMs);
+    const files = options.files ?? denoStateFiles;
+    const marks = new DeliveryMarks(
+      dir,
+      options.maxOrigins ?? 65536,
+      options.flushMs ?? 100,
+      files,
+    );
     let text: string | undefined;
     try {
-      await Deno.mkdir(dir, { recursive: true });
-      text = await Deno.readTextFile(marks.#path).catch((error) => {
-        if (error instanceof Deno.errors.NotFound) return undefined;
-        throw error;
-      });
+      await files.mkdir(dir);
+      text = await files.read(marks.#path);
       if (text !== undefined) marks.#parse(text);
       // Prove now that the directory is writable, rather than at the first delivery.
       marks.#write(true);
@@ -133,8 +171,8 @@ export class DeliveryMarks {
     this.#lastWrite = performance.now();
     this.#dirty = false;
     try {
-      Deno.writeTextFileSync(tmp, JSON.stringify({ version: 1, marks }));
-      Deno.renameSync(tmp, this.#path);
+      this.files.writeSync(tmp, JSON.stringify({ version: 1, marks }));
+      this.files.renameSync(tmp, this.#path);
       this.writes++;
     } catch (error) {
       if (rethrow) throw error;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { EngineContext, PeerEvent } from "../engine/context.ts";
+import type { Delivery, EngineContext, PeerEvent } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { DataFlag, type DataFrame, type Frame, FrameType } from "../wire/frame.ts";
@@ -63,7 +63,7 @@ export interface BroadcastStats {
 const MAX_UNSENT = 64;
 
 /** Join window of the history gate, in anti-entropy periods. */
-const JOIN_WINDOW_PERIODS = 3;
+const JOIN_WINDOW_PERIODS = 5;
 /** Origins the history gate and the ordered stage track at most. */
 const MAX_TRACKED_ORIGINS = 65536;
 
@@ -157,13 +157,12 @@ export class Broadcaster {
   onFrame(frame: Frame, from: Address, now: number): boolean {
     switch (frame.type) {
       case FrameType.Data:
-        this.history.heard(now);
         this.#onData(frame, from, now);
         return true;
       case FrameType.Digest:
-        this.history.heard(now);
-        this.history.onDigest(frame.ranges, now);
-        if (this.ctx.options.mode !== "push") this.antiEntropy.onDigest(frame, from, now);
+        if (this.ctx.options.mode !== "push") {
+          this.antiEntropy.onDigest(this.history.clipDigest(frame, now), from, now);
+        }
         return true;
       case FrameType.IWant:
         this.antiEntropy.repair(frame.ids, from);
@@ -172,7 +171,6 @@ export class Broadcaster {
         this.acks.onAck(frame.ids, from);
         return true;
       case FrameType.IHave:
-        this.history.heard(now);
         for (const entry of frame.entries) this.history.onLive(entry.id, now);
         this.#onIHave(frame.entries, from, now);
         return true;
@@ -215,7 +213,8 @@ export class Broadcaster {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
         const [peer] = this.peers.samplePeers(1);
-        if (peer) this.antiEntropy.sendDigest(peer);
+        // A joining node's empty digest would pull every peer's whole cache at it.
+        if (peer && !this.history.holdsDigests(now)) this.antiEntropy.sendDigest(peer);
       }
       next = Math.min(next, this.#nextRound);
     }
@@ -259,13 +258,6 @@ export class Broadcaster {
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;
     this.cache.put(frame.id, flags, hops, frame.payload, now);
-    if (!repair) this.history.onLive(frame.id, now);
-    if (this.history.isHistory(frame.id, repair, now)) {
-      // Published before this node joined: seen and cached (so digests stop offering it), but
-      // neither delivered nor forwarded; every node that was up has it already.
-      counters.historySkipped++;
-      return;
-    }
     const delivery = {
       id: frame.id,
       origin: Number(frame.id >> 24n),
@@ -274,12 +266,14 @@ export class Broadcaster {
       data: frame.payload.slice(),
       from,
     };
-    if (this.ordered) {
-      this.ordered.offer(delivery, now);
-    } else {
-      counters.delivered++;
-      this.ctx.deliver(delivery);
+    if (!repair) this.history.onLive(frame.id, now);
+    if (this.history.isHistory(frame.id, repair, now)) {
+      // Published before this node joined: seen and cached (so digests stop offering it), but
+      // neither delivered nor forwarded, as every node that was up has it.
+      counters.historySkipped++;
+      return;
     }
+    this.#hand(delivery, now);
     if (hops >= this.ctx.options.maxHops) {
       countDrop(counters, "hop_limit");
       return;
@@ -289,6 +283,16 @@ export class Broadcaster {
       from,
       now,
     );
+  }
+
+  /** Hands news to the application, through the ordering stage when `ordered` is set. */
+  #hand(delivery: Delivery, now: number): void {
+    if (this.ordered) {
+      this.ordered.offer(delivery, now);
+    } else {
+      this.ctx.counters.delivered++;
+      this.ctx.deliver(delivery);
+    }
   }
 
   #onIHave(entries: readonly { id: MessageId; hops: number }[], from: Address, now: number): void {

@@ -1,44 +1,42 @@
 /**
  * The history gate: keeps a node that joins (or restarts into) a running cluster from handing its
  * application the messages published before it joined, as Serf's `join(..., ignoreOld)` does
- * with its event clock.
+ * with the event clock it learns at join time.
  *
- * Message ids carry no time, so "before the join" is learned from the cluster during a join
- * window that opens when the node first hears broadcast traffic and lasts `windowMs`:
+ * Message ids carry no time, but each origin numbers its messages, so a snapshot of the
+ * cluster's caches taken at join time says, per origin, how far "before the join" goes. The
+ * snapshot is taken during a join window that opens when the node first hears from a peer and
+ * lasts `windowMs`:
  *
  * - the first digest that lists an origin sets that origin's floor to the highest sequence
- *   number it shows (everything at or below was already published and cached);
- * - the first live copy of an origin's message (an eager push or an IHAVE announcement) sets the
- *   floor just below it, unless a digest came first; live ids are remembered as new;
- * - a repair (answer to a digest or pull) of an origin with no floor yet is history: peers push
- *   their caches to a node whose digest is empty. Such origins get a provisional floor that
- *   rises with every repaired sequence number until a digest or a live copy fixes it.
+ *   number it shows;
+ * - the node sends no digest of its own in the window (an empty digest would make every peer
+ *   push its whole cache at it) and pulls only what lies above the floors (`clipDigest`);
+ * - live evidence makes a message news whatever its number: a copy that came by push rather
+ *   than as a repair, or an IHAVE announcement. Old messages are never pushed or announced
+ *   again; they only come back as repairs, out of caches.
  *
- * A message is history when its sequence number is at or below its origin's floor and it was not
- * announced live in the window. History is recorded as seen (and cached, so digests stop pushing
- * it) but neither delivered nor forwarded. Floors are forgotten `keepMs` after the window (by
- * then no cache holds anything older), so the gate costs nothing in steady state.
+ * A repair at or below its origin's floor, without live evidence, is history: recorded as seen
+ * (and cached by the caller, so digests stop offering it) but neither delivered nor forwarded.
+ * Floors are forgotten `keepMs` after the window (by then no cache holds anything older), so the
+ * gate costs nothing in steady state.
  *
- * Marks (from a state directory) are floors that do not expire: everything at or below an
- * origin's mark was delivered before a restart and is never delivered again.
+ * Marks (from a state directory) are floors that never expire and need no window: everything at
+ * or below an origin's mark was delivered before a restart and is never delivered again, repair
+ * or push.
  *
- * Known limit: a message published during the window that reaches this node only by repair,
- * never by push or announcement, is taken for history.
+ * Known limits: a message published during the window that reaches this node only by repair,
+ * never announced to it, is taken for history; an old message of an origin that no digest
+ * listed during the window is taken for news.
  *
  * @module
  */
 
+import type { DigestFrame, SeqRange } from "../wire/frame.ts";
 import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
-import type { SeqRange } from "../wire/frame.ts";
 
 /** Most live ids remembered during a join window. */
-const MAX_LIVE_IDS = 4096;
-
-interface Floor {
-  seq: number;
-  /** Set from repairs only: rises with them until a digest or a live copy fixes it. */
-  provisional: boolean;
-}
+const MAX_LIVE_IDS = 8192;
 
 /** Settings of a {@linkcode HistoryGate}. */
 export interface HistoryGateOptions {
@@ -54,7 +52,7 @@ export interface HistoryGateOptions {
 
 /** Decides which received messages are history rather than news; see the module doc. */
 export class HistoryGate {
-  #floors = new Map<number, Floor>();
+  #floors = new Map<number, number>();
   #marks = new Map<number, number>();
   #live = new Set<MessageId>();
   #windowStart: number | undefined;
@@ -71,84 +69,81 @@ export class HistoryGate {
     }
   }
 
-  /** Notes that broadcast traffic was heard: the join window opens at the first call. */
+  /** Notes that a peer was heard from: the join window opens at the first call. */
   heard(now: number): void {
     this.#windowStart ??= now;
   }
 
-  /** True while the join window is open. */
+  /** True while the join window is open (always false with `ignoreOld` off). */
   inWindow(now: number): boolean {
     return this.options.ignoreOld && this.#windowStart !== undefined &&
       now < this.#windowStart + this.options.windowMs;
   }
 
-  /** Learns floors from a digest's ranges (inside the window only). */
-  onDigest(ranges: readonly SeqRange[], now: number): void {
-    if (!this.inWindow(now)) return;
+  /** True until the window has opened and closed: no digest of this node's own goes out. */
+  holdsDigests(now: number): boolean {
+    return this.options.ignoreOld &&
+      (this.#windowStart === undefined || now < this.#windowStart + this.options.windowMs);
+  }
+
+  /**
+   * Learns floors from a digest (inside the window) and returns what this node should act on:
+   * the digest itself, or, when ranges lay at or below floors, a copy clipped above them and
+   * marked incomplete (so nothing is pushed back for the clipped part).
+   */
+  clipDigest(frame: DigestFrame, now: number): DigestFrame {
+    if (!this.inWindow(now)) return frame;
     const highs = new Map<number, number>();
-    for (const range of ranges) {
+    for (const range of frame.ranges) {
       highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
     }
     for (const [origin, high] of highs) {
-      const floor = this.#floors.get(origin);
-      if (floor === undefined) this.#setFloor(origin, high);
-      else if (floor.provisional) this.#floors.set(origin, { seq: high, provisional: false });
+      if (this.#floors.has(origin)) continue;
+      this.#floors.set(origin, high);
+      if (this.#floors.size > this.options.maxOrigins) {
+        this.#floors.delete(this.#floors.keys().next().value!);
+      }
     }
+    const ranges: SeqRange[] = [];
+    let clipped = false;
+    for (const range of frame.ranges) {
+      const floor = this.floorOf(range.origin);
+      if (range.low > floor) {
+        ranges.push(range);
+        continue;
+      }
+      clipped = true;
+      if (range.high > floor) ranges.push({ ...range, low: floor + 1 });
+    }
+    return clipped ? { type: frame.type, complete: false, ranges } : frame;
   }
 
-  /** A live copy or announcement of `id` (inside the window: it is news). */
+  /** Live evidence for `id` (a pushed copy or an IHAVE): inside the window, it is news. */
   onLive(id: MessageId, now: number): void {
     if (!this.inWindow(now)) return;
     if (this.#live.size >= MAX_LIVE_IDS) this.#live.delete(this.#live.values().next().value!);
     this.#live.add(id);
-    const origin = originOf(id);
-    const floor = this.#floors.get(origin);
-    if (floor === undefined || floor.provisional) {
-      const below = seqOf(id) - 1;
-      this.#floors.set(origin, { seq: Math.max(0, below), provisional: false });
-      if (floor === undefined) this.#trim();
-    }
   }
 
-  /** True when `id` (a repair when `repair`) is history: record it, do not deliver it. */
+  /** True when the new message `id` (a repair when `repair`) is history: do not deliver it. */
   isHistory(id: MessageId, repair: boolean, now: number): boolean {
     const origin = originOf(id);
     const seq = seqOf(id);
     const mark = this.#marks.get(origin);
     if (mark !== undefined && seq <= mark) return true;
-    if (!this.options.ignoreOld || this.#live.has(id) || this.#expired(now)) return false;
+    if (!repair || this.#expired(now) || this.#live.has(id)) return false;
     const floor = this.#floors.get(origin);
-    if (floor === undefined) {
-      if (!repair || !this.inWindow(now)) return false;
-      this.#setFloor(origin, seq, true);
-      return true;
-    }
-    if (floor.provisional && repair && this.inWindow(now)) {
-      floor.seq = Math.max(floor.seq, seq);
-      return true;
-    }
-    return seq <= floor.seq;
+    return floor !== undefined && seq <= floor;
   }
 
   /** The highest sequence number of `origin` this node will never deliver (0: none known). */
   floorOf(origin: number): number {
-    return Math.max(this.#marks.get(origin) ?? 0, this.#floors.get(origin)?.seq ?? 0);
+    return Math.max(this.#marks.get(origin) ?? 0, this.#floors.get(origin) ?? 0);
   }
 
   /** Origins with a floor learned in the window (not counting marks). */
   get size(): number {
     return this.#floors.size;
-  }
-
-  #setFloor(origin: number, seq: number, provisional = false): void {
-    this.#floors.set(origin, { seq, provisional });
-    this.#trim();
-  }
-
-  #trim(): void {
-    if (this.#floors.size > this.options.maxOrigins) {
-      this.#floors.delete(this.#floors.keys().next().value!);
-    }
   }
 
   #expired(now: number): boolean {

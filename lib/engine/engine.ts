@@ -213,6 +213,7 @@ export class Engine {
       return;
     }
     this.#membership.heard(from, now);
+    this.#broadcast.history.heard(now);
     for (const frame of decoded.frames) {
       counters.framesIn++;
       const name = FRAME_NAMES[frame.type]!;
