@@ -90,7 +90,8 @@ Options:
                            message twice (needs --allow-read and --allow-write on DIR)
   --history MODE         none: deliver only what is published after joining (default);
                            cached: also what the cluster still caches
-  --ordered              Deliver each publisher's messages in order (gaps held up to 3 s)
+  --ordered              Deliver each publisher's messages in order (a gap is waited
+                           for up to 10 s, then skipped)
   --fanout N             Peers each new message is pushed to (default 3)
   --max-datagram N       Largest datagram in bytes, 64..65507 (default 512)
   --interval MS          Anti-entropy period in ms (default 1000)
