@@ -110,10 +110,6 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const started = performance.now();
-  stderrLine(
-    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
-  );
-  if (metrics) stderrLine(`starling metrics on http://${metrics.address}/metrics`);
 
   const { promise: done, resolve: finish } = Promise.withResolvers<number>();
   const stop = (): void => {
@@ -126,6 +122,12 @@ async function main(args: string[]): Promise<number> {
       // SIGTERM is not available on every platform
     }
   }
+
+  // Announced only once SIGTERM is handled, so whoever waits for this line may stop us cleanly.
+  stderrLine(
+    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
+  );
+  if (metrics) stderrLine(`starling metrics on http://${metrics.address}/metrics`);
 
   // One write per backlog, not per message: while stdout keeps up, the queue never fills; when
   // it does not, the oldest deliveries are dropped and counted (stats().node.messagesDropped).
