@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type CliProc, outside, scratchPath, spawnCli } from "./cli_spawn.ts";
 
 const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
-const FAST = ["--interval", "200", "--json"];
+const FAST = ["--interval", "200", "--json", "--log-level", "debug"];
 
 function freePort(): number {
   const probe = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
@@ -23,13 +23,18 @@ async function metricsUrl(proc: CliProc): Promise<string> {
 }
 
 /** Waits (bounded) until the metric `name` of the node at `url` reaches `atLeast`. */
-async function waitMetric(url: string, name: string, atLeast: number): Promise<number> {
+async function waitMetric(
+  url: string,
+  name: string,
+  atLeast: number,
+  context = "",
+): Promise<number> {
   const deadline = performance.now() + 30_000;
   for (;;) {
     const text = await (await fetch(url)).text();
     const value = Number(text.match(new RegExp(`^${name} (\\d+)$`, "m"))?.[1] ?? 0);
     if (value >= atLeast) return value;
-    assert.ok(performance.now() < deadline, `${name} stayed at ${value} < ${atLeast}`);
+    assert.ok(performance.now() < deadline, `${name} stayed at ${value} < ${atLeast}${context}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -64,7 +69,8 @@ async function restartScenario(signal: "SIGKILL" | "SIGTERM"): Promise<void> {
     const b2 = await spawnCli(bArgs);
     procs.push(b2);
     // The cluster offers all 5 old messages to the new incarnation; it records, not prints, them.
-    await waitMetric(await metricsUrl(b2), "starling_history_skipped_total", 5);
+    const url = await metricsUrl(b2);
+    await waitMetric(url, "starling_history_skipped_total", 5, `; b2 stderr: ${b2.errLines}`);
     assert.deepEqual(b2.lines, [], `${signal}: no old message printed after the restart`);
     await publishAndWait(a, b2, ["new a 1", "new a 2"]);
     await publishAndWait(b2, a, ["new b 1"]);

@@ -13,12 +13,18 @@ import type { DigestFrame } from "../lib/wire/frame.ts";
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function gate(ignoreOld = true): HistoryGate {
-  return new HistoryGate({ ignoreOld, windowMs: 5000, keepMs: 120_000, maxOrigins: 4 });
+  return new HistoryGate({
+    ignoreOld,
+    windowMs: 5000,
+    settleMs: 1000,
+    keepMs: 120_000,
+    maxOrigins: 4,
+  });
 }
 
 Deno.test("HistoryGate: repairs at or below the first digest's floor are history", () => {
   const g = gate();
-  assert.equal(g.holdsDigests(0), true, "no digest before the window opened");
+  assert.equal(g.joining(0), true, "own digests ask for no pushes before the window");
   g.heard(100);
   const digest: DigestFrame = {
     type: FrameType.Digest,
@@ -34,8 +40,20 @@ Deno.test("HistoryGate: repairs at or below the first digest's floor are history
   // A later digest does not raise a floor: its extra messages may be news.
   const later = g.clipDigest({ ...digest, ranges: [{ origin: 7, low: 1, high: 9 }] }, 400);
   assert.deepEqual(later.ranges, [{ origin: 7, low: 6, high: 9 }]);
-  assert.equal(g.holdsDigests(4000), true);
-  assert.equal(g.holdsDigests(5100), false, "own digests resume after the window");
+  assert.equal(g.joining(4000), true);
+  assert.equal(g.joining(5100), false, "complete digests resume after the window");
+});
+
+Deno.test("HistoryGate: a window without digests stays open until one comes (bounded)", () => {
+  const g = gate();
+  g.heard(0);
+  assert.equal(g.inWindow(6000), true, "no digest yet: still joining");
+  g.clipDigest({ type: FrameType.Digest, complete: true, ranges: [] }, 6000);
+  assert.equal(g.inWindow(6999), true, "one settle period after the first digest");
+  assert.equal(g.inWindow(7000), false);
+  const idle = gate();
+  idle.heard(0);
+  assert.equal(idle.inWindow(20_000), false, "never more than 4 windows");
 });
 
 Deno.test("HistoryGate: live evidence makes a message news; floors expire after keepMs", () => {
@@ -57,7 +75,7 @@ Deno.test("HistoryGate: marks hold without a window, even with history cached", 
   g.addMarks([[7, 10]]);
   assert.equal(g.isHistory(makeMessageId(7, 10), false, 0), true);
   assert.equal(g.isHistory(makeMessageId(7, 11), true, 0), false);
-  assert.equal(g.holdsDigests(0), false, "history cached: digests as usual");
+  assert.equal(g.joining(0), false, "history cached: digests as usual");
   assert.equal(g.floorOf(7), 10);
 });
 

@@ -103,6 +103,7 @@ export class Broadcaster {
     this.history = new HistoryGate({
       ignoreOld: o.history === "none",
       windowMs: JOIN_WINDOW_PERIODS * o.antiEntropyIntervalMs,
+      settleMs: o.antiEntropyIntervalMs,
       keepMs: o.cacheMaxAgeMs,
       maxOrigins: MAX_TRACKED_ORIGINS,
     });
@@ -213,8 +214,8 @@ export class Broadcaster {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
         const [peer] = this.peers.samplePeers(1);
-        // A joining node's empty digest would pull every peer's whole cache at it.
-        if (peer && !this.history.holdsDigests(now)) this.antiEntropy.sendDigest(peer);
+        // In its join window a node's digests ask for no pushes (see history_gate.ts).
+        if (peer) this.antiEntropy.sendDigest(peer, !this.history.joining(now));
       }
       next = Math.min(next, this.#nextRound);
     }

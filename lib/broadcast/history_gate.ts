@@ -6,12 +6,14 @@
  * Message ids carry no time, but each origin numbers its messages, so a snapshot of the
  * cluster's caches taken at join time says, per origin, how far "before the join" goes. The
  * snapshot is taken during a join window that opens when the node first hears from a peer and
- * lasts `windowMs`:
+ * lasts `windowMs`, and at least `settleMs` past the first digest received (a slow or starved
+ * join still gets its snapshot), but never more than four times `windowMs`:
  *
  * - the first digest that lists an origin sets that origin's floor to the highest sequence
  *   number it shows;
- * - the node sends no digest of its own in the window (an empty digest would make every peer
- *   push its whole cache at it) and pulls only what lies above the floors (`clipDigest`);
+ * - the node's own digests are marked incomplete in the window (an empty complete digest would
+ *   make every peer push its whole cache at it), and it pulls only what lies above the floors
+ *   (`clipDigest`);
  * - live evidence makes a message news whatever its number: a copy that came by push rather
  *   than as a repair, or an IHAVE announcement. Old messages are never pushed or announced
  *   again; they only come back as repairs, out of caches.
@@ -44,6 +46,8 @@ export interface HistoryGateOptions {
   ignoreOld: boolean;
   /** Length of the join window in ms. */
   windowMs: number;
+  /** The window lasts at least this long after the first digest received. */
+  settleMs: number;
   /** How long after the window the learned floors are kept (the cache age). */
   keepMs: number;
   /** Most origins tracked (floors and marks each). */
@@ -56,6 +60,7 @@ export class HistoryGate {
   #marks = new Map<number, number>();
   #live = new Set<MessageId>();
   #windowStart: number | undefined;
+  #firstDigest = Infinity;
   #forgotten = false;
 
   /** @param options Window, retention and bounds. */
@@ -76,14 +81,18 @@ export class HistoryGate {
 
   /** True while the join window is open (always false with `ignoreOld` off). */
   inWindow(now: number): boolean {
-    return this.options.ignoreOld && this.#windowStart !== undefined &&
-      now < this.#windowStart + this.options.windowMs;
+    return this.options.ignoreOld && this.#windowStart !== undefined && now < this.#windowEnd();
   }
 
-  /** True until the window has opened and closed: no digest of this node's own goes out. */
-  holdsDigests(now: number): boolean {
-    return this.options.ignoreOld &&
-      (this.#windowStart === undefined || now < this.#windowStart + this.options.windowMs);
+  /** True until the window has opened and closed: this node's digests ask for no pushes. */
+  joining(now: number): boolean {
+    return this.options.ignoreOld && (this.#windowStart === undefined || now < this.#windowEnd());
+  }
+
+  #windowEnd(): number {
+    const start = this.#windowStart ?? Infinity;
+    const { windowMs, settleMs } = this.options;
+    return Math.min(start + 4 * windowMs, Math.max(start + windowMs, this.#firstDigest + settleMs));
   }
 
   /**
@@ -93,6 +102,7 @@ export class HistoryGate {
    */
   clipDigest(frame: DigestFrame, now: number): DigestFrame {
     if (!this.inWindow(now)) return frame;
+    if (this.#firstDigest === Infinity) this.#firstDigest = now;
     const highs = new Map<number, number>();
     for (const range of frame.ranges) {
       highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
@@ -149,7 +159,7 @@ export class HistoryGate {
   #expired(now: number): boolean {
     if (this.#forgotten) return true;
     if (this.#windowStart === undefined) return false;
-    if (now < this.#windowStart + this.options.windowMs + this.options.keepMs) return false;
+    if (now < this.#windowEnd() + this.options.keepMs) return false;
     this.#forgotten = true;
     this.#floors.clear();
     this.#live.clear();
