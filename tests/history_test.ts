@@ -44,6 +44,19 @@ Deno.test("HistoryGate: repairs at or below the first digest's floor are history
   assert.equal(g.joining(5100), false, "complete digests resume after the window");
 });
 
+Deno.test("HistoryGate: an incomplete digest (a joining node's) sets no floor", () => {
+  const g = gate();
+  g.heard(0);
+  const clipped = g.clipDigest({
+    type: FrameType.Digest,
+    complete: false,
+    ranges: [{ origin: 7, low: 1, high: 5 }],
+  }, 10);
+  assert.deepEqual(clipped.ranges, [], "nothing of a floorless origin is pulled in the window");
+  assert.equal(g.isHistory(makeMessageId(7, 3), true, 20), false, "no floor: news");
+  assert.equal(g.floorOf(7), 0);
+});
+
 Deno.test("HistoryGate: a window without digests stays open until one comes (bounded)", () => {
   const g = gate();
   g.heard(0);

@@ -57,13 +57,18 @@ export interface BroadcastStats {
   pendingGrafts: number;
   /** With `ordered`: messages held behind a gap. */
   pendingOrdered: number;
+  /**
+   * 1 while the history gate's join window is open (or not yet opened): this node's digests ask
+   * for no pushes; 0 once it has joined.
+   */
+  pendingJoinWindow: number;
 }
 
 /** Own messages remembered when published with no neighbour to send them to. */
 const MAX_UNSENT = 64;
 
 /** Join window of the history gate, in anti-entropy periods. */
-const JOIN_WINDOW_PERIODS = 5;
+const JOIN_WINDOW_PERIODS = 6;
 /** Origins the history gate and the ordered stage track at most. */
 const MAX_TRACKED_ORIGINS = 65536;
 
@@ -224,8 +229,8 @@ export class Broadcaster {
     return next;
   }
 
-  /** Broadcast-layer figures. */
-  stats(): BroadcastStats {
+  /** Broadcast-layer figures at `now` (the join window depends on it). */
+  stats(now = Infinity): BroadcastStats {
     const tree = this.plumtree.counters;
     return {
       eagerLinks: this.plumtree.eager.size,
@@ -239,6 +244,7 @@ export class Broadcaster {
       pendingAcks: this.acks.size,
       pendingGrafts: this.plumtree.missingCount,
       pendingOrdered: this.ordered?.held ?? 0,
+      pendingJoinWindow: this.history.joining(now) ? 1 : 0,
     };
   }
 

@@ -9,11 +9,15 @@
  * lasts `windowMs`, and at least `settleMs` past the first digest received (a slow or starved
  * join still gets its snapshot), but never more than four times `windowMs`:
  *
- * - the first digest that lists an origin sets that origin's floor to the highest sequence
- *   number it shows;
+ * - the first complete digest that lists an origin sets that origin's floor to the highest
+ *   sequence number it shows, if it arrives in the first half of the window: a snapshot of the
+ *   caches as they were at the join, not of what was published since. Only complete digests
+ *   count and a joining node's digests are marked incomplete, so nodes that start within half
+ *   a window of each other (a new cluster) learn no floors from each other;
  * - the node's own digests are marked incomplete in the window (an empty complete digest would
- *   make every peer push its whole cache at it), and it pulls only what lies above the floors
- *   (`clipDigest`);
+ *   make every peer push its whole cache at it), and it pulls only what lies above the floors,
+ *   nothing of an origin without one (`clipDigest`); the repair of the rest waits for the window
+ *   to close;
  * - live evidence makes a message news whatever its number: a copy that came by push rather
  *   than as a repair, or an IHAVE announcement. Old messages are never pushed or announced
  *   again; they only come back as repairs, out of caches.
@@ -27,9 +31,10 @@
  * or below an origin's mark was delivered before a restart and is never delivered again, repair
  * or push.
  *
- * Known limits: a message published during the window that reaches this node only by repair,
- * never announced to it, is taken for history; an old message of an origin that no digest
- * listed during the window is taken for news.
+ * Known limits: a message published during the snapshot that reaches this node only by repair,
+ * never announced to it, is taken for history; an old message of an origin that no complete
+ * digest listed during the snapshot (a peer cache too large for one digest, peers too slow to
+ * send one) is taken for news.
  *
  * @module
  */
@@ -103,20 +108,26 @@ export class HistoryGate {
   clipDigest(frame: DigestFrame, now: number): DigestFrame {
     if (!this.inWindow(now)) return frame;
     if (this.#firstDigest === Infinity) this.#firstDigest = now;
-    const highs = new Map<number, number>();
-    for (const range of frame.ranges) {
-      highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
-    }
-    for (const [origin, high] of highs) {
-      if (this.#floors.has(origin)) continue;
-      this.#floors.set(origin, high);
-      if (this.#floors.size > this.options.maxOrigins) {
-        this.#floors.delete(this.#floors.keys().next().value!);
+    if (frame.complete && now < this.#windowStart! + this.options.windowMs / 2) {
+      const highs = new Map<number, number>();
+      for (const range of frame.ranges) {
+        highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
+      }
+      for (const [origin, high] of highs) {
+        if (this.#floors.has(origin)) continue;
+        this.#floors.set(origin, high);
+        if (this.#floors.size > this.options.maxOrigins) {
+          this.#floors.delete(this.#floors.keys().next().value!);
+        }
       }
     }
     const ranges: SeqRange[] = [];
     let clipped = false;
     for (const range of frame.ranges) {
+      if (!this.#floors.has(range.origin) && !this.#marks.has(range.origin)) {
+        clipped = true; // no snapshot of this origin yet: pull nothing of it in the window
+        continue;
+      }
       const floor = this.floorOf(range.origin);
       if (range.low > floor) {
         ranges.push(range);

@@ -120,6 +120,8 @@ export class Engine {
   readonly #counters: EngineCounters = createCounters();
   #deadline = Infinity;
   #started = false;
+  /** The latest `now` of any input, for figures that depend on time. */
+  #now = 0;
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
@@ -278,7 +280,7 @@ export class Engine {
       nodeId: this.nodeId,
       peers: this.#membership.knownPeers().length,
       membership: this.#membership.stats(),
-      broadcast: this.#broadcast.stats(),
+      broadcast: this.#broadcast.stats(this.#now),
       cacheEntries: cache.size,
       cacheBytes: cache.bytes,
       cacheEvicted: { ...cache.evicted },
@@ -288,6 +290,7 @@ export class Engine {
   }
 
   #ensureStarted(now: number): void {
+    if (now > this.#now) this.#now = now;
     if (!this.#started) this.start(now);
   }
 }
