@@ -24,6 +24,7 @@ import {
 } from "./node_options.ts";
 import { DiscoveryLoop, isOwnAddress, resolveSeeds, SeedRetry } from "./node_discovery.ts";
 import { EngineDriver } from "./node_driver.ts";
+import { openListenTransport } from "./node_listen.ts";
 import { DeliveryQueue } from "./node_queue.ts";
 import { DeliveryMarks } from "./node_state.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
@@ -31,7 +32,7 @@ import type { Keyring } from "./security/keyring.ts";
 import { SIGNATURE_BYTES } from "./security/origin_signer.ts";
 import { SecureTransport } from "./security/secure_transport.ts";
 import { type OriginSignatureFilter, stripSignature } from "./security/signature_filter.ts";
-import { openTransport, transportStats } from "./transport/open_transport.ts";
+import { transportStats } from "./transport/open_transport.ts";
 import type { Transport } from "./transport/transport.ts";
 import type { Address } from "./wire/address.ts";
 import { DataFlag } from "./wire/frame.ts";
@@ -474,22 +475,6 @@ export class GossipNode extends EventTarget {
   /** Same as {@linkcode GossipNode.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-/** Binds the UDP socket; a failure of any kind becomes a one-line `GossipError`. */
-async function openListenTransport(listen: Address): Promise<Transport> {
-  try {
-    return await openTransport(listen);
-  } catch (error) {
-    if (error instanceof GossipError) throw error;
-    const reason = String((error as Error)?.message ?? error).split("\n")[0];
-    throw new GossipError(
-      "transport",
-      `Cannot listen on ${listen}: ${reason}; pass an IP address of this machine or a host ` +
-        "name that resolves to one",
-      { cause: error },
-    );
   }
 }
 
