@@ -48,6 +48,7 @@ export {
   type BroadcastMode,
   DEFAULT_OPTIONS,
   type GossipOptions,
+  type HistoryMode,
   maxPayloadSize,
   type ResolvedOptions,
   resolveOptions,
