@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { runScenario } from "../lib/sim/scenario.ts";
 import { seqOf } from "../lib/wire/message_id.ts";
+import { finish, say } from "./harness.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -60,18 +61,14 @@ function run(ordered: boolean) {
 }
 
 const unordered = run(false);
-console.log(JSON.stringify(unordered));
+say(JSON.stringify(unordered));
 const ordered = run(true);
-console.log(JSON.stringify(ordered));
-const summary = {
-  bench: "ordered",
+say(JSON.stringify(ordered));
+await finish("ordered", {
   hold_ms: Number(args.hold),
   unordered,
   ordered,
   extra_ms_to_full: unordered.virtual_ms_to_full !== null && ordered.virtual_ms_to_full !== null
     ? ordered.virtual_ms_to_full - unordered.virtual_ms_to_full
     : null,
-};
-await Deno.mkdir("bench/out", { recursive: true });
-await Deno.writeTextFile("bench/out/ordered.json", JSON.stringify(summary, null, 2) + "\n");
-console.log(JSON.stringify(summary));
+});
