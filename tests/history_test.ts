@@ -16,7 +16,6 @@ function gate(ignoreOld = true): HistoryGate {
   return new HistoryGate({
     ignoreOld,
     windowMs: 5000,
-    settleMs: 1000,
     keepMs: 120_000,
     maxOrigins: 4,
   });
@@ -24,7 +23,7 @@ function gate(ignoreOld = true): HistoryGate {
 
 Deno.test("HistoryGate: repairs at or below the first digest's floor are history", () => {
   const g = gate();
-  assert.equal(g.joining(0), true, "own digests ask for no pushes before the window");
+  assert.equal(g.joining(0), true, "no own digest before the window");
   g.heard(100);
   const digest: DigestFrame = {
     type: FrameType.Digest,
@@ -41,32 +40,25 @@ Deno.test("HistoryGate: repairs at or below the first digest's floor are history
   const later = g.clipDigest({ ...digest, ranges: [{ origin: 7, low: 1, high: 9 }] }, 400);
   assert.deepEqual(later.ranges, [{ origin: 7, low: 6, high: 9 }]);
   assert.equal(g.joining(4000), true);
-  assert.equal(g.joining(5100), false, "complete digests resume after the window");
+  assert.equal(g.joining(5100), false, "digests resume after the window");
 });
 
-Deno.test("HistoryGate: an incomplete digest (a joining node's) sets no floor", () => {
+Deno.test("HistoryGate: floors come from digests (slices too) in the first half-window only", () => {
   const g = gate();
   g.heard(0);
-  const clipped = g.clipDigest({
+  const slice = (origin: number, high: number): DigestFrame => ({
     type: FrameType.Digest,
     complete: false,
-    ranges: [{ origin: 7, low: 1, high: 5 }],
-  }, 10);
-  assert.deepEqual(clipped.ranges, [], "nothing of a floorless origin is pulled in the window");
-  assert.equal(g.isHistory(makeMessageId(7, 3), true, 20), false, "no floor: news");
-  assert.equal(g.floorOf(7), 0);
-});
-
-Deno.test("HistoryGate: a window without digests stays open until one comes (bounded)", () => {
-  const g = gate();
-  g.heard(0);
-  assert.equal(g.inWindow(6000), true, "no digest yet: still joining");
-  g.clipDigest({ type: FrameType.Digest, complete: true, ranges: [] }, 6000);
-  assert.equal(g.inWindow(6999), true, "one settle period after the first digest");
-  assert.equal(g.inWindow(7000), false);
-  const idle = gate();
-  idle.heard(0);
-  assert.equal(idle.inWindow(20_000), false, "never more than 4 windows");
+    ranges: [{ origin, low: 1, high }],
+  });
+  assert.deepEqual(g.clipDigest(slice(7, 5), 2000).ranges, [], "a slice sets a floor");
+  assert.equal(g.floorOf(7), 5);
+  const late = g.clipDigest(slice(8, 3), 2500);
+  assert.equal(g.floorOf(8), 0, "past the first half: no snapshot of what came since");
+  assert.deepEqual(late.ranges, [], "yet nothing of a floorless origin is pulled in the window");
+  assert.equal(g.isHistory(makeMessageId(8, 3), true, 5100), false, "after the window: news");
+  assert.equal(g.inWindow(4999), true);
+  assert.equal(g.inWindow(5000), false);
 });
 
 Deno.test("HistoryGate: live evidence makes a message news; floors expire after keepMs", () => {

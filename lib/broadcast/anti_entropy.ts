@@ -44,16 +44,12 @@ export class AntiEntropy {
     this.#rangesPerFrame = Math.min(255, Math.floor((ctx.options.maxDatagramSize - 4) / 11));
   }
 
-  /**
-   * Sends a digest (all of the cache, or the next slice when it does not fit) to `peer`. With
-   * `mayBeComplete` false it is marked incomplete even when whole, so the peer only pulls from it
-   * and pushes nothing back (a joining node's empty digest would pull every cache at it).
-   */
-  sendDigest(peer: Address, mayBeComplete = true): void {
+  /** Sends a digest (all of the cache, or the next slice when it does not fit) to `peer`. */
+  sendDigest(peer: Address): void {
     const ranges = rangesOf(this.cache.ids());
     let frame: DigestFrame;
     if (ranges.length <= this.#rangesPerFrame) {
-      frame = { type: FrameType.Digest, complete: mayBeComplete, ranges };
+      frame = { type: FrameType.Digest, complete: true, ranges };
     } else {
       const start = this.#cursor % ranges.length;
       const slice = ranges.slice(start, start + this.#rangesPerFrame);

@@ -58,8 +58,8 @@ export interface BroadcastStats {
   /** With `ordered`: messages held behind a gap. */
   pendingOrdered: number;
   /**
-   * 1 while the history gate's join window is open (or not yet opened): this node's digests ask
-   * for no pushes; 0 once it has joined.
+   * 1 while the history gate's join window is open (or not yet opened): this node sends no
+   * digests; 0 once it has joined.
    */
   pendingJoinWindow: number;
 }
@@ -108,7 +108,6 @@ export class Broadcaster {
     this.history = new HistoryGate({
       ignoreOld: o.history === "none",
       windowMs: JOIN_WINDOW_PERIODS * o.antiEntropyIntervalMs,
-      settleMs: o.antiEntropyIntervalMs,
       keepMs: o.cacheMaxAgeMs,
       maxOrigins: MAX_TRACKED_ORIGINS,
     });
@@ -219,8 +218,8 @@ export class Broadcaster {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
         const [peer] = this.peers.samplePeers(1);
-        // In its join window a node's digests ask for no pushes (see history_gate.ts).
-        if (peer) this.antiEntropy.sendDigest(peer, !this.history.joining(now));
+        // A joining node's empty digest would pull every cache at it (see history_gate.ts).
+        if (peer && !this.history.joining(now)) this.antiEntropy.sendDigest(peer);
       }
       next = Math.min(next, this.#nextRound);
     }

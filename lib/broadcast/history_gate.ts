@@ -6,18 +6,16 @@
  * Message ids carry no time, but each origin numbers its messages, so a snapshot of the
  * cluster's caches taken at join time says, per origin, how far "before the join" goes. The
  * snapshot is taken during a join window that opens when the node first hears from a peer and
- * lasts `windowMs`, and at least `settleMs` past the first digest received (a slow or starved
- * join still gets its snapshot), but never more than four times `windowMs`:
+ * lasts `windowMs`:
  *
- * - the first complete digest that lists an origin sets that origin's floor to the highest
- *   sequence number it shows, if it arrives in the first half of the window: a snapshot of the
- *   caches as they were at the join, not of what was published since. Only complete digests
- *   count and a joining node's digests are marked incomplete, so nodes that start within half
- *   a window of each other (a new cluster) learn no floors from each other;
- * - the node's own digests are marked incomplete in the window (an empty complete digest would
- *   make every peer push its whole cache at it), and it pulls only what lies above the floors,
- *   nothing of an origin without one (`clipDigest`); the repair of the rest waits for the window
- *   to close;
+ * - the first digest (or digest slice) that lists an origin sets that origin's floor to the
+ *   highest sequence number it shows, if it arrives in the first half of the window: a snapshot
+ *   of the caches as they were at the join, not of what was published since;
+ * - the node sends no digest of its own in the window (its empty digest would make every peer
+ *   push its whole cache at it). So nodes that start together (a new cluster) send each other
+ *   no digests in their windows and learn no floors from each other;
+ * - in the window it pulls only what lies above the floors, nothing of an origin without one
+ *   (`clipDigest`); the repair of the rest waits for the window to close;
  * - live evidence makes a message news whatever its number: a copy that came by push rather
  *   than as a repair, or an IHAVE announcement. Old messages are never pushed or announced
  *   again; they only come back as repairs, out of caches.
@@ -32,9 +30,9 @@
  * or push.
  *
  * Known limits: a message published during the snapshot that reaches this node only by repair,
- * never announced to it, is taken for history; an old message of an origin that no complete
- * digest listed during the snapshot (a peer cache too large for one digest, peers too slow to
- * send one) is taken for news.
+ * never announced to it, is taken for history; an old message of an origin that no digest
+ * listed during the snapshot (more origins than the digests of the first half-window carry,
+ * peers too slow to send one) is taken for news.
  *
  * @module
  */
@@ -51,8 +49,6 @@ export interface HistoryGateOptions {
   ignoreOld: boolean;
   /** Length of the join window in ms. */
   windowMs: number;
-  /** The window lasts at least this long after the first digest received. */
-  settleMs: number;
   /** How long after the window the learned floors are kept (the cache age). */
   keepMs: number;
   /** Most origins tracked (floors and marks each). */
@@ -65,7 +61,6 @@ export class HistoryGate {
   #marks = new Map<number, number>();
   #live = new Set<MessageId>();
   #windowStart: number | undefined;
-  #firstDigest = Infinity;
   #forgotten = false;
 
   /** @param options Window, retention and bounds. */
@@ -89,15 +84,13 @@ export class HistoryGate {
     return this.options.ignoreOld && this.#windowStart !== undefined && now < this.#windowEnd();
   }
 
-  /** True until the window has opened and closed: this node's digests ask for no pushes. */
+  /** True until the window has opened and closed: this node sends no digests. */
   joining(now: number): boolean {
     return this.options.ignoreOld && (this.#windowStart === undefined || now < this.#windowEnd());
   }
 
   #windowEnd(): number {
-    const start = this.#windowStart ?? Infinity;
-    const { windowMs, settleMs } = this.options;
-    return Math.min(start + 4 * windowMs, Math.max(start + windowMs, this.#firstDigest + settleMs));
+    return (this.#windowStart ?? Infinity) + this.options.windowMs;
   }
 
   /**
@@ -107,8 +100,7 @@ export class HistoryGate {
    */
   clipDigest(frame: DigestFrame, now: number): DigestFrame {
     if (!this.inWindow(now)) return frame;
-    if (this.#firstDigest === Infinity) this.#firstDigest = now;
-    if (frame.complete && now < this.#windowStart! + this.options.windowMs / 2) {
+    if (now < this.#windowStart! + this.options.windowMs / 2) {
       const highs = new Map<number, number>();
       for (const range of frame.ranges) {
         highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
