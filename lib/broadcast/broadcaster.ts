@@ -165,9 +165,17 @@ export class Broadcaster {
         this.#onData(frame, from, now);
         return true;
       case FrameType.Digest:
-        if (this.ctx.options.mode !== "push") {
-          this.antiEntropy.onDigest(this.history.clipDigest(frame, now), from, now);
+        if (this.ctx.options.mode === "push") return true;
+        if (!frame.complete && frame.ranges.length === 0) {
+          // An empty slice asks for our digest: a joining node's snapshot (history_gate.ts).
+          // Answered only to neighbours of the active view (a completed handshake), so that a
+          // 4-byte request from a spoofed address reflects nothing.
+          if (!this.history.joining(now) && this.peers.activePeers().includes(from)) {
+            this.antiEntropy.sendDigest(from);
+          }
+          return true;
         }
+        this.antiEntropy.onDigest(this.history.clipDigest(frame, now), from, now);
         return true;
       case FrameType.IWant:
         this.antiEntropy.repair(frame.ids, from);
@@ -218,8 +226,18 @@ export class Broadcaster {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
         const [peer] = this.peers.samplePeers(1);
-        // A joining node's empty digest would pull every cache at it (see history_gate.ts).
+        // A joining node's empty digest would pull every cache at it (see history_gate.ts);
+        // while it takes its snapshot, it asks its neighbours for their digests instead.
         if (peer && !this.history.joining(now)) this.antiEntropy.sendDigest(peer);
+        if (this.history.snapshotting(now)) {
+          for (const neighbour of this.peers.activePeers()) {
+            this.ctx.outbox.push(neighbour, {
+              type: FrameType.Digest,
+              complete: false,
+              ranges: [],
+            });
+          }
+        }
       }
       next = Math.min(next, this.#nextRound);
     }

@@ -13,7 +13,10 @@
  *   of the caches as they were at the join, not of what was published since;
  * - the node sends no digest of its own in the window (its empty digest would make every peer
  *   push its whole cache at it). So nodes that start together (a new cluster) send each other
- *   no digests in their windows and learn no floors from each other;
+ *   no digests in their windows and learn no floors from each other. In the first half it asks
+ *   its active neighbours every period for their digests with an empty incomplete digest (a
+ *   no-op for older nodes), which neighbours past their own window answer with their digest,
+ *   so the snapshot covers many origins fast;
  * - in the window it pulls only what lies above the floors, nothing of an origin without one
  *   (`clipDigest`); the repair of the rest waits for the window to close;
  * - live evidence makes a message news whatever its number: a copy that came by push rather
@@ -89,6 +92,11 @@ export class HistoryGate {
     return this.options.ignoreOld && (this.#windowStart === undefined || now < this.#windowEnd());
   }
 
+  /** True in the first half of the window, while floors are learned. */
+  snapshotting(now: number): boolean {
+    return this.inWindow(now) && now < this.#windowStart! + this.options.windowMs / 2;
+  }
+
   #windowEnd(): number {
     return (this.#windowStart ?? Infinity) + this.options.windowMs;
   }
@@ -100,7 +108,7 @@ export class HistoryGate {
    */
   clipDigest(frame: DigestFrame, now: number): DigestFrame {
     if (!this.inWindow(now)) return frame;
-    if (now < this.#windowStart! + this.options.windowMs / 2) {
+    if (this.snapshotting(now)) {
       const highs = new Map<number, number>();
       for (const range of frame.ranges) {
         highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
