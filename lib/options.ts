@@ -155,7 +155,7 @@ export interface GossipOptions {
    * What a node that joins a running cluster (or restarts into it) delivers.
    * - `"none"`: only messages published after it joined. Messages the cluster still caches from
    *   before are recorded as seen but not delivered; "before" is learned from the first digests
-   *   and live copies heard in a join window of 3 anti-entropy periods (lib/broadcast/history_gate.ts).
+   *   and live copies heard in a join window of 6 anti-entropy periods (lib/broadcast/history_gate.ts).
    * - `"cached"`: also whatever the cluster still caches (up to `cacheMaxAgeMs` old), in no
    *   particular order unless `ordered` is set.
    * @default {"none"}
