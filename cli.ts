@@ -13,7 +13,7 @@
 
 import { configure, getTextFormatter, type LogRecord } from "@logtape/logtape";
 import { type CliConfig, CliUsageError, parseCliArgs, USAGE } from "./lib/cli/args.ts";
-import { formatDelivery } from "./lib/cli/format.ts";
+import { decodeInput, deliveryBytes, maxLineBytes } from "./lib/cli/format.ts";
 import { readSigningKey } from "./lib/cli/keys.ts";
 import { readLines } from "./lib/cli/lines.ts";
 import { GossipError } from "./lib/errors.ts";
@@ -51,7 +51,11 @@ async function nodeOptions(config: CliConfig): Promise<NodeOptions> {
     listen: config.listen,
     seeds: config.seeds,
     discovery: config.discovery,
+    messageQueueSize: config.queueSize,
+    history: config.history,
+    ordered: config.ordered,
   };
+  if (config.stateDir !== undefined) options.stateDir = config.stateDir;
   if (config.fanout !== undefined) options.fanout = config.fanout;
   if (config.maxDatagramSize !== undefined) options.maxDatagramSize = config.maxDatagramSize;
   if (config.antiEntropyIntervalMs !== undefined) {
@@ -106,10 +110,6 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const started = performance.now();
-  stderrLine(
-    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
-  );
-  if (metrics) stderrLine(`starling metrics on http://${metrics.address}/metrics`);
 
   const { promise: done, resolve: finish } = Promise.withResolvers<number>();
   const stop = (): void => {
@@ -123,11 +123,28 @@ async function main(args: string[]): Promise<number> {
     }
   }
 
+  // Announced only once SIGTERM is handled, so whoever waits for this line may stop us cleanly.
+  stderrLine(
+    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
+  );
+  if (metrics) stderrLine(`starling metrics on http://${metrics.address}/metrics`);
+
+  // One write per backlog, not per message: while stdout keeps up, the queue never fills; when
+  // it does not, the oldest deliveries are dropped and counted (stats().node.messagesDropped).
   const out = Deno.stdout.writable.getWriter();
   (async () => {
-    for await (const delivery of node.messages()) {
-      const line = formatDelivery(delivery, config.json, performance.now() - started);
-      await out.write(encoder.encode(line + "\n"));
+    for await (const batch of node.messageBatches()) {
+      const t = performance.now() - started;
+      const lines = batch.map((delivery) => deliveryBytes(delivery, config.json, t, config.format));
+      let size = 0;
+      for (const line of lines) size += line.length;
+      const bytes = new Uint8Array(size);
+      let at = 0;
+      for (const line of lines) {
+        bytes.set(line, at);
+        at += line.length;
+      }
+      await out.write(bytes);
     }
   })().catch((error) => {
     stderrLine(`starling: cannot write to stdout: ${error}`);
@@ -135,16 +152,21 @@ async function main(args: string[]): Promise<number> {
   });
 
   (async () => {
-    for await (const item of readLines(Deno.stdin.readable, node.maxPayloadSize)) {
+    const lineLimit = maxLineBytes(node.maxPayloadSize, config.format);
+    for await (const item of readLines(Deno.stdin.readable, lineLimit)) {
       if (node.closed) return;
       if ("tooLong" in item) {
         stderrLine(
-          `starling: line of ${item.tooLong} bytes not sent: the limit is ${node.maxPayloadSize} ` +
-            "(raise --max-datagram)",
+          `starling: line of ${item.tooLong} bytes not sent: the limit is ${lineLimit} ` +
+            `(${node.maxPayloadSize} payload bytes; raise --max-datagram)`,
         );
         continue;
       }
-      const bytes = encoder.encode(item.line);
+      const bytes = decodeInput(item.bytes, config.format);
+      if (typeof bytes === "string") {
+        stderrLine(`starling: line not sent: ${bytes} (--format ${config.format})`);
+        continue;
+      }
       try {
         if (node.signing) await node.publishSigned(bytes);
         else node.publish(bytes);

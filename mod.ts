@@ -49,6 +49,7 @@ export {
   type BroadcastMode,
   DEFAULT_OPTIONS,
   type GossipOptions,
+  type HistoryMode,
   maxPayloadSize,
   type ResolvedOptions,
   resolveOptions,

@@ -9,6 +9,7 @@
 export type GossipErrorCode =
   | "payload_too_large"
   | "invalid_option"
+  | "invalid_argument"
   | "closed"
   | "transport";
 

@@ -13,6 +13,7 @@ import type { Discovery } from "./discovery/discovery.ts";
 import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
 import type { Delivery, Engine, PeerEvent } from "./engine/engine.ts";
 import { seededPrng } from "./engine/prng.ts";
+import { checkPublishArguments } from "./argument_checks.ts";
 import { GossipError } from "./errors.ts";
 import { DEFAULT_OPTIONS, type GossipOptions } from "./options.ts";
 import {
@@ -22,16 +23,18 @@ import {
   pickGossipOptions,
   validateNodeOptions,
 } from "./node_options.ts";
-import { DiscoveryLoop } from "./node_discovery.ts";
+import { DiscoveryLoop, isOwnAddress, resolveSeeds, SeedRetry } from "./node_discovery.ts";
 import { EngineDriver } from "./node_driver.ts";
 import { pumpDatagrams } from "./node_receive.ts";
+import { openListenTransport } from "./node_listen.ts";
 import { DeliveryQueue } from "./node_queue.ts";
+import { DeliveryMarks } from "./node_state.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
 import type { Keyring } from "./security/keyring.ts";
 import { SIGNATURE_BYTES } from "./security/origin_signer.ts";
 import { SecureTransport } from "./security/secure_transport.ts";
 import { type OriginSignatureFilter, stripSignature } from "./security/signature_filter.ts";
-import { openTransport, transportStats } from "./transport/open_transport.ts";
+import { transportStats } from "./transport/open_transport.ts";
 import type { Transport } from "./transport/transport.ts";
 import type { Address } from "./wire/address.ts";
 import { DataFlag } from "./wire/frame.ts";
@@ -72,10 +75,12 @@ export class GossipNode extends EventTarget {
   #transport: Transport;
   #filter: OriginSignatureFilter | undefined;
   #discovery: DiscoveryLoop;
+  #seedRetry: SeedRetry;
   #resolver: DnsResolver | undefined;
   #queueSize: number;
   #receiveLoop: Promise<void> = Promise.resolve();
   #readers = new Set<DeliveryQueue>();
+  #marks: DeliveryMarks | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #counters: NodeCounters = {
@@ -83,7 +88,9 @@ export class GossipNode extends EventTarget {
     messagesDropped: 0,
     discoveryRounds: 0,
     discovered: 0,
+    seedRetries: 0,
     listenerErrors: 0,
+    stateWriteErrors: 0,
   };
 
   private constructor(
@@ -91,9 +98,12 @@ export class GossipNode extends EventTarget {
     transport: Transport,
     filter: OriginSignatureFilter | undefined,
     seeds: Address[],
+    unresolvedSeeds: string[],
     discoveries: Discovery[],
+    marks: DeliveryMarks | undefined,
   ) {
     super();
+    this.#marks = marks;
     this.#transport = transport;
     this.#filter = filter;
     this.#resolver = options.resolver;
@@ -116,14 +126,29 @@ export class GossipNode extends EventTarget {
       },
     );
     this.#engine = this.#driver.engine;
+    if (marks) this.#engine.addDeliveredMarks(marks.entries());
     const counters = this.#counters;
-    this.#discovery = new DiscoveryLoop(discoveries, options.discoveryIntervalMs ?? 10_000, {
+    const target = {
       get address() {
         return transport.localAddress;
       },
       counters,
-      addSeeds: (addresses) => this.#driver.call((now) => this.#engine.addSeeds(addresses, now)),
-    });
+      addSeeds: (addresses: Address[]) =>
+        this.#driver.call((now) => this.#engine.addSeeds(addresses, now)),
+    };
+    this.#discovery = new DiscoveryLoop(
+      discoveries,
+      options.discoveryIntervalMs ?? 10_000,
+      target,
+    );
+    const resolved = this.#engine.options;
+    this.#seedRetry = new SeedRetry(
+      unresolvedSeeds,
+      resolved.rejoinBackoffMs,
+      resolved.rejoinBackoffMaxMs,
+      target,
+      options.resolver,
+    );
   }
 
   /**
@@ -140,10 +165,13 @@ export class GossipNode extends EventTarget {
       : Array.isArray(options.discovery)
       ? options.discovery
       : [options.discovery];
-    const seeds = await resolveAddresses(options.seeds ?? [], "seeds", options.resolver);
+    const resolved = await resolveSeeds(options.seeds ?? [], options.resolver);
     const security = await prepareSecurity(options);
+    const marks = options.stateDir === undefined
+      ? undefined
+      : await DeliveryMarks.open(options.stateDir);
     const transport = await secureTransport(
-      options.transport ?? await openTransport(options.listen ?? "127.0.0.1:0", {
+      options.transport ?? await openListenTransport(options.listen ?? "127.0.0.1:0", {
         // One byte more than the largest valid datagram, so oversized ones are seen as such.
         receiveBufferSize: (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) + 1,
       }),
@@ -151,7 +179,20 @@ export class GossipNode extends EventTarget {
     );
     let node: GossipNode;
     try {
-      node = new GossipNode(options, transport, security.filter, seeds, discoveries);
+      const seeds = resolved.addresses.filter((seed) => {
+        if (!isOwnAddress(seed, transport.localAddress)) return true;
+        logger.warn("Ignoring seed {seed}: it is this node's own address", { seed });
+        return false;
+      });
+      node = new GossipNode(
+        options,
+        transport,
+        security.filter,
+        seeds,
+        resolved.unresolved,
+        discoveries,
+        marks,
+      );
     } catch (error) {
       await transport.close();
       throw error;
@@ -164,6 +205,7 @@ export class GossipNode extends EventTarget {
     this.#driver.call((now) => this.#engine.start(now));
     this.#receiveLoop = this.#receive();
     this.#discovery.start();
+    this.#seedRetry.start();
     logger.info("Node {id} listening on {address}", {
       id: this.id,
       address: this.address,
@@ -191,6 +233,7 @@ export class GossipNode extends EventTarget {
       const data = stripSignature(message.data, message.flags);
       const delivery = data === message.data ? message : { ...message, data };
       this.#counters.delivered++;
+      this.#marks?.note(message.id);
       for (const reader of this.#readers) {
         if (!reader.push(delivery)) this.#counters.messagesDropped++;
       }
@@ -243,9 +286,11 @@ export class GossipNode extends EventTarget {
    *
    * @throws {GossipError} `payload_too_large` above {@linkcode GossipNode.maxPayloadSize},
    * `closed` after {@linkcode GossipNode.close}, `invalid_option` on a node with a `signing` key
-   * (use {@linkcode GossipNode.publishSigned}).
+   * (use {@linkcode GossipNode.publishSigned}), `invalid_argument` when `data` is not a
+   * `Uint8Array` (encode text with `TextEncoder`) or `flags` is not a byte.
    */
   publish(data: Uint8Array, flags?: number): MessageId {
+    checkPublishArguments(data, flags);
     if (this.signing) {
       throw new GossipError(
         "invalid_option",
@@ -265,6 +310,7 @@ export class GossipNode extends EventTarget {
    * {@linkcode GossipNode.maxPayloadSize}, `closed` after {@linkcode GossipNode.close}.
    */
   async publishSigned(data: Uint8Array, flags?: number): Promise<MessageId> {
+    checkPublishArguments(data, flags);
     const filter = this.#filter;
     if (!filter?.signing) {
       throw new GossipError(
@@ -310,6 +356,7 @@ export class GossipNode extends EventTarget {
     this.#driver.call((now) => {
       id = this.#engine.publish(payload, now, flags);
     });
+    this.#marks?.note(id);
     return id;
   }
 
@@ -323,6 +370,29 @@ export class GossipNode extends EventTarget {
     if (this.#closed) queue.end();
     else this.#readers.add(queue);
     return queue;
+  }
+
+  /**
+   * Like {@linkcode GossipNode.messages}, but each step yields everything queued since the last
+   * one (at least one message): a reader that writes somewhere slow takes a whole backlog per
+   * write instead of one message per write, and so falls behind far less. Same bound and drop
+   * policy as `messages()` (`messageQueueSize`, oldest dropped and counted).
+   */
+  messageBatches(): AsyncIterableIterator<Delivery[]> {
+    const queue = new DeliveryQueue(this.#queueSize, (q) => this.#readers.delete(q));
+    if (this.#closed) queue.end();
+    else this.#readers.add(queue);
+    return (async function* () {
+      try {
+        for (;;) {
+          const batch = await queue.nextBatch();
+          if (batch.length === 0) return;
+          yield batch;
+        }
+      } finally {
+        queue.end();
+      }
+    })();
   }
 
   /**
@@ -364,7 +434,7 @@ export class GossipNode extends EventTarget {
     const stats: NodeStats = {
       engine: this.#engine.stats(),
       transport: transportStats(this.#transport),
-      node: { ...this.#counters },
+      node: { ...this.#counters, stateWriteErrors: this.#marks?.writeErrors ?? 0 },
       peers: this.#engine.peers().length,
       uptimeMs: Math.round(this.#driver.now()),
     };
@@ -382,11 +452,14 @@ export class GossipNode extends EventTarget {
     this.#closed = true;
     this.#driver.stop();
     const discoveryStopped = this.#discovery.stop();
+    const retryStopped = this.#seedRetry.stop();
     for (const reader of this.#readers) reader.end();
     this.#readers.clear();
+    this.#marks?.close();
     await this.#transport.close();
     await this.#receiveLoop;
     await discoveryStopped;
+    await retryStopped;
   }
 
   /** Same as {@linkcode GossipNode.close}, for `await using`. */

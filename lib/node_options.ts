@@ -8,6 +8,7 @@ import type { Discovery } from "./discovery/discovery.ts";
 import type { DnsResolver } from "./discovery/resolve.ts";
 import type { EngineStats } from "./engine/engine.ts";
 import type { Prng } from "./engine/prng.ts";
+import { checkOptionsObject, checkOptionType } from "./argument_checks.ts";
 import { GossipError } from "./errors.ts";
 import { type NodeSecurityOptions, SECURITY_KEYS } from "./node_security.ts";
 import type { GossipOptions } from "./options.ts";
@@ -40,6 +41,13 @@ export interface NodeOptions extends GossipOptions, NodeSecurityOptions {
   messageQueueSize?: number;
   /** DNS lookups of seed and discovered host names. @default {Deno.resolveDns} */
   resolver?: DnsResolver;
+  /**
+   * A directory where the node keeps per-origin delivery marks across restarts (lib/node_state.ts),
+   * so a restarted node never delivers a message twice. Needs read and write permission on it.
+   * Without it, `history: "none"` still keeps a restarted node from delivering what was
+   * published before it joined, learned from the cluster at join time. @default {undefined}
+   */
+  stateDir?: string;
 }
 
 /** Counters of the node itself (the engine and transport have their own). */
@@ -52,8 +60,12 @@ export interface NodeCounters {
   discoveryRounds: number;
   /** Candidates handed to the engine by discovery, over all rounds. */
   discovered: number;
+  /** Attempts to resolve seeds whose host names did not resolve at start. */
+  seedRetries: number;
   /** Errors thrown by {@linkcode GossipNode.onMessage} handlers (logged, never propagated). */
   listenerErrors: number;
+  /** Failed writes of the state directory's delivery marks (logged). */
+  stateWriteErrors: number;
 }
 
 /** The transport counters in {@linkcode NodeStats}, with the sealing layer's when it is on. */
@@ -80,6 +92,34 @@ export interface NodeStats {
 
 /** @internal Checks the node's own options. @throws {GossipError} `invalid_option`. */
 export function validateNodeOptions(options: NodeOptions): void {
+  checkOptionsObject(options, "options of GossipNode.start()");
+  checkOptionType("listen", options.listen, "string", '"127.0.0.1:7946"');
+  checkOptionType("seeds", options.seeds, "string[]", '["10.0.0.1:7946"]');
+  checkOptionType("transport", options.transport, "object", "a MemoryNetwork's open()");
+  checkOptionType("seed", options.seed, "number", "42");
+  checkOptionType("stateDir", options.stateDir, "string", '"/var/lib/starling"');
+  checkOptionType("rng", options.rng, "function", "seededPrng(42)");
+  checkOptionType(
+    "resolver",
+    options.resolver,
+    "function",
+    "(name, type) => Deno.resolveDns(name, type)",
+  );
+  if (options.discovery !== undefined) {
+    const list = Array.isArray(options.discovery) ? options.discovery : [options.discovery];
+    for (const source of list) {
+      checkOptionType("discovery", source, "object", 'parseDiscovery("dns:peers.local:7946")');
+    }
+  }
+  if (
+    options.nodeId !== undefined &&
+    (!Number.isInteger(options.nodeId) || options.nodeId < 0 || options.nodeId >= 2 ** 40)
+  ) {
+    throw new GossipError(
+      "invalid_option",
+      `Invalid option nodeId: ${String(options.nodeId)} is not a whole number from 0 to 2^40 - 1`,
+    );
+  }
   const interval = options.discoveryIntervalMs ?? 10_000;
   if (!Number.isInteger(interval) || interval < 10) {
     throw new GossipError(
@@ -117,4 +157,5 @@ const NODE_KEYS = new Set([
   "messageQueueSize",
   "resolver",
   "seeds",
+  "stateDir",
 ]);

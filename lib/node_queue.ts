@@ -1,5 +1,11 @@
 /**
- * The bounded queue behind `GossipNode.messages()`: one per reader, oldest dropped when full.
+ * The bounded queue behind `GossipNode.messages()` and `messageBatches()`: one per reader.
+ *
+ * Overload policy: a reader that falls behind holds at most `capacity` messages; when one more
+ * arrives, the oldest queued message is dropped (the freshest are usually the most useful, and
+ * dropping at the head keeps the wait of what is delivered bounded). Every drop is counted by
+ * the node (`stats().node.messagesDropped`, Prometheus `starling_node_messages_dropped_total`).
+ * A dropped message is not offered again: the engine has already recorded it as seen.
  *
  * @module
  */
@@ -12,6 +18,7 @@ export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
   #head = 0;
   #capacity: number;
   #waiter: ((result: IteratorResult<Delivery>) => void) | undefined;
+  #batchWaiter: ((batch: Delivery[]) => void) | undefined;
   #ended = false;
   #onEnd: (queue: DeliveryQueue) => void;
 
@@ -35,6 +42,15 @@ export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
       waiter({ value: delivery, done: false });
       return true;
     }
+    const batchWaiter = this.#batchWaiter;
+    if (batchWaiter) {
+      // Resolve on a later microtask with everything queued by then, so one synchronous burst
+      // of deliveries becomes one batch.
+      this.#batchWaiter = undefined;
+      this.#items.push(delivery);
+      queueMicrotask(() => batchWaiter(this.#take()));
+      return true;
+    }
     this.#items.push(delivery);
     if (this.#items.length - this.#head > this.#capacity) {
       this.#head++;
@@ -54,6 +70,32 @@ export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.({ value: undefined, done: true });
+    const batchWaiter = this.#batchWaiter;
+    this.#batchWaiter = undefined;
+    batchWaiter?.([]);
+  }
+
+  /** Messages queued now. */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /**
+   * Everything queued (waiting for at least one message if none is); an empty batch means the
+   * queue has ended. Lets a reader that writes somewhere slow (a pipe) take a whole backlog per
+   * write instead of one message per write.
+   */
+  nextBatch(): Promise<Delivery[]> {
+    if (this.length > 0) return Promise.resolve(this.#take());
+    if (this.#ended) return Promise.resolve([]);
+    return new Promise((resolve) => (this.#batchWaiter = resolve));
+  }
+
+  #take(): Delivery[] {
+    const batch = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return batch;
   }
 
   /** The next delivery, waiting for one if none is queued. */

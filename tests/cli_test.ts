@@ -105,6 +105,7 @@ Deno.test("formatDelivery() prints text or a JSON line", () => {
     origin: "00000000ab",
     hops: 2,
     data: "hello\nworld",
+    encoding: "utf8",
     from: "127.0.0.1:7001",
     t: 5,
   });
@@ -118,7 +119,9 @@ Deno.test("readLines() splits lines and reports over-long ones without buffering
     enc.encode("x".repeat(30) + "\nthree"),
   ]);
   const items = [];
-  for await (const item of readLines(stream, 20)) items.push(item);
+  for await (const item of readLines(stream, 20)) {
+    items.push("line" in item ? { line: item.line } : item);
+  }
   assert.deepEqual(items, [{ line: "one" }, { line: "two" }, { tooLong: 60 }, { line: "three" }]);
 });
 

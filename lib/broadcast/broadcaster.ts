@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { EngineContext, PeerEvent } from "../engine/context.ts";
+import type { Delivery, EngineContext, PeerEvent } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { DataFlag, type DataFrame, type Frame, FrameType } from "../wire/frame.ts";
@@ -25,6 +25,8 @@ import {
 } from "../wire/message_id.ts";
 import { AckTracker } from "./ack_tracker.ts";
 import { AntiEntropy } from "./anti_entropy.ts";
+import { HistoryGate } from "./history_gate.ts";
+import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
 import { SeenSet } from "./seen_set.ts";
@@ -59,7 +61,22 @@ export interface BroadcastStats {
   pendingAcks: number;
   /** Ids awaiting a payload after an IHAVE. */
   pendingGrafts: number;
+  /** With `ordered`: messages held behind a gap. */
+  pendingOrdered: number;
+  /**
+   * 1 while the history gate's join window is open (or not yet opened): this node sends no
+   * digests; 0 once it has joined.
+   */
+  pendingJoinWindow: number;
 }
+
+/** Own messages remembered when published with no neighbour to send them to. */
+const MAX_UNSENT = 64;
+
+/** Join window of the history gate, in anti-entropy periods. */
+const JOIN_WINDOW_PERIODS = 6;
+/** Origins the history gate and the ordered stage track at most. */
+const MAX_TRACKED_ORIGINS = 65536;
 
 /** Push, tree and anti-entropy dissemination over one seen set and one cache. */
 export class Broadcaster {
@@ -68,8 +85,14 @@ export class Broadcaster {
   readonly antiEntropy: AntiEntropy;
   readonly plumtree: Plumtree;
   readonly acks: AckTracker;
+  /** Decides what is history to a node that joined late (see history_gate.ts). */
+  readonly history: HistoryGate;
+  /** The ordered delivery stage, when `ordered` is set. */
+  readonly ordered: OrderedDelivery | undefined;
   #origin: number;
   #seq = 0;
+  /** Own messages published before any neighbour was up: pushed live to the first one. */
+  #unsent: DataFrame[] = [];
   #nextRound = 0;
   #lastOwn = -Infinity;
 
@@ -89,6 +112,28 @@ export class Broadcaster {
     this.plumtree = new Plumtree(ctx);
     this.acks = new AckTracker(ctx, (count, except) => peers.samplePeers(count, except));
     this.#origin = ctx.nodeId;
+    this.history = new HistoryGate({
+      ignoreOld: o.history === "none",
+      windowMs: JOIN_WINDOW_PERIODS * o.antiEntropyIntervalMs,
+      keepMs: o.cacheMaxAgeMs,
+      maxOrigins: MAX_TRACKED_ORIGINS,
+    });
+    this.ordered = o.ordered
+      ? new OrderedDelivery({
+        holdMs: o.orderHoldMs,
+        maxHeld: o.orderMaxHeld,
+        maxHeldTotal: 16 * o.orderMaxHeld,
+        maxOrigins: MAX_TRACKED_ORIGINS,
+        firstSeq: (origin) => this.history.floorOf(origin) + 1,
+        deliver: (message) => {
+          if ((message.flags & DataFlag.Beacon) !== 0) return;
+          ctx.counters.delivered++;
+          ctx.deliver(message);
+        },
+        wakeAt: (at) => ctx.wakeAt(at),
+        counters: ctx.counters,
+      })
+      : undefined;
   }
 
   /** Schedules the first anti-entropy round. */
@@ -115,7 +160,11 @@ export class Broadcaster {
     this.cache.put(id, flags, 0, payload, now);
     if ((flags & DataFlag.Beacon) !== 0) this.ctx.counters.beaconsSent++;
     else this.ctx.counters.published++;
-    this.#disseminate({ type: FrameType.Data, flags, id, hops: 0, payload }, undefined, now);
+    const frame: DataFrame = { type: FrameType.Data, flags, id, hops: 0, payload };
+    if (this.peers.activePeers().length === 0 && this.#unsent.length < MAX_UNSENT) {
+      this.#unsent.push(frame);
+    }
+    this.#disseminate(frame, undefined, now);
     return id;
   }
 
@@ -126,7 +175,17 @@ export class Broadcaster {
         this.#onData(frame, from, now);
         return true;
       case FrameType.Digest:
-        if (this.ctx.options.mode !== "push") this.antiEntropy.onDigest(frame, from, now);
+        if (this.ctx.options.mode === "push") return true;
+        if (!frame.complete && frame.ranges.length === 0) {
+          // An empty slice asks for our digest: a joining node's snapshot (history_gate.ts).
+          // Answered only to neighbours of the active view (a completed handshake), so that a
+          // 4-byte request from a spoofed address reflects nothing.
+          if (!this.history.joining(now) && this.peers.activePeers().includes(from)) {
+            this.antiEntropy.sendDigest(from, now);
+          }
+          return true;
+        }
+        this.antiEntropy.onDigest(this.history.clipDigest(frame, now), from, now);
         return true;
       case FrameType.IWant:
         this.antiEntropy.repair(frame.ids, from);
@@ -136,8 +195,12 @@ export class Broadcaster {
         return true;
       case FrameType.IHave:
         // Pulls it would start (grafts, retried) are contacts of ours: only for proven peers.
-        if (this.ctx.isValidated(from)) this.#onIHave(frame.entries, from, now);
-        else countDrop(this.ctx.counters, "unproven_ihave");
+        if (this.ctx.isValidated(from)) {
+          for (const entry of frame.entries) this.history.onLive(entry.id, now);
+          this.#onIHave(frame.entries, from, now);
+        } else {
+          countDrop(this.ctx.counters, "unproven_ihave");
+        }
         return true;
       case FrameType.Prune:
         this.#syncTree();
@@ -158,9 +221,21 @@ export class Broadcaster {
     }
   }
 
-  /** A neighbour came up or went down: the tree follows the active view. */
-  onPeerEvent(_event: PeerEvent): void {
+  /**
+   * A neighbour came up or went down: the tree follows the active view. Own messages published
+   * while this node had no neighbour go to the first one as live pushes, so that they spread as
+   * news (a node in its join window takes what only arrives by repair for history).
+   */
+  onPeerEvent(event: PeerEvent): void {
     this.#syncTree();
+    if (event.type !== "up" || this.#unsent.length === 0) return;
+    for (const frame of this.#unsent) {
+      if (!this.cache.get(frame.id)) continue; // expired meanwhile: history by now
+      this.ctx.outbox.push(event.address, frame);
+      this.ctx.counters.payloadsOut++;
+      this.ctx.counters.payloadBytesOut += frame.payload.length;
+    }
+    this.#unsent = [];
   }
 
   /** Runs due rounds and timers; returns the next time it wants to run. */
@@ -171,11 +246,23 @@ export class Broadcaster {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
         const [peer] = this.peers.samplePeers(1);
-        if (peer) this.antiEntropy.sendDigest(peer, now);
+        // A joining node's empty digest would pull every cache at it (see history_gate.ts);
+        // while it takes its snapshot, it asks its neighbours for their digests instead.
+        if (peer && !this.history.joining(now)) this.antiEntropy.sendDigest(peer, now);
+        if (this.history.snapshotting(now)) {
+          for (const neighbour of this.peers.activePeers()) {
+            this.ctx.outbox.push(neighbour, {
+              type: FrameType.Digest,
+              complete: false,
+              ranges: [],
+            });
+          }
+        }
       }
       next = Math.min(next, this.#nextRound);
     }
     next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now), this.#beacon(now));
+    if (this.ordered) next = Math.min(next, this.ordered.tick(now));
     return next;
   }
 
@@ -200,8 +287,8 @@ export class Broadcaster {
     }
   }
 
-  /** Broadcast-layer figures. */
-  stats(): BroadcastStats {
+  /** Broadcast-layer figures at `now` (the join window depends on it). */
+  stats(now = Infinity): BroadcastStats {
     const tree = this.plumtree.counters;
     return {
       eagerLinks: this.plumtree.eager.size,
@@ -214,6 +301,8 @@ export class Broadcaster {
       ackFallbacks: this.acks.counters.fallbacks,
       pendingAcks: this.acks.size,
       pendingGrafts: this.plumtree.missingCount,
+      pendingOrdered: this.ordered?.held ?? 0,
+      pendingJoinWindow: this.history.joining(now) ? 1 : 0,
     };
   }
 
@@ -235,17 +324,22 @@ export class Broadcaster {
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;
     this.cache.put(frame.id, flags, hops, frame.payload, now);
-    if ((flags & DataFlag.Beacon) === 0) {
-      counters.delivered++;
-      this.ctx.deliver({
-        id: frame.id,
-        origin: originOf(frame.id),
-        hops,
-        flags,
-        data: frame.payload.slice(),
-        from,
-      });
+    const delivery = {
+      id: frame.id,
+      origin: originOf(frame.id),
+      hops,
+      flags,
+      data: frame.payload.slice(),
+      from,
+    };
+    if (!repair) this.history.onLive(frame.id, now);
+    if (this.history.isHistory(frame.id, repair, now)) {
+      // Published before this node joined: seen and cached (so digests stop offering it), but
+      // neither delivered nor forwarded, as every node that was up has it.
+      counters.historySkipped++;
+      return;
     }
+    this.#hand(delivery, now);
     if (hops >= this.ctx.options.maxHops) {
       countDrop(counters, "hop_limit");
       return;
@@ -255,6 +349,17 @@ export class Broadcaster {
       from,
       now,
     );
+  }
+
+  /** Hands news to the application, through the ordering stage when `ordered` is set. */
+  #hand(delivery: Delivery, now: number): void {
+    // A beacon is never delivered, but it holds a sequence number the ordering stage must pass.
+    if (this.ordered) {
+      this.ordered.offer(delivery, now);
+    } else if ((delivery.flags & DataFlag.Beacon) === 0) {
+      this.ctx.counters.delivered++;
+      this.ctx.deliver(delivery);
+    }
   }
 
   #onIHave(entries: readonly { id: MessageId; hops: number }[], from: Address, now: number): void {

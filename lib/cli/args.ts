@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { parseDiscovery } from "../discovery/parse.ts";
 import type { Discovery } from "../discovery/discovery.ts";
+import { PAYLOAD_FORMATS, type PayloadFormat } from "./format.ts";
 import { splitHostPort } from "../wire/address.ts";
 
 /** What the command line asked for. */
@@ -21,6 +22,16 @@ export interface CliConfig {
   discovery: Discovery[];
   /** Print deliveries as JSON lines. */
   json: boolean;
+  /** How payloads appear on stdin and stdout. */
+  format: PayloadFormat;
+  /** Deliveries buffered for stdout before the oldest is dropped. */
+  queueSize: number;
+  /** Directory keeping delivery marks across restarts, when given. */
+  stateDir?: string;
+  /** Whether a joining node delivers what the cluster still caches. */
+  history: "none" | "cached";
+  /** Deliver each origin's messages in sequence order. */
+  ordered: boolean;
   /** Exit when stdin ends instead of serving on. */
   exitOnEof: boolean;
   /** Protocol fanout, when given. */
@@ -69,7 +80,18 @@ Options:
   --discover SPEC        Where to find peers, asked at start and every 10 s; repeat for more:
                            dns:NAME:PORT              every A/AAAA record of NAME
                            static:HOST:PORT,HOST:PORT a fixed list
-  --json                 Print each message as a JSON line: id, origin, hops, data, from, t
+  --json                 Print each message as a JSON line: id, origin, hops, data, encoding,
+                           from, t (data is base64 when the payload is not UTF-8)
+  --format FORMAT        text, base64 or hex: how stdin lines and printed payloads are written
+                           (default text: raw bytes, CR/LF printed as spaces)
+  --queue N              Messages buffered for stdout before the oldest is dropped and counted
+                           (default 65536)
+  --state-dir DIR        Remember what was delivered in DIR, so a restart never delivers a
+                           message twice (needs --allow-read and --allow-write on DIR)
+  --history MODE         none: deliver only what is published after joining (default);
+                           cached: also what the cluster still caches
+  --ordered              Deliver each publisher's messages in order (a gap is waited
+                           for up to 10 s, then skipped)
   --fanout N             Peers each new message is pushed to (default 3)
   --max-datagram N       Largest datagram in bytes, 64..65507 (default 512)
   --interval MS          Anti-entropy period in ms (default 1000)
@@ -143,6 +165,11 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
         seed: { type: "string", multiple: true },
         discover: { type: "string", multiple: true },
         json: { type: "boolean" },
+        format: { type: "string" },
+        queue: { type: "string" },
+        "state-dir": { type: "string" },
+        history: { type: "string" },
+        ordered: { type: "boolean" },
         fanout: { type: "string" },
         "max-datagram": { type: "string" },
         interval: { type: "string" },
@@ -165,6 +192,15 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
   if (!["error", "warning", "info", "debug"].includes(level)) {
     throw new CliUsageError(`--log-level ${level}: expected error, warning, info or debug`);
   }
+  const format = v.format ?? "text";
+  if (!(PAYLOAD_FORMATS as readonly string[]).includes(format)) {
+    throw new CliUsageError(`--format ${format}: expected text, base64 or hex`);
+  }
+  const history = v.history ?? "none";
+  if (history !== "none" && history !== "cached") {
+    throw new CliUsageError(`--history ${history}: expected none or cached`);
+  }
+  if (v["state-dir"] === "") throw new CliUsageError("--state-dir: expected a directory path");
   const discovery: Discovery[] = [];
   for (const spec of v.discover ?? []) {
     try {
@@ -179,10 +215,15 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
     seeds: (v.seed ?? []).map((seed) => address("seed", seed)),
     discovery,
     json: v.json ?? false,
+    format: format as PayloadFormat,
+    queueSize: integer("queue", v.queue, 1, 10_000_000) ?? 65536,
+    history,
+    ordered: v.ordered ?? false,
     exitOnEof: v["exit-on-eof"] ?? false,
     logLevel: level as CliConfig["logLevel"],
     acceptPublishers: v["accept-publisher"] ?? [],
   };
+  if (v["state-dir"] !== undefined) config.stateDir = v["state-dir"];
   if (v["key-file"] !== undefined) config.keyFile = v["key-file"];
   if (v.label !== undefined) config.label = v.label;
   if (v["signing-key"] !== undefined) config.signingKeyFile = v["signing-key"];

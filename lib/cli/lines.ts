@@ -4,8 +4,11 @@
  * @module
  */
 
-/** One item of {@linkcode readLines}: a line, or a note that a line was too long. */
-export type LineItem = { line: string } | { tooLong: number };
+/**
+ * One item of {@linkcode readLines}: a line (as text, invalid UTF-8 shown as U+FFFD, and as its
+ * exact bytes), or a note that a line was too long.
+ */
+export type LineItem = { line: string; bytes: Uint8Array } | { tooLong: number };
 
 /**
  * Yields the lines of `stream` (without `\n` or `\r\n`). A line longer than `maxBytes` is not
@@ -29,8 +32,8 @@ export async function* readLines(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let skipping = 0; // bytes of an over-long line being skipped, 0 when not skipping
-  const take = (): string => {
-    const all = new Uint8Array(pendingBytes);
+  const take = (): { line: string; bytes: Uint8Array } => {
+    let all = new Uint8Array(pendingBytes);
     let at = 0;
     for (const part of pending) {
       all.set(part, at);
@@ -38,8 +41,8 @@ export async function* readLines(
     }
     pending = [];
     pendingBytes = 0;
-    const text = decoder.decode(all);
-    return text.endsWith("\r") ? text.slice(0, -1) : text;
+    if (all.at(-1) === 13) all = all.subarray(0, -1);
+    return { line: decoder.decode(all), bytes: all };
   };
   for await (const chunk of stream) {
     let start = 0;
@@ -62,11 +65,11 @@ export async function* readLines(
         yield { tooLong: skipping };
         skipping = 0;
       } else {
-        yield { line: take() };
+        yield take();
       }
       start = newline + 1;
     }
   }
   if (skipping > 0) yield { tooLong: skipping };
-  else if (pendingBytes > 0) yield { line: take() };
+  else if (pendingBytes > 0) yield take();
 }

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkPublishArguments } from "../argument_checks.ts";
 import { GossipError } from "../errors.ts";
 import {
   type GossipOptions,
@@ -203,9 +204,11 @@ export class Engine {
   /**
    * Publishes `data` to the cluster and returns its id.
    *
-   * @throws {GossipError} `payload_too_large` when `data` does not fit one datagram.
+   * @throws {GossipError} `payload_too_large` when `data` does not fit one datagram,
+   * `invalid_argument` when `data` is not a `Uint8Array` or `flags` not a byte.
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
+    checkPublishArguments(data, flags);
     if (data.length > this.maxPayloadSize) {
       throw new GossipError(
         "payload_too_large",
@@ -251,6 +254,7 @@ export class Engine {
     }
     this.#membership.heard(from, now);
     let challenged = false;
+    this.#broadcast.history.heard(now);
     for (const frame of decoded.frames) {
       counters.framesIn++;
       const name = FRAME_NAMES[frame.type]!;
@@ -294,6 +298,15 @@ export class Engine {
     this.#flush();
   }
 
+  /**
+   * Adds delivery marks (origin node id → highest sequence number delivered before a restart):
+   * messages at or below an origin's mark are recorded as seen but never delivered. The node
+   * loads them from its state directory.
+   */
+  addDeliveredMarks(marks: Iterable<readonly [number, number]>): void {
+    this.#broadcast.history.addMarks(marks);
+  }
+
   /** The peers this node currently knows. */
   peers(): Address[] {
     return [...this.#membership.knownPeers()];
@@ -319,7 +332,7 @@ export class Engine {
       nodeId: this.nodeId,
       peers: this.#membership.knownPeers().length,
       membership: this.#membership.stats(),
-      broadcast: this.#broadcast.stats(),
+      broadcast: this.#broadcast.stats(this.#now),
       cacheEntries: cache.size,
       cacheBytes: cache.bytes,
       cacheEvicted: { ...cache.evicted },
@@ -337,7 +350,7 @@ export class Engine {
   }
 
   #ensureStarted(now: number): void {
-    this.#now = now;
+    if (now > this.#now) this.#now = now;
     if (!this.#started) this.start(now);
   }
 }

@@ -40,6 +40,15 @@ export interface EngineCounters {
   pullsRequested: number;
   /** Anti-entropy digests sent. */
   digestsSent: number;
+  /**
+   * Messages recorded as seen but not delivered because they were published before this node
+   * joined (`history: "none"`) or delivered before a restart (state directory marks).
+   */
+  historySkipped: number;
+  /** With `ordered`: sequence numbers skipped after waiting behind a gap. */
+  orderSkipped: number;
+  /** With `ordered`: messages dropped because they arrived after their gap was skipped. */
+  orderLate: number;
   /** Drops by reason: decoder reasons, `hop_limit`, `unencodable`, and the like. */
   dropped: Record<string, number>;
 }
@@ -64,6 +73,9 @@ export function createCounters(): EngineCounters {
     repairsSent: 0,
     pullsRequested: 0,
     digestsSent: 0,
+    historySkipped: 0,
+    orderSkipped: 0,
+    orderLate: 0,
     dropped: {},
   };
 }

@@ -9,7 +9,7 @@
 import { seededPrng } from "../engine/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import type { MessageId } from "../wire/message_id.ts";
-import { Simulation } from "./simulation.ts";
+import { Simulation, type SimulationOptions } from "./simulation.ts";
 
 /** Settings of one scenario run. */
 export interface ScenarioOptions {
@@ -25,6 +25,11 @@ export interface ScenarioOptions {
   jitterMs?: number;
   /** Messages published, from random live nodes. @default {1} */
   messages?: number;
+  /**
+   * When set (and not partitioned): the messages come round-robin from this many live nodes, so
+   * each origin publishes a sequence (what ordering is about). @default {undefined}
+   */
+  publishers?: number;
   /** Fraction of nodes crashed before publishing, 0..1. @default {0} */
   kill?: number;
   /** When > 0: split the cluster in two halves for this many ms while publishing on both. */
@@ -37,6 +42,8 @@ export interface ScenarioOptions {
   limitMs?: number;
   /** Protocol options of every node. */
   gossip?: GossipOptions;
+  /** Called for every delivery, in order (see {@linkcode SimulationOptions.onDeliver}). */
+  onDeliver?: SimulationOptions["onDeliver"];
 }
 
 /** Figures of one run; snake_case because it is printed as JSON. */
@@ -104,6 +111,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     delayMs: options.delayMs ?? 10,
     jitterMs: options.jitterMs ?? 5,
     ...(options.gossip ? { gossip: options.gossip } : {}),
+    ...(options.onDeliver ? { onDeliver: options.onDeliver } : {}),
   });
   const pick = seededPrng(seed ^ 0x5eed);
   sim.startAll(interval);
@@ -125,8 +133,13 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   const ids: MessageId[] = [];
   const partitionMs = options.partitionMs ?? 0;
   if (partitionMs > 0) sim.partition(sim.alive.map((_, i) => (i < options.nodes / 2 ? 0 : 1)));
+  const fixed = options.publishers === undefined
+    ? undefined
+    : Array.from({ length: options.publishers }, () => live[Math.floor(pick() * live.length)]!);
   for (let m = 0; m < count; m++) {
-    const publisher = partitionMs > 0
+    const publisher = fixed && partitionMs === 0
+      ? fixed[m % fixed.length]!
+      : partitionMs > 0
       ? live.filter((i) => (i < options.nodes / 2) === (m % 2 === 0))[
         Math.floor(pick() * live.length / 2)
       ] ?? live[0]!

@@ -32,6 +32,8 @@ export interface SimulationOptions {
   gossip?: GossipOptions;
   /** Node i's seeds: by default everyone joins through node 0. */
   seedsOf?: (index: number) => number[];
+  /** Called for every delivery, in order (to check ordering, for example). */
+  onDeliver?: (node: number, delivery: Delivery, now: number) => void;
 }
 
 /**
@@ -293,6 +295,7 @@ export class Simulation {
   }
 
   #record(node: number, message: Delivery): void {
+    this.#options.onDeliver?.(node, message, this.now);
     const record = this.messages.get(message.id);
     if (!record) return;
     if (record.deliveredAt.has(node)) {
