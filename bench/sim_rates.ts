@@ -41,9 +41,8 @@ export function rateSweep(config: RateSweepConfig, log: (line: string) => void):
         `open loop N=${nodes} rate=${rate}/s: ${row.messages} msgs, full ${
           (row.full_fraction * 100).toFixed(1)
         }%, p50 ${row.p50_ms_to_full ?? "—"} ms, p99 ${row.p99_ms_to_full ?? "—"} ms, ` +
-          `${row.datagrams_per_message_per_node} datagrams/msg/node, wall ${
-            (row.wall_ms / 1000).toFixed(1)
-          } s`,
+          `${row.payload_copies_per_node} copies/node, ${row.datagrams_per_message_per_node} ` +
+          `datagrams/msg/node, wall ${(row.wall_ms / 1000).toFixed(1)} s`,
       );
       if (row.full_fraction < config.breakBelow) break;
     }
