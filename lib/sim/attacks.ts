@@ -277,7 +277,8 @@ function attackStep(
         const neighbor = neighbors[Math.floor(pick() * neighbors.length)] ?? simAddress(0);
         const forged = { nodeId: self, address: neighbor, age: 0 };
         const kind = n % 4;
-        const source = kind === 0 ? adversary.randomSybil() : neighbor;
+        // The FORWARD_JOIN comes from an outside address (this scenario has no Sybils).
+        const source = kind === 0 ? spoofedAddress(n) : neighbor;
         const frame: Frame = kind === 0
           ? { type: FrameType.ForwardJoin, ttl: 3, origin: forged, peers: [] }
           : kind === 1

@@ -185,6 +185,9 @@ export class Simulation {
    * delay from now (or after `delayMs`).
    */
   inject(source: Address, to: number, bytes: Uint8Array, delayMs: number = this.#delay): void {
+    if (typeof source !== "string") {
+      throw new TypeError("Simulation.inject() needs a source address string");
+    }
     let k = this.#injectedIndex.get(source);
     if (k === undefined) {
       k = this.#injectedSources.length;
