@@ -22,7 +22,8 @@ export const KEYGEN_USAGE =
 Prints (or writes to FILE, mode 0600, never overwriting) a new base64 cluster key.
   --passphrase TEXT  derive the key from TEXT with PBKDF2-SHA256 (600,000 rounds) instead
   --salt TEXT        extra salt for --passphrase, e.g. the cluster label
-  --signing          make an Ed25519 publisher key pair instead (two lines: public, private)
+  --signing          make an Ed25519 publisher key pair instead (four lines: # public, the
+                     public key, # private, the private key)
   --out FILE         write to FILE instead of stdout`;
 
 /** Where {@linkcode keygenCommand} writes; injectable for tests. */
