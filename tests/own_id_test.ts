@@ -68,7 +68,12 @@ Deno.test("own id: frames carrying the victim's own node id change neither its v
     }
     await until(() => got.size === nodes.length - 1, 10_000, "every message reaches the victim");
     stop();
-    assert.deepEqual([...victim.activePeers()].sort(), before, "the active view is unchanged");
+    // The view may still grow to its full size while the test runs (it held only 3 of 5 when it
+    // started): what the attack must not do is cut a neighbour or bring in anyone but real nodes.
+    const after = victim.activePeers();
+    assert.ok(before.every((peer) => after.includes(peer)), "no neighbour was lost");
+    const honest = new Set(nodes.map((node) => node.address));
+    assert.ok(after.every((peer) => honest.has(peer)), "every neighbour is a real node");
     const attackerAddresses = new Set(attackers.map((a) => a.localAddress));
     assert.ok(
       victim.peers().every((address) => !attackerAddresses.has(address)),
