@@ -65,35 +65,3 @@ Deno.test("failure detector: helper relays carry the requester's sequence back",
   assert.equal(fd.finishRelay(value), undefined, "answered once");
   assert.equal(fd.acknowledged(value, 0), undefined, "not a probe of ours");
 });
-
-Deno.test("failure detector: where direct probes keep missing, a suspicion lasts more rounds", () => {
-  const { fd, sent } = detector();
-  assert.equal(fd.extraRounds, 0, "a clean network: one indirect round, as before");
-  // Forty neighbours whose direct probes miss (each answers only in the indirect phase).
-  for (let i = 0; i < 40; i++) {
-    const t = 10_000 * i;
-    fd.track(`p${i}`, t);
-    fd.tick(t + 1000);
-    fd.tick(t + 1100);
-    assert.equal(fd.phase(`p${i}`), "indirect");
-    fd.heard(`p${i}`, t + 1150);
-    fd.untrack(`p${i}`);
-  }
-  const extra = fd.extraRounds;
-  assert.equal(extra, 6, "lossy links buy the most extra rounds");
-  sent.length = 0;
-  const t = 1_000_000;
-  fd.track("silent", t);
-  fd.tick(t + 1000); // direct
-  fd.tick(t + 1100); // first indirect round: two timeouts
-  let deadAt = -1;
-  for (let now = t + 1300; now <= t + 1300 + 100 * (extra + 1); now += 100) {
-    if (fd.tick(now).dead.includes("silent")) {
-      deadAt = now;
-      break;
-    }
-  }
-  assert.equal(deadAt, t + 1300 + 100 * extra, "dead only after every extra round");
-  const helpersAsked = sent.filter((line) => line.startsWith("req h1 silent")).length;
-  assert.equal(helpersAsked, 1 + extra, "each round asks the helpers again");
-});

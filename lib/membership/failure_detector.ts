@@ -6,24 +6,15 @@
  * ```
  *   idle ──(nothing heard for probeIntervalMs)──▶ direct: PING
  *   direct ──(probeTimeoutMs, nothing heard)──▶ indirect: PING again + PING-REQ to k helpers
- *   indirect ──(2 × probeTimeoutMs, nothing heard)──▶ indirect again, up to `extra` more rounds
- *   indirect, last round ──(probeTimeoutMs, nothing heard)──▶ dead
+ *   indirect ──(2 × probeTimeoutMs, nothing heard)──▶ dead
  *   any ──(any datagram from the peer, or a PONG relayed by a helper)──▶ idle
  * ```
  *
- * The suspicion lasts longer where the network loses more, as Lifeguard's does (Dadgar et al.,
- * 2017), but from local evidence only: an average of how often a direct probe misses sets the
- * number of extra indirect rounds, from 0 on a clean network to {@linkcode MAX_EXTRA_ROUNDS}. Each
- * extra round sends a fresh PING and asks fresh helpers, and waits one timeout. Measured at 1,000
- * simulated nodes with 20% loss for 10 virtual minutes: a single round declared 13,618 live
- * neighbours dead; this declares 7. A crashed node is still dropped by all its neighbours within
- * 3.3 s at that loss (about 3.3 probe periods).
- *
  * Any datagram counts as a sign of life, so busy links are never probed. One lost datagram never
  * evicts a peer: a PING or PONG lost is covered by the second PING and by the k indirect paths,
- * which also route around a broken direct link. At 20% loss per datagram one round misses a
- * healthy peer with probability about 0.36 × 0.59³ ≈ 7%; each extra round multiplies that by
- * about 7% again.
+ * which also route around a broken direct link. At 20% loss per datagram a healthy peer is
+ * declared dead with probability about 0.36 × 0.36 × 0.59³ ≈ 2.7% per silent interval, and in
+ * practice much less because other traffic counts as heard.
  *
  * Helpers keep a small bounded relay table: a PING-REQ makes them PING the target with the
  * "indirect" bit set and pass the PONG back with the requester's sequence number.
@@ -40,10 +31,6 @@ export const INDIRECT_BIT = 0x8000_0000;
 const SEQ_MASK = 0x7fff_ffff;
 /** Relay entries a helper keeps at most. */
 const MAX_RELAYS = 64;
-/** Most extra indirect rounds a suspicion may last. */
-export const MAX_EXTRA_ROUNDS = 6;
-/** Weight of the newest direct-probe outcome in the average miss rate. */
-const MISS_WEIGHT = 0.05;
 
 /** Timing of the detector. */
 export interface DetectorTiming {
@@ -77,8 +64,6 @@ interface Watch {
   phase: number;
   seq: number;
   deadline: number;
-  /** Indirect rounds run in this suspicion. */
-  rounds: number;
 }
 
 interface Relay {
@@ -111,8 +96,6 @@ export class FailureDetector {
   #bySeq = new Map<number, Address>();
   #relays = new Map<number, Relay>();
   #seq = 0;
-  /** Average share of direct probes that went unanswered (local loss evidence). */
-  #missRate = 0;
   /** Counters for `stats()`. */
   readonly counters: DetectorCounters = {
     probes: 0,
@@ -152,7 +135,6 @@ export class FailureDetector {
       phase: IDLE,
       seq: 0,
       deadline: 0,
-      rounds: 0,
     });
   }
 
@@ -176,13 +158,7 @@ export class FailureDetector {
     const watch = this.#watched.get(address);
     if (!watch) return;
     watch.lastHeard = now;
-    if (watch.phase === DIRECT) this.#missRate *= 1 - MISS_WEIGHT;
     if (watch.phase !== IDLE) this.#settle(watch);
-  }
-
-  /** Extra indirect rounds a suspicion gets at the loss seen so far. */
-  get extraRounds(): number {
-    return Math.min(MAX_EXTRA_ROUNDS, Math.floor(this.#missRate * 16));
   }
 
   /**
@@ -252,17 +228,10 @@ export class FailureDetector {
           continue;
         }
       } else if (now >= watch.deadline) {
-        if (watch.phase === DIRECT || watch.rounds <= this.extraRounds) {
-          if (watch.phase === DIRECT) {
-            this.#missRate = this.#missRate * (1 - MISS_WEIGHT) + MISS_WEIGHT;
-            this.counters.suspicions++;
-            watch.rounds = 0;
-          }
-          // The first indirect round waits for two hops each way; later ones only add evidence
-          // (a fresh PING and fresh helpers), so they wait one timeout.
-          watch.deadline = now + (watch.phase === DIRECT ? 2 : 1) * probeTimeoutMs;
+        if (watch.phase === DIRECT) {
           watch.phase = INDIRECT;
-          watch.rounds++;
+          watch.deadline = now + 2 * probeTimeoutMs;
+          this.counters.suspicions++;
           this.counters.probes++;
           this.actions.ping(address, watch.seq);
           for (const helper of this.actions.helpers(address, indirectProbes)) {
