@@ -14,9 +14,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { GossipNode } from "../lib/node.ts";
-import { localOptions } from "../lib/presets.ts";
-import { UdpTransport } from "../lib/transport/udp_transport.ts";
+import type { GossipNode } from "../lib/node.ts";
+import { loopbackCluster } from "../tests/loopback_cluster.ts";
 import { SybilSwarm } from "../tests/sybil_swarm.ts";
 import { until } from "../tests/until.ts";
 import { percentile, round } from "./bench_stats.ts";
@@ -82,17 +81,7 @@ if (import.meta.main) {
     },
   });
   const size = Number(values.nodes);
-  const nodes: GossipNode[] = [];
-  for (let i = 0; i < size; i++) {
-    nodes.push(
-      await GossipNode.start({
-        ...localOptions(),
-        transport: UdpTransport.listen("127.0.0.1:0"),
-        seeds: i === 0 ? [] : [nodes[0]!.address],
-        seed: 700 + i,
-      }),
-    );
-  }
+  const nodes = await loopbackCluster(size, 700);
   const swarm = SybilSwarm.open(Number(values.sybils));
   try {
     await until(() => nodes.every((node) => node.activePeers().length >= 3), 20_000, "overlay");

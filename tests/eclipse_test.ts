@@ -1,24 +1,10 @@
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
-import { localOptions } from "../lib/presets.ts";
-import { UdpTransport } from "../lib/transport/udp_transport.ts";
+import type { GossipNode } from "../lib/node.ts";
+import { loopbackCluster } from "./loopback_cluster.ts";
 import { SybilSwarm } from "./sybil_swarm.ts";
 import { until } from "./until.ts";
 
-async function honestCluster(size: number): Promise<GossipNode[]> {
-  const nodes: GossipNode[] = [];
-  for (let i = 0; i < size; i++) {
-    nodes.push(
-      await GossipNode.start({
-        ...localOptions(),
-        transport: UdpTransport.listen("127.0.0.1:0"),
-        seeds: i === 0 ? [] : [nodes[0]!.address],
-        seed: 500 + i,
-      }),
-    );
-  }
-  return nodes;
-}
+const honestCluster = (size: number) => loopbackCluster(size, 500);
 
 /** Publishes `count` messages from rotating nodes and waits until `at` has them all. */
 async function deliverAll(nodes: GossipNode[], at: GossipNode, count: number, tag: string) {

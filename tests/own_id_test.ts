@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
-import { localOptions } from "../lib/presets.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { encodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
+import { loopbackCluster } from "./loopback_cluster.ts";
 import { until } from "./until.ts";
 
 Deno.test("own id: frames carrying the victim's own node id change neither its view nor its delivery", async () => {
-  const nodes: GossipNode[] = [];
-  for (let i = 0; i < 6; i++) {
-    nodes.push(
-      await GossipNode.start({
-        ...localOptions(),
-        transport: UdpTransport.listen("127.0.0.1:0"),
-        seeds: i === 0 ? [] : [nodes[0]!.address],
-        seed: 900 + i,
-      }),
-    );
-  }
+  const nodes = await loopbackCluster(6, 900);
   const attackers = Array.from({ length: 5 }, () => UdpTransport.listen("127.0.0.1:0"));
   try {
     await until(

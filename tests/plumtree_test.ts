@@ -111,7 +111,8 @@ Deno.test("Plumtree: the payload arriving cancels the graft timer", () => {
   tree.sync([a, b]);
   tree.onPrune(a, undefined, 0);
   tree.onAnnounce(id(4), a, 0);
-  tree.forward(id(4), 2, b, 10); // payload came over b
+  tree.received(id(4)); // payload came over b (the broadcaster reports it, then forwards)
+  tree.forward(id(4), 2, b, 10);
   tree.tick(500);
   assert.equal(h.flush().filter((s) => s.frame.type === FrameType.Graft).length, 0);
   assert.equal(tree.missingCount, 0);

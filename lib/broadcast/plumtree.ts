@@ -85,7 +85,6 @@ export class Plumtree {
    * The link it came over (`from`) becomes eager for that origin: it is this node's parent.
    */
   forward(id: MessageId, hops: number, from: Address | undefined, now: number): Address[] {
-    this.#missing.delete(id);
     const tree = this.links.treeOf(originOf(id), now);
     tree.messages++;
     if (from !== undefined && this.links.isActive(from)) {

@@ -187,7 +187,7 @@ export class Engine {
 
   /** Joins through the seeds and schedules the periodic work. Call once, before anything else. */
   start(now: number): void {
-    this.#now = now;
+    if (now > this.#now) this.#now = now;
     if (this.#started) return;
     this.#started = true;
     this.#membership.start(now);
@@ -244,7 +244,6 @@ export class Engine {
     const counters = this.#counters;
     counters.datagramsIn++;
     counters.bytesIn += bytes.length;
-    this.#now = now;
     this.#repliesTo.add(from);
     this.#validation.received(from, bytes.length);
     const decoded = decodeDatagram(bytes, this.options.maxDatagramSize);
