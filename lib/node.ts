@@ -15,7 +15,8 @@ import type { Delivery, Engine, PeerEvent } from "./engine/engine.ts";
 import { seededPrng } from "./engine/prng.ts";
 import { checkPublishArguments } from "./argument_checks.ts";
 import { GossipError } from "./errors.ts";
-import { DEFAULT_OPTIONS, type GossipOptions } from "./options.ts";
+import { DEFAULT_OPTIONS, NODE_DEFAULTS } from "./defaults.ts";
+import type { GossipOptions } from "./options.ts";
 import {
   type NodeCounters,
   type NodeOptions,
@@ -107,7 +108,7 @@ export class GossipNode extends EventTarget {
     this.#transport = transport;
     this.#filter = filter;
     this.#resolver = options.resolver;
-    this.#queueSize = options.messageQueueSize ?? 1024;
+    this.#queueSize = options.messageQueueSize ?? NODE_DEFAULTS.messageQueueSize;
     const rng = options.rng ?? seededPrng(options.seed ?? randomSeed());
     const gossip: GossipOptions = { ...pickGossipOptions(options), seeds };
     // The sealing layer grows each datagram; the engine packs smaller ones so that what goes on
@@ -138,7 +139,7 @@ export class GossipNode extends EventTarget {
     };
     this.#discovery = new DiscoveryLoop(
       discoveries,
-      options.discoveryIntervalMs ?? 10_000,
+      options.discoveryIntervalMs ?? NODE_DEFAULTS.discoveryIntervalMs,
       target,
     );
     const resolved = this.#engine.options;
@@ -171,7 +172,7 @@ export class GossipNode extends EventTarget {
       ? undefined
       : await DeliveryMarks.open(options.stateDir);
     const transport = await secureTransport(
-      options.transport ?? await openListenTransport(options.listen ?? "127.0.0.1:0", {
+      options.transport ?? await openListenTransport(options.listen ?? NODE_DEFAULTS.listen, {
         // One byte more than the largest valid datagram, so oversized ones are seen as such.
         receiveBufferSize: (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) + 1,
       }),

@@ -9,6 +9,7 @@ import type { DnsResolver } from "./discovery/resolve.ts";
 import type { EngineStats } from "./engine/engine.ts";
 import type { Prng } from "./engine/prng.ts";
 import { checkOptionsObject, checkOptionType } from "./argument_checks.ts";
+import { NODE_DEFAULTS } from "./defaults.ts";
 import { GossipError } from "./errors.ts";
 import { type NodeSecurityOptions, SECURITY_KEYS } from "./node_security.ts";
 import type { GossipOptions } from "./options.ts";
@@ -120,18 +121,43 @@ export function validateNodeOptions(options: NodeOptions): void {
       `Invalid option nodeId: ${String(options.nodeId)} is not a whole number from 0 to 2^40 - 1`,
     );
   }
-  const interval = options.discoveryIntervalMs ?? 10_000;
+  const interval = options.discoveryIntervalMs ?? NODE_DEFAULTS.discoveryIntervalMs;
   if (!Number.isInteger(interval) || interval < 10) {
     throw new GossipError(
       "invalid_option",
       `Invalid option discoveryIntervalMs: ${interval} is not a whole number of at least 10`,
     );
   }
-  const queueSize = options.messageQueueSize ?? 1024;
+  validateRateLimit(options);
+  const queueSize = options.messageQueueSize ?? NODE_DEFAULTS.messageQueueSize;
   if (!Number.isInteger(queueSize) || queueSize < 1) {
     throw new GossipError(
       "invalid_option",
       `Invalid option messageQueueSize: ${queueSize} is not a whole number of at least 1`,
+    );
+  }
+}
+
+/** Checks `rateLimit`: an object of numbers of at least 1, and only where something is sealed. */
+function validateRateLimit(options: NodeOptions): void {
+  const limit = options.rateLimit;
+  if (limit === undefined) return;
+  checkOptionType("rateLimit", limit, "object", "{ ratePerSecond: 500, burst: 1000 }");
+  for (const name of ["ratePerSecond", "burst", "maxSources"] as const) {
+    const value = limit[name];
+    if (
+      value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= 1)
+    ) {
+      throw new GossipError(
+        "invalid_option",
+        `Invalid option rateLimit.${name}: ${String(value)} is not a number of at least 1`,
+      );
+    }
+  }
+  if (options.keys === undefined && options.label === undefined) {
+    throw new GossipError(
+      "invalid_option",
+      "Invalid option rateLimit: the rate limit runs in the sealing layer; set keys or label too",
     );
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import type { RateLimit } from "./defaults.ts";
 import { Keyring } from "./security/keyring.ts";
 import { SecureTransport, type SecureTransportOptions } from "./security/secure_transport.ts";
 import { OriginSignatureFilter, type SignatureFilterOptions } from "./security/signature_filter.ts";
@@ -36,10 +37,23 @@ export interface NodeSecurityOptions {
    * datagrams carrying unsigned or otherwise signed messages are dropped and counted.
    */
   acceptPublishers?: readonly (string | CryptoKey)[];
+  /**
+   * Per-source rate limit of the sealing layer, applied before anything is decrypted (so it is
+   * in force when `keys` or `label` is set): datagrams per second and burst per source address,
+   * and how many source addresses are tracked. Fields left out keep their defaults.
+   * @default {{ ratePerSecond: 2000, burst: 2000, maxSources: 4096 }}
+   */
+  rateLimit?: Partial<RateLimit>;
 }
 
 /** Names of the {@linkcode NodeSecurityOptions}, kept away from the engine's options. */
-export const SECURITY_KEYS: readonly string[] = ["keys", "label", "signing", "acceptPublishers"];
+export const SECURITY_KEYS: readonly string[] = [
+  "keys",
+  "label",
+  "signing",
+  "acceptPublishers",
+  "rateLimit",
+];
 
 /** @internal What {@linkcode prepareSecurity} builds before the socket is bound. */
 export interface PreparedSecurity {
@@ -65,6 +79,10 @@ export async function prepareSecurity(options: NodeSecurityOptions): Promise<Pre
         : await Keyring.create(options.keys);
     }
     if (options.label !== undefined) sealing.label = options.label;
+    const limit = options.rateLimit ?? {};
+    if (limit.ratePerSecond !== undefined) sealing.ratePerSecond = limit.ratePerSecond;
+    if (limit.burst !== undefined) sealing.burst = limit.burst;
+    if (limit.maxSources !== undefined) sealing.maxSources = limit.maxSources;
   }
   let filter: OriginSignatureFilter | undefined;
   if (options.signing !== undefined || options.acceptPublishers !== undefined) {

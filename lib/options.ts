@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULT_OPTIONS } from "./defaults.ts";
 import { GossipError } from "./errors.ts";
 import type { Address } from "./wire/address.ts";
 import { DATA_FRAME_HEADER, DATAGRAM_HEADER, MAX_UDP_PAYLOAD } from "./wire/codec.ts";
@@ -42,8 +43,6 @@ export interface GossipOptions {
   cacheMaxBytes?: number;
   /** How long a message stays repairable, in ms. @default {120000} */
   cacheMaxAgeMs?: number;
-  /** Peers remembered by the membership table. @default {1024} */
-  maxPeers?: number;
   /**
    * How payloads spread.
    * - `"tree"`: Plumtree epidemic broadcast trees over the active view: eager push on tree links,
@@ -206,43 +205,8 @@ export type BroadcastMode = "tree" | "pushpull" | "push" | "pull";
 /** {@linkcode GossipOptions} with every default filled in. */
 export type ResolvedOptions = Required<GossipOptions>;
 
-/** The defaults, as documented on {@linkcode GossipOptions}. */
-export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
-  seeds: [],
-  fanout: 3,
-  maxDatagramSize: 512,
-  maxHops: 32,
-  antiEntropyIntervalMs: 1000,
-  seenCapacity: 100_000,
-  cacheMaxEntries: 10_000,
-  cacheMaxBytes: 8 * 1024 * 1024,
-  cacheMaxAgeMs: 120_000,
-  maxPeers: 1024,
-  mode: "tree",
-  ackTimeoutMs: 300,
-  pullExtraPeers: 3,
-  graftTimeoutMs: 150,
-  graftRetryMs: 50,
-  lazyDelayMs: 10,
-  maxPending: 4096,
-  maxTrees: 1024,
-  anchorBeaconMs: 2000,
-  activeViewSize: 5,
-  passiveViewSize: 30,
-  shuffleIntervalMs: 2000,
-  samplingHealing: 3,
-  samplingSwap: 12,
-  samplingMode: "pushpull",
-  probeIntervalMs: 1000,
-  probeTimeoutMs: 300,
-  indirectProbes: 3,
-  rejoinBackoffMs: 1000,
-  rejoinBackoffMaxMs: 60_000,
-  history: "none",
-  ordered: false,
-  orderHoldMs: 10_000,
-  orderMaxHeld: 1024,
-});
+/** The defaults, as documented on {@linkcode GossipOptions}; kept in lib/defaults.ts. */
+export { DEFAULT_OPTIONS };
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -277,7 +241,6 @@ export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
   checkInteger("cacheMaxEntries", resolved.cacheMaxEntries, 1, 10_000_000);
   checkInteger("cacheMaxBytes", resolved.cacheMaxBytes, 1024, 2 ** 40);
   checkInteger("cacheMaxAgeMs", resolved.cacheMaxAgeMs, 1, 2 ** 40);
-  checkInteger("maxPeers", resolved.maxPeers, 4, 1_000_000);
   checkInteger("ackTimeoutMs", resolved.ackTimeoutMs, 1, 600_000);
   checkInteger("pullExtraPeers", resolved.pullExtraPeers, 0, 64);
   checkInteger("graftTimeoutMs", resolved.graftTimeoutMs, 1, 600_000);

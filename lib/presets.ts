@@ -1,6 +1,7 @@
 /**
  * Whole-protocol presets for the usual deployments, built from one base (the defaults, which are
- * the LAN values) by overriding only what differs, as memberlist does.
+ * the LAN values) by overriding only what differs, as memberlist does. The values live in
+ * lib/defaults.ts (`PRESET_OVERRIDES`) with every other default.
  *
  * - `localOptions()`: one machine or a loopback test: fast rounds, short timers.
  * - `lanOptions()`: a data-centre network (RTT well under 10 ms): the defaults, 1400-byte
@@ -12,7 +13,7 @@
  * @module
  */
 
-import { MEMBERSHIP_PRESETS } from "./membership/membership_presets.ts";
+import { PRESET_OVERRIDES } from "./defaults.ts";
 import type { GossipOptions } from "./options.ts";
 
 /**
@@ -26,31 +27,15 @@ import type { GossipOptions } from "./options.ts";
  * ```
  */
 export function localOptions(): GossipOptions {
-  return {
-    ...MEMBERSHIP_PRESETS.local,
-    antiEntropyIntervalMs: 250,
-    ackTimeoutMs: 50,
-    graftTimeoutMs: 10,
-    graftRetryMs: 5,
-    lazyDelayMs: 2,
-    maxDatagramSize: 1400,
-  };
+  return { ...PRESET_OVERRIDES.local };
 }
 
 /** Options for a data-centre LAN: the defaults with LAN-sized datagrams. */
 export function lanOptions(): GossipOptions {
-  return { ...MEMBERSHIP_PRESETS.lan, maxDatagramSize: 1400 };
+  return { ...PRESET_OVERRIDES.lan };
 }
 
 /** Options for a wide-area network: slower rounds, patient timers, small datagrams. */
 export function wanOptions(): GossipOptions {
-  return {
-    ...MEMBERSHIP_PRESETS.wan,
-    antiEntropyIntervalMs: 3000,
-    ackTimeoutMs: 1000,
-    graftTimeoutMs: 800,
-    graftRetryMs: 400,
-    lazyDelayMs: 50,
-    maxDatagramSize: 512,
-  };
+  return { ...PRESET_OVERRIDES.wan };
 }

@@ -8,12 +8,15 @@ import { Engine } from "../lib/engine/engine.ts";
 import { type Prng, seededPrng } from "../lib/engine/prng.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
+import { DEFAULT_OPTIONS } from "../lib/defaults.ts";
 import { Sealer } from "../lib/security/sealer.ts";
 import { DECODE_REASONS, decodeDatagram, encodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 
-const BOUNDS = { seenCapacity: 2000, cacheMaxEntries: 300, cacheMaxBytes: 64 * 1024, maxPeers: 64 };
+const BOUNDS = { seenCapacity: 2000, cacheMaxEntries: 300, cacheMaxBytes: 64 * 1024 };
+/** Known peers are the active and passive views, each bounded by its size option. */
+const MAX_PEERS = DEFAULT_OPTIONS.activeViewSize + DEFAULT_OPTIONS.passiveViewSize;
 const MAX_DATAGRAM = 512;
 
 function int(rng: Prng, n: number): number {
@@ -271,5 +274,5 @@ Deno.test("Fuzz: 1,000,000+ random, mutated and sealed-garbage datagrams; no thr
   assert.ok(stats.cacheEntries <= BOUNDS.cacheMaxEntries, `cache ${stats.cacheEntries}`);
   assert.ok(stats.cacheBytes <= BOUNDS.cacheMaxBytes, `cache bytes ${stats.cacheBytes}`);
   assert.ok(stats.seenEntries <= BOUNDS.seenCapacity, `seen ${stats.seenEntries}`);
-  assert.ok(stats.peers <= BOUNDS.maxPeers, `peers ${stats.peers}`);
+  assert.ok(stats.peers <= MAX_PEERS, `peers ${stats.peers}`);
 });

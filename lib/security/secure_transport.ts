@@ -12,6 +12,7 @@ import type { Packet, Transport } from "../transport/transport.ts";
 import type { TransportStats } from "../transport/udp_transport.ts";
 import type { Address } from "../wire/address.ts";
 import type { Keyring } from "./keyring.ts";
+import { RATE_LIMIT_DEFAULTS } from "../defaults.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import { Sealer, type SealerOptions } from "./sealer.ts";
 
@@ -101,9 +102,9 @@ export class SecureTransport implements Transport {
     this.#keyring = options.keyring;
     this.#clock = options.clock ?? (() => performance.now());
     this.#limiter = new RateLimiter({
-      ratePerSecond: options.ratePerSecond ?? 2000,
-      burst: options.burst ?? 2000,
-      maxSources: options.maxSources ?? 4096,
+      ratePerSecond: options.ratePerSecond ?? RATE_LIMIT_DEFAULTS.ratePerSecond,
+      burst: options.burst ?? RATE_LIMIT_DEFAULTS.burst,
+      maxSources: options.maxSources ?? RATE_LIMIT_DEFAULTS.maxSources,
     });
   }
 

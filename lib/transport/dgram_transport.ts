@@ -4,6 +4,7 @@
  * @module
  */
 
+import { TRANSPORT_QUEUE_SIZE } from "../defaults.ts";
 import dgram from "node:dgram";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
@@ -99,7 +100,7 @@ export class DgramTransport implements Transport {
     return new DgramTransport(
       socket,
       joinHostPort(bound.address, bound.port),
-      options.queueSize ?? 4096,
+      options.queueSize ?? TRANSPORT_QUEUE_SIZE,
     );
   }
 

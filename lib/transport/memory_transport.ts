@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TRANSPORT_QUEUE_SIZE } from "../defaults.ts";
 import { GossipError } from "../errors.ts";
 import { type Address, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
@@ -47,7 +48,7 @@ export class MemoryNetwork {
    * @param options Queue bound per endpoint.
    */
   constructor(options: MemoryNetworkOptions = {}) {
-    this.#queueSize = options.queueSize ?? 4096;
+    this.#queueSize = options.queueSize ?? TRANSPORT_QUEUE_SIZE;
   }
 
   /**

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { TRANSPORT_QUEUE_SIZE } from "../defaults.ts";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import { ByteSlab } from "./byte_slab.ts";
@@ -123,7 +124,7 @@ export class UdpTransport implements Transport {
     this.#conn = conn;
     const addr = conn.addr as Deno.NetAddr;
     this.localAddress = joinHostPort(addr.hostname, addr.port);
-    this.#queue = new PacketQueue(options.queueSize ?? 4096);
+    this.#queue = new PacketQueue(options.queueSize ?? TRANSPORT_QUEUE_SIZE);
     this.#bufferSize = options.receiveBufferSize ?? MAX_UDP_DATAGRAM;
   }
 
