@@ -14,6 +14,7 @@ import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
 import type { Delivery, Engine, PeerEvent } from "./engine/engine.ts";
 import { seededPrng } from "./engine/prng.ts";
 import { checkPublishArguments } from "./argument_checks.ts";
+import { BoundedQueue } from "./bounded_queue.ts";
 import { GossipError } from "./errors.ts";
 import { DEFAULT_OPTIONS, NODE_DEFAULTS } from "./defaults.ts";
 import type { GossipOptions } from "./options.ts";
@@ -28,7 +29,6 @@ import { DiscoveryLoop, isOwnAddress, resolveSeeds, SeedRetry } from "./node_dis
 import { EngineDriver } from "./node_driver.ts";
 import { pumpDatagrams } from "./node_receive.ts";
 import { openListenTransport } from "./node_listen.ts";
-import { DeliveryQueue } from "./node_queue.ts";
 import { DeliveryMarks } from "./node_state.ts";
 import { prepareSecurity, secureTransport, transportOverhead } from "./node_security.ts";
 import type { Keyring } from "./security/keyring.ts";
@@ -80,7 +80,7 @@ export class GossipNode extends EventTarget {
   #resolver: DnsResolver | undefined;
   #queueSize: number;
   #receiveLoop: Promise<void> = Promise.resolve();
-  #readers = new Set<DeliveryQueue>();
+  #readers = new Set<BoundedQueue<Delivery>>();
   #marks: DeliveryMarks | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -367,8 +367,12 @@ export class GossipNode extends EventTarget {
    * loop is left.
    */
   messages(): AsyncIterableIterator<Delivery> {
-    const queue = new DeliveryQueue(this.#queueSize, (q) => this.#readers.delete(q));
-    if (this.#closed) queue.end();
+    const queue = new BoundedQueue<Delivery>(
+      this.#queueSize,
+      "drop-oldest",
+      (q) => this.#readers.delete(q),
+    );
+    if (this.#closed) queue.close();
     else this.#readers.add(queue);
     return queue;
   }
@@ -380,8 +384,12 @@ export class GossipNode extends EventTarget {
    * policy as `messages()` (`messageQueueSize`, oldest dropped and counted).
    */
   messageBatches(): AsyncIterableIterator<Delivery[]> {
-    const queue = new DeliveryQueue(this.#queueSize, (q) => this.#readers.delete(q));
-    if (this.#closed) queue.end();
+    const queue = new BoundedQueue<Delivery>(
+      this.#queueSize,
+      "drop-oldest",
+      (q) => this.#readers.delete(q),
+    );
+    if (this.#closed) queue.close();
     else this.#readers.add(queue);
     return (async function* () {
       try {
@@ -391,7 +399,7 @@ export class GossipNode extends EventTarget {
           yield batch;
         }
       } finally {
-        queue.end();
+        queue.close();
       }
     })();
   }
@@ -454,7 +462,7 @@ export class GossipNode extends EventTarget {
     this.#driver.stop();
     const discoveryStopped = this.#discovery.stop();
     const retryStopped = this.#seedRetry.stop();
-    for (const reader of this.#readers) reader.end();
+    for (const reader of this.#readers) reader.close();
     this.#readers.clear();
     this.#marks?.close();
     await this.#transport.close();

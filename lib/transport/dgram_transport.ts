@@ -10,7 +10,7 @@ import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
 import { ByteSlab } from "./byte_slab.ts";
-import { PacketQueue } from "./packet_queue.ts";
+import { BoundedQueue } from "../bounded_queue.ts";
 import { emptyTransportStats, type TransportStats } from "./udp_transport.ts";
 
 /** Options of {@linkcode DgramTransport.listen}. */
@@ -34,7 +34,7 @@ export class DgramTransport implements Transport {
   /** The bound local address, with the real port. */
   readonly localAddress: Address;
   #socket: dgram.Socket;
-  #queue: PacketQueue;
+  #queue: BoundedQueue<Packet>;
   #slab = new ByteSlab();
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
@@ -42,7 +42,7 @@ export class DgramTransport implements Transport {
   private constructor(socket: dgram.Socket, localAddress: Address, queueSize: number) {
     this.#socket = socket;
     this.localAddress = localAddress;
-    this.#queue = new PacketQueue(queueSize);
+    this.#queue = new BoundedQueue<Packet>(queueSize, "refuse-newest");
     socket.on("message", (message: Uint8Array, info: dgram.RemoteInfo) => {
       if (this.#closed) return;
       const packet = {
@@ -136,7 +136,7 @@ export class DgramTransport implements Transport {
 
   /** Yields datagrams as they arrive until the transport is closed. */
   [Symbol.asyncIterator](): AsyncIterator<Packet> {
-    return this.#queue[Symbol.asyncIterator]();
+    return this.#queue.reader();
   }
 
   /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */

@@ -9,7 +9,7 @@ import { TRANSPORT_QUEUE_SIZE } from "../defaults.ts";
 import { GossipError } from "../errors.ts";
 import { type Address, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
-import { PacketQueue } from "./packet_queue.ts";
+import { BoundedQueue } from "../bounded_queue.ts";
 import { emptyTransportStats, type TransportStats } from "./udp_transport.ts";
 
 /** Options of a {@linkcode MemoryNetwork}. */
@@ -104,7 +104,7 @@ export class MemoryTransport implements Transport {
   /** This endpoint's address. */
   readonly localAddress: Address;
   #network: MemoryNetwork;
-  #queue: PacketQueue;
+  #queue: BoundedQueue<Packet>;
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
 
@@ -116,7 +116,7 @@ export class MemoryTransport implements Transport {
   constructor(network: MemoryNetwork, address: Address, queueSize: number) {
     this.#network = network;
     this.localAddress = address;
-    this.#queue = new PacketQueue(queueSize);
+    this.#queue = new BoundedQueue<Packet>(queueSize, "refuse-newest");
   }
 
   /** Delivers to another endpoint; an unknown address or a cut link counts as a send error. */
@@ -144,7 +144,7 @@ export class MemoryTransport implements Transport {
 
   /** Yields datagrams as they arrive until closed. */
   [Symbol.asyncIterator](): AsyncIterator<Packet> {
-    return this.#queue[Symbol.asyncIterator]();
+    return this.#queue.reader();
   }
 
   /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */

@@ -8,7 +8,7 @@ import { TRANSPORT_QUEUE_SIZE } from "../defaults.ts";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import { ByteSlab } from "./byte_slab.ts";
-import { PacketQueue } from "./packet_queue.ts";
+import { BoundedQueue } from "../bounded_queue.ts";
 import type { Packet, Transport } from "./transport.ts";
 
 /** Counters every transport of this package exposes through `stats()`. */
@@ -101,7 +101,7 @@ export class UdpTransport implements Transport {
   #conn: Deno.DatagramConn;
   #closed = false;
   #stats: TransportStats = emptyTransportStats();
-  #queue: PacketQueue;
+  #queue: BoundedQueue<Packet>;
   #bufferSize: number;
   #receiving = false;
   /** Receive calls running, and how many should. */
@@ -124,7 +124,10 @@ export class UdpTransport implements Transport {
     this.#conn = conn;
     const addr = conn.addr as Deno.NetAddr;
     this.localAddress = joinHostPort(addr.hostname, addr.port);
-    this.#queue = new PacketQueue(options.queueSize ?? TRANSPORT_QUEUE_SIZE);
+    this.#queue = new BoundedQueue<Packet>(
+      options.queueSize ?? TRANSPORT_QUEUE_SIZE,
+      "refuse-newest",
+    );
     this.#bufferSize = options.receiveBufferSize ?? MAX_UDP_DATAGRAM;
   }
 
@@ -209,7 +212,7 @@ export class UdpTransport implements Transport {
    */
   [Symbol.asyncIterator](): AsyncIterator<Packet> {
     this.#startReceiving();
-    return this.#queue[Symbol.asyncIterator]();
+    return this.#queue.reader();
   }
 
   /** Yields the datagrams that arrived by each wake-up, as one batch, until closed. */
