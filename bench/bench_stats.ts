@@ -1,22 +1,12 @@
 /**
- * Small pure statistics helpers shared by the benchmarks: percentiles, delivery curves and
+ * Small pure statistics helpers shared by the benchmarks: delivery curves, rounding and
  * fixed-width markdown tables.
  *
  * @module
  */
 
-/** The `p`-th percentile (0..100) of `values` by nearest rank; NaN for an empty list. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
-
-/** The median (50th percentile by nearest rank). */
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
+/** The shared percentile and median (lib/sim/percentile.ts), here for the benchmarks. */
+export { median, percentile } from "../lib/sim/percentile.ts";
 
 /** Arithmetic mean; NaN for an empty list. */
 export function mean(values: readonly number[]): number {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { median, percentile } from "../lib/sim/percentile.ts";
 import { type ComposeProject, exec, mapLimit, type NodeInfo, run } from "./docker.ts";
 import type { Faults } from "./faults.ts";
 import { type Ledger, type Pair, pairsOf } from "./ledger.ts";
@@ -174,13 +175,10 @@ export function fullDelivery(ctx: Ctx, msgs: Published[], pairs: Pair[]): number
   return out;
 }
 
-/** Median and max, rounded; null for no values. */
+/** Median (the shared nearest-rank one) and max, rounded; null for no values. */
 export function stats(values: number[]): { median: number; max: number } | null {
   if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { median: Math.round(median), max: Math.round(s[s.length - 1]!) };
+  return { median: Math.round(median(values)), max: Math.round(percentile(values, 100)) };
 }
 
 /** A phase result from its messages and expected pairs (failed if any pair is missing). */

@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { median } from "../lib/sim/percentile.ts";
 import { ComposeProject, detectCompose, exec, mapLimit, type NodeInfo } from "./docker.ts";
 import { ensureImage } from "./image.ts";
 import { Ledger, pairsOf } from "./ledger.ts";
@@ -91,7 +92,6 @@ function delta(a: Reading[], b: Reading[], name: string): number {
   return sum(b) - sum(a);
 }
 
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1] ?? NaN;
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20 * 10) / 10;
 
 let project: ComposeProject | undefined;

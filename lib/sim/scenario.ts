@@ -9,6 +9,7 @@
 import { seededPrng } from "../engine/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import type { MessageId } from "../wire/message_id.ts";
+import { median } from "./percentile.ts";
 import { Simulation, type SimulationOptions } from "./simulation.ts";
 
 /** Settings of one scenario run. */
@@ -93,11 +94,6 @@ function totals(sim: Simulation) {
     payloadBytesOut += s.payloadBytesOut;
   }
   return { payloadsIn, datagramsOut, bytesOut, payloadBytesOut };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** Runs one scenario and returns its figures. Deterministic for a given seed. */
