@@ -1,7 +1,8 @@
 /**
  * A tiny dependency-free SVG chart writer for the benchmarks: line charts (linear or log x axis)
  * and grouped bar charts with axes, ticks and a legend, plus a grid to lay several panels out in
- * one file. Output is a plain string; nothing here touches the file system.
+ * one file; the compose rig's timeline (compose/report_svg.ts) uses its document frame and
+ * escaping. Output is a plain string; nothing here touches the file system.
  *
  * @module
  */
@@ -136,16 +137,32 @@ export function formatTick(value: number): string {
   return trim(value);
 }
 
-function frame(width: number, height: number, title: string, body: string[]): string {
+/**
+ * A standalone SVG document of `width` × `height` px: the root element (with extra root
+ * `attributes`, such as a default font), a white background, then the `body` elements. Every
+ * SVG the benchmarks and the compose rig write starts here.
+ */
+export function svgDocument(
+  width: number,
+  height: number,
+  body: readonly string[],
+  attributes = "",
+): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}">`,
+    `viewBox="0 0 ${width} ${height}"${attributes === "" ? "" : " " + attributes}>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="17" text-anchor="middle" font-size="13" font-weight="bold" ` +
-    `${FONT}>${escapeXml(title)}</text>`,
     ...body,
     "</svg>",
   ].join("\n");
+}
+
+function frame(width: number, height: number, title: string, body: string[]): string {
+  return svgDocument(width, height, [
+    `<text x="${width / 2}" y="17" text-anchor="middle" font-size="13" font-weight="bold" ` +
+    `${FONT}>${escapeXml(title)}</text>`,
+    ...body,
+  ]);
 }
 
 function axes(
@@ -348,11 +365,7 @@ export function chartGrid(panels: readonly string[], columns: number, title = ""
   const head = title ? 30 : 0;
   const width = colW.reduce((a, b) => a + b, 0);
   const height = head + rowH.reduce((a, b) => a + b, 0);
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-  ];
+  const out: string[] = [];
   if (title) {
     out.push(
       `<text x="${width / 2}" y="21" text-anchor="middle" font-size="16" font-weight="bold" ` +
@@ -366,6 +379,5 @@ export function chartGrid(panels: readonly string[], columns: number, title = ""
     const y = head + rowH.slice(0, r).reduce((a, b) => a + b, 0);
     out.push(svg.replace("<svg ", `<svg x="${x}" y="${y}" `));
   });
-  out.push("</svg>");
-  return out.join("\n");
+  return svgDocument(width, height, out);
 }

@@ -4,8 +4,12 @@
  * message; publish times as triangles on top; fault windows shaded (a partition or loss over the
  * whole cluster, a crash as a dark bar on the rows of the killed nodes).
  *
+ * The document frame and escaping are the benchmarks' SVG writer's (bench/svg_chart.ts).
+ *
  * @module
  */
+
+import { escapeXml as esc, svgDocument } from "../bench/svg_chart.ts";
 
 /** What the chart shows. */
 export interface Timeline {
@@ -45,11 +49,6 @@ const RIGHT = 24;
 const TOP = 78;
 const PLOT_W = 1100;
 
-function esc(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
-}
-
 /** Cuts a label to what fits in `px` pixels (about 6.2 px per character at 11 px). */
 function fit(text: string, px: number): string {
   const n = Math.floor(px / 6.2);
@@ -75,9 +74,6 @@ export function renderTimeline(t: Timeline): string {
   const out: string[] = [];
   const f = (v: number): string => v.toFixed(1);
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="18" font-size="14" font-weight="bold">${esc(t.title)}</text>`,
   );
   // Phase band.
@@ -181,7 +177,6 @@ export function renderTimeline(t: Timeline): string {
     `<text x="${lx + 82}" y="${ly}">network fault</text>`,
     `<rect x="${lx + 170}" y="${ly - 9}" width="14" height="10" fill="#333333" opacity="0.55"/>`,
     `<text x="${lx + 188}" y="${ly}">node down</text>`,
-    `</svg>`,
   );
-  return out.join("\n") + "\n";
+  return svgDocument(width, height, out, 'font-family="sans-serif" font-size="11"') + "\n";
 }
