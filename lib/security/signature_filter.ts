@@ -25,7 +25,7 @@
 import { GossipError } from "../errors.ts";
 import { decodeDatagram, MAX_UDP_PAYLOAD } from "../wire/codec.ts";
 import { DataFlag, FrameType } from "../wire/frame.ts";
-import type { MessageId } from "../wire/message_id.ts";
+import { type MessageId, originOf } from "../wire/message_id.ts";
 import {
   importPublisherKey,
   importSigningKey,
@@ -182,7 +182,7 @@ export class OriginSignatureFilter {
       const split = frame.payload.length - SIGNATURE_BYTES;
       const body = frame.payload.subarray(0, split);
       const signature = frame.payload.subarray(split);
-      const origin = Number(frame.id >> 24n);
+      const origin = originOf(frame.id);
       if (!(await this.#verify(publishers, origin, frame.id, body, signature))) {
         return this.#drop("bad_signature");
       }
