@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type CliProc, runCli, spawnCli } from "./cli_spawn.ts";
+import { until } from "./until.ts";
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -15,17 +16,18 @@ Deno.test("the CLI serves Prometheus metrics with --metrics and stops them on SI
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
 
     // Wait (bounded) until the peer's datagrams show up in the counters.
-    const deadline = performance.now() + 20_000;
     let text = "";
-    for (;;) {
-      const response = await fetch(url);
-      assert.equal(response.status, 200);
-      assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
-      text = await response.text();
-      if (/^starling_datagrams_in_total [1-9]/m.test(text)) break;
-      assert.ok(performance.now() < deadline, `no datagram counted:\n${text}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(
+      async () => {
+        const response = await fetch(url);
+        assert.equal(response.status, 200);
+        assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+        text = await response.text();
+        return /^starling_datagrams_in_total [1-9]/m.test(text);
+      },
+      20_000,
+      () => `no datagram counted:\n${text}`,
+    );
     for (
       const family of [
         "starling_datagrams_out_total",

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type CliProc, outside, scratchPath, spawnCli } from "./cli_spawn.ts";
+import { until } from "./until.ts";
 
 const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
 const FAST = ["--interval", "200", "--json"];
@@ -30,21 +31,25 @@ async function waitMetric(
   compare: ">=" | "==" = ">=",
   context: () => string = () => "",
 ): Promise<number> {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const text = await (await fetch(url)).text();
-    const value = Number(text.match(new RegExp(`^${name} (\\d+)$`, "m"))?.[1] ?? NaN);
-    if (compare === "==" ? value === target : value >= target) return value;
-    if (performance.now() >= deadline) {
+  let text = "";
+  let value = NaN;
+  await until(
+    async () => {
+      text = await (await fetch(url)).text();
+      value = Number(text.match(new RegExp(`^${name} (\\d+)$`, "m"))?.[1] ?? NaN);
+      return compare === "==" ? value === target : value >= target;
+    },
+    30_000,
+    () => {
       const figures = text.split("\n").filter((l) =>
         /^starling_(history|delivered|digests|frames_in|repairs|pulls)/.test(l)
       );
-      assert.fail(
-        `${name} stayed at ${value}, not ${compare} ${target}${context()}; ${figures.join("; ")}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+      return `${name} stayed at ${value}, not ${compare} ${target}${context()}; ${
+        figures.join("; ")
+      }`;
+    },
+  );
+  return value;
 }
 
 const data = (line: string): string => JSON.parse(line).data;
@@ -127,12 +132,15 @@ Deno.test("with --state-dir and --history cached a restarted node catches up wit
     // Marks reach the file within 100 ms of a delivery (lib/node_state.ts); kill after that.
     const originA = JSON.parse(b1.lines[0]!).origin;
     const originB = JSON.parse(a.lines.find((l) => data(l) === "own 1")!).origin;
-    const deadline = performance.now() + 10_000;
-    for (;;) {
-      const marks = JSON.parse(await outside(readMarks(dir))).marks;
-      if (marks[originA] === 2 && marks[originB] === 1) break;
-      assert.ok(performance.now() < deadline, `marks not written: ${JSON.stringify(marks)}`);
-    }
+    let written: Record<string, number> = {};
+    await until(
+      async () => {
+        written = JSON.parse(await outside(readMarks(dir))).marks;
+        return written[originA] === 2 && written[originB] === 1;
+      },
+      10_000,
+      () => `marks not written: ${JSON.stringify(written)}`,
+    );
     b1.child.kill("SIGKILL");
     await b1.child.status;
     procs.pop();

@@ -80,28 +80,23 @@ async function liveStats(): Promise<NodeStats> {
   const network = new MemoryNetwork();
   const key = generateKey();
   const pair = await generateSigningKeyPair();
-  const a = await GossipNode.start({
+  await using a = await GossipNode.start({
     transport: network.open(),
     keys: [key],
     signing: pair.privateKey,
     seed: 1,
   });
-  const b = await GossipNode.start({
+  await using b = await GossipNode.start({
     transport: network.open(),
     keys: [key],
     acceptPublishers: [pair.publicKey],
     seeds: [a.address],
     seed: 2,
   });
-  try {
-    await until(() => b.peers().length === 1, 5000, "b joins");
-    await a.publishSigned(new TextEncoder().encode("m"));
-    await until(() => b.stats().node.delivered === 1, 5000, "b delivers");
-    return b.stats();
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  await until(() => b.peers().length === 1, 5000, "b joins");
+  await a.publishSigned(new TextEncoder().encode("m"));
+  await until(() => b.stats().node.delivered === 1, 5000, "b delivers");
+  return b.stats();
 }
 
 Deno.test("metricName() makes valid snake_case names", () => {

@@ -37,34 +37,29 @@ class PeerLog {
 Deno.test("loopback nodes dispatch peer up events, and down when a neighbour closes", async () => {
   // Fast failure detection: a silent neighbour is probed after 100 ms and dead ~300 ms later.
   const options = { probeIntervalMs: 100, probeTimeoutMs: 60, antiEntropyIntervalMs: 200 };
-  const a = await GossipNode.start({ ...options, seed: 1 });
+  // `await using`: each node is closed however the test ends, even if a later start fails.
+  await using a = await GossipNode.start({ ...options, seed: 1 });
   const logA = new PeerLog(a);
-  const b = await GossipNode.start({ ...options, seed: 2, seeds: [a.address] });
+  await using b = await GossipNode.start({ ...options, seed: 2, seeds: [a.address] });
   const logB = new PeerLog(b);
-  const c = await GossipNode.start({ ...options, seed: 3, seeds: [a.address] });
+  await using c = await GossipNode.start({ ...options, seed: 3, seeds: [a.address] });
   const logC = new PeerLog(c);
-  const nodes = [a, b, c];
-  try {
-    const up = (node: GossipNode) => (e: PeerEvent) =>
-      e.type === "up" && e.address === node.address;
-    const upB = await logA.wait(up(b), 10_000, "up event for b on a");
-    assert.equal(upB.nodeId, b.id);
-    const upC = await logA.wait(up(c), 10_000, "up event for c on a");
-    assert.equal(upC.nodeId, c.id);
-    assert.equal((await logB.wait(up(a), 10_000, "up event for a on b")).nodeId, a.id);
-    assert.equal((await logC.wait(up(a), 10_000, "up event for a on c")).nodeId, a.id);
-    assert.ok(a.activePeers().includes(b.address) && a.activePeers().includes(c.address));
+  const up = (node: GossipNode) => (e: PeerEvent) => e.type === "up" && e.address === node.address;
+  const upB = await logA.wait(up(b), 10_000, "up event for b on a");
+  assert.equal(upB.nodeId, b.id);
+  const upC = await logA.wait(up(c), 10_000, "up event for c on a");
+  assert.equal(upC.nodeId, c.id);
+  assert.equal((await logB.wait(up(a), 10_000, "up event for a on b")).nodeId, a.id);
+  assert.equal((await logC.wait(up(a), 10_000, "up event for a on c")).nodeId, a.id);
+  assert.ok(a.activePeers().includes(b.address) && a.activePeers().includes(c.address));
 
-    // c goes away without a word: its neighbours notice and report the link down.
-    const cWasUpOnB = logB.events.some(up(c));
-    await c.close();
-    const down = (e: PeerEvent) => e.type === "down" && e.address === c.address;
-    const downOnA = await logA.wait(down, 10_000, "down event for c on a");
-    assert.equal(downOnA.nodeId, c.id);
-    if (cWasUpOnB) await logB.wait(down, 10_000, "down event for c on b");
-    assert.ok(!a.activePeers().includes(c.address));
-    assert.ok(!logA.events.some((e) => e.type === "down" && e.address === b.address), "b stays");
-  } finally {
-    for (const node of nodes) await node.close();
-  }
+  // c goes away without a word: its neighbours notice and report the link down.
+  const cWasUpOnB = logB.events.some(up(c));
+  await c.close();
+  const down = (e: PeerEvent) => e.type === "down" && e.address === c.address;
+  const downOnA = await logA.wait(down, 10_000, "down event for c on a");
+  assert.equal(downOnA.nodeId, c.id);
+  if (cWasUpOnB) await logB.wait(down, 10_000, "down event for c on b");
+  assert.ok(!a.activePeers().includes(c.address));
+  assert.ok(!logA.events.some((e) => e.type === "down" && e.address === b.address), "b stays");
 });

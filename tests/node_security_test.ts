@@ -48,16 +48,23 @@ class RecordingTransport implements Transport {
   }
 }
 
+/** Starts the nodes in order, all joining the first; if one fails, the started ones close. */
 async function startAll(list: NodeOptions[]): Promise<GossipNode[]> {
   const nodes: GossipNode[] = [];
-  for (const options of list) {
-    nodes.push(
-      await GossipNode.start({
-        antiEntropyIntervalMs: 100,
-        seeds: nodes.length === 0 ? [] : [nodes[0]!.address],
-        ...options,
-      }),
-    );
+  try {
+    for (const options of list) {
+      nodes.push(
+        await GossipNode.start({
+          antiEntropyIntervalMs: 100,
+          seeds: nodes.length === 0 ? [] : [nodes[0]!.address],
+          ...options,
+        }),
+      );
+    }
+  } catch (error) {
+    for (const node of nodes) await node.close();
+    for (const options of list) await options.transport?.close();
+    throw error;
   }
   return nodes;
 }

@@ -9,15 +9,31 @@ import { until } from "./until.ts";
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+/** Two joined nodes; `await using` closes both however the test ends. */
 async function pair(network = new MemoryNetwork()) {
   const a = await GossipNode.start({ transport: network.open(), seed: 1 });
-  const b = await GossipNode.start({ transport: network.open(), seeds: [a.address], seed: 2 });
-  await until(() => a.peers().length === 1 && b.peers().length === 1, 5000, "a and b meet");
-  return { network, a, b };
+  const nodes = {
+    network,
+    a,
+    b: undefined as unknown as GossipNode,
+    async [Symbol.asyncDispose]() {
+      await a.close();
+      await nodes.b?.close();
+    },
+  };
+  try {
+    nodes.b = await GossipNode.start({ transport: network.open(), seeds: [a.address], seed: 2 });
+    await until(() => a.peers().length === 1 && nodes.b.peers().length === 1, 5000, "a and b meet");
+  } catch (error) {
+    await nodes[Symbol.asyncDispose]();
+    throw error;
+  }
+  return nodes;
 }
 
 Deno.test("GossipNode delivers through messages() and the message event", async () => {
-  const { a, b } = await pair();
+  await using nodes = await pair();
+  const { a, b } = nodes;
   const iterator = a.messages();
   const events: Delivery[] = [];
   a.addEventListener("message", (event) => events.push((event as DeliveryEvent).detail));
@@ -42,11 +58,11 @@ Deno.test("GossipNode delivers through messages() and the message event", async 
   assert.ok(stats.transport.received >= 2);
   await a.close();
   assert.equal((await iterator.next()).done, true, "close ends iterators");
-  await b.close();
 });
 
 Deno.test("GossipNode.publish() throws payload_too_large and closed", async () => {
-  const { a, b } = await pair();
+  await using nodes = await pair();
+  const { a } = nodes;
   assert.throws(
     () => a.publish(new Uint8Array(a.maxPayloadSize + 1)),
     (error: unknown) => error instanceof GossipError && error.code === "payload_too_large",
@@ -59,13 +75,12 @@ Deno.test("GossipNode.publish() throws payload_too_large and closed", async () =
     (error: unknown) => error instanceof GossipError && error.code === "closed",
   );
   assert.equal((await a.messages().next()).done, true, "a closed node's iterator is done");
-  await b.close();
 });
 
 Deno.test("GossipNode bounds each messages() queue and drops the oldest", async () => {
   const network = new MemoryNetwork();
-  const a = await GossipNode.start({ transport: network.open(), messageQueueSize: 2 });
-  const b = await GossipNode.start({ transport: network.open(), seeds: [a.address] });
+  await using a = await GossipNode.start({ transport: network.open(), messageQueueSize: 2 });
+  await using b = await GossipNode.start({ transport: network.open(), seeds: [a.address] });
   await until(() => a.peers().length === 1, 5000, "join");
   const iterator = a.messages();
   for (let i = 0; i < 5; i++) b.publish(bytes(`m${i}`));
@@ -76,12 +91,11 @@ Deno.test("GossipNode bounds each messages() queue and drops the oldest", async 
     text((await iterator.next()).value!.data),
   ];
   assert.deepEqual(got, ["m3", "m4"]);
-  await a.close();
-  await b.close();
 });
 
 Deno.test("GossipNode survives a throwing onMessage handler", async () => {
-  const { a, b } = await pair();
+  await using nodes = await pair();
+  const { a, b } = nodes;
   a.onMessage(() => {
     throw new Error("listener bug");
   });
@@ -89,41 +103,35 @@ Deno.test("GossipNode survives a throwing onMessage handler", async () => {
   b.publish(bytes("still works"));
   assert.equal(text((await iterator.next()).value!.data), "still works");
   assert.equal(a.stats().node.listenerErrors, 1);
-  await a.close();
-  await b.close();
 });
 
 Deno.test("GossipNode finds peers through discovery and rediscovers periodically", async () => {
   const network = new MemoryNetwork();
-  const a = await GossipNode.start({ transport: network.open() });
+  await using a = await GossipNode.start({ transport: network.open() });
   let calls = 0;
   const discovery = functionDiscovery(() => {
     calls++;
     return calls < 2 ? [] : [a.address, "not an address"];
   });
-  const b = await GossipNode.start({
+  await using b = await GossipNode.start({
     transport: network.open(),
     discovery,
     discoveryIntervalMs: 20,
   });
   await until(() => b.peers().includes(a.address), 5000, "b finds a on a later round");
   assert.ok(b.stats().node.discoveryRounds >= 2);
-  await b.close();
-  await a.close();
 });
 
 Deno.test("GossipNode resolves seed host names and skips bad seeds", async () => {
   const network = new MemoryNetwork();
-  const a = await GossipNode.start({ transport: network.open("10.7.0.1:7946") });
-  const b = await GossipNode.start({
+  await using _seedNode = await GossipNode.start({ transport: network.open("10.7.0.1:7946") });
+  await using b = await GossipNode.start({
     transport: network.open(),
     seeds: ["seed-host:7946", "bad seed", "10.7.0.1:0"],
     resolver: (name, type) =>
       Promise.resolve(name === "seed-host" && type === "A" ? ["10.7.0.1"] : []),
   });
   await until(() => b.peers().includes("10.7.0.1:7946"), 5000, "b joins a by name");
-  await b.close();
-  await a.close();
 });
 
 Deno.test("GossipNode rejects bad node options", async () => {

@@ -55,35 +55,41 @@ Deno.test("Engine.receiveBatch answers datagrams that arrived together in shared
 Deno.test("UdpTransport.batches() hands over datagrams that arrived together in fewer batches", async () => {
   const a = UdpTransport.listen("127.0.0.1:0");
   const b = UdpTransport.listen("127.0.0.1:0");
-  // Everything is in b's socket buffer before b starts reading.
-  for (let i = 0; i < 32; i++) await a.send(b.localAddress, new Uint8Array([i]));
-  const got: number[] = [];
-  let batches = 0;
-  for await (const batch of b.batches()) {
-    batches++;
-    for (const packet of batch) {
-      assert.equal(packet.from, a.localAddress);
-      got.push(packet.bytes[0]!);
+  try {
+    // Everything is in b's socket buffer before b starts reading.
+    for (let i = 0; i < 32; i++) await a.send(b.localAddress, new Uint8Array([i]));
+    const got: number[] = [];
+    let batches = 0;
+    for await (const batch of b.batches()) {
+      batches++;
+      for (const packet of batch) {
+        assert.equal(packet.from, a.localAddress);
+        got.push(packet.bytes[0]!);
+      }
+      if (got.length === 32) break;
     }
-    if (got.length === 32) break;
+    assert.deepEqual(got.sort((x, y) => x - y), Array.from({ length: 32 }, (_, i) => i));
+    assert.ok(batches < 32, `32 datagrams came in ${batches} batches`);
+    assert.equal(b.stats().received, 32);
+  } finally {
+    await a.close();
+    await b.close();
   }
-  assert.deepEqual(got.sort((x, y) => x - y), Array.from({ length: 32 }, (_, i) => i));
-  assert.ok(batches < 32, `32 datagrams came in ${batches} batches`);
-  assert.equal(b.stats().received, 32);
-  await a.close();
-  await b.close();
 });
 
 Deno.test("UdpTransport.post() sends without a promise and counts like send()", async () => {
   const a = UdpTransport.listen("127.0.0.1:0");
   const b = UdpTransport.listen("127.0.0.1:0");
-  a.post(b.localAddress, new Uint8Array([5]));
-  a.post("not an address", new Uint8Array([6]));
-  const iterator = b[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  assert.deepEqual([...first.value!.bytes], [5]);
-  assert.equal(a.stats().sent, 1);
-  assert.equal(a.stats().sendErrors, 1);
-  await a.close();
-  await b.close();
+  try {
+    a.post(b.localAddress, new Uint8Array([5]));
+    a.post("not an address", new Uint8Array([6]));
+    const iterator = b[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    assert.deepEqual([...first.value!.bytes], [5]);
+    assert.equal(a.stats().sent, 1);
+    assert.equal(a.stats().sendErrors, 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });

@@ -11,12 +11,12 @@ import { makeMessageId } from "../lib/wire/message_id.ts";
 import { until } from "./until.ts";
 
 Deno.test("reflection: an unproven address gets back no more bytes than it sent, per frame type", async () => {
-  const a = await GossipNode.start({
+  await using a = await GossipNode.start({
     ...localOptions(),
     transport: UdpTransport.listen("127.0.0.1:0"),
     seed: 31,
   });
-  const b = await GossipNode.start({
+  await using b = await GossipNode.start({
     ...localOptions(),
     transport: UdpTransport.listen("127.0.0.1:0"),
     seeds: [a.address],
@@ -76,7 +76,5 @@ Deno.test("reflection: an unproven address gets back no more bytes than it sent,
     assert.ok(received <= sent, `${received} bytes received by the prober for ${sent} sent`);
   } finally {
     await probe.close();
-    await a.close();
-    await b.close();
   }
 });
