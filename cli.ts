@@ -124,8 +124,11 @@ async function main(args: string[]): Promise<number> {
   }
 
   // Announced only once SIGTERM is handled, so whoever waits for this line may stop us cleanly.
+  // The transport in use is named here so a fallback to node:dgram is visible without logging.
+  const transport = node.stats().transport.implementation ?? "custom transport";
   stderrLine(
-    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address}`,
+    `starling node ${node.id.toString(16).padStart(10, "0")} listening on ${node.address} ` +
+      `(UDP via ${transport})`,
   );
   if (metrics) stderrLine(`starling metrics on http://${metrics.address}/metrics`);
 

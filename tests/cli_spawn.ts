@@ -88,7 +88,7 @@ export async function spawnCli(args: string[], permissions: string[] = []): Prom
   }
   return {
     child,
-    address: start.split(" listening on ")[1]!,
+    address: start.split(" listening on ")[1]!.split(" ")[0]!,
     lines,
     errLines,
     stdin,

@@ -131,6 +131,12 @@ Deno.test("three CLI nodes: a line typed into one appears on the other two", asy
     procs.push(await spawnNode(["--listen", "127.0.0.1:0"]));
     const seed = procs[0]!.address;
     assert.match(seed, /^127\.0\.0\.1:\d+$/);
+    // The banner names the transport (deno.json turns the unstable net API on), so a fallback to
+    // node:dgram shows without configuring logging.
+    assert.match(
+      procs[0]!.errLines[0]!,
+      /^starling node [0-9a-f]{10} listening on 127\.0\.0\.1:\d+ \(UDP via Deno\.listenDatagram\)$/,
+    );
     procs.push(await spawnNode(["--seed", seed]));
     procs.push(await spawnNode(["--seed", seed]));
     await procs[2]!.stdin.write(new TextEncoder().encode("hello from three\n"));

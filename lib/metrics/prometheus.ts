@@ -171,6 +171,15 @@ export function formatPrometheus(stats: NodeStats): string {
     walk(out, stats.signatures, ["starling", "signatures"], "stats().signatures");
   }
   walk(out, stats.node, ["starling", "node"], "stats().node");
+  if (transport.implementation !== undefined) {
+    out.add(
+      "starling_transport_info",
+      "gauge",
+      "What carries the datagrams (stats().transport.implementation) as a label; the value is 1",
+      1,
+      `{implementation="${labelValue(transport.implementation)}"}`,
+    );
+  }
   out.add("starling_uptime_seconds", "gauge", "stats().uptimeMs / 1000", stats.uptimeMs / 1000);
   out.add(
     "starling_node_info",

@@ -146,7 +146,7 @@ export class DgramTransport implements Transport {
 
   /** Counters of this socket. */
   stats(): TransportStats {
-    return { ...this.#stats };
+    return { ...this.#stats, implementation: "node:dgram" };
   }
 
   /** Closes the socket and ends iteration. Idempotent. */

@@ -154,7 +154,7 @@ export class MemoryTransport implements Transport {
 
   /** Counters of this endpoint. */
   stats(): TransportStats {
-    return { ...this.#stats };
+    return { ...this.#stats, implementation: "memory" };
   }
 
   /** Leaves the network and ends iteration. Idempotent. */

@@ -27,6 +27,12 @@ export interface TransportStats {
   receiveErrors: number;
   /** Datagrams dropped on purpose (a full receive queue, injected loss). */
   dropped: number;
+  /**
+   * What carries the datagrams: `"Deno.listenDatagram"` (the native UDP transport), `"node:dgram"`
+   * (the fallback when the unstable net API is off) or `"memory"`; wrappers report the inner
+   * transport's. Absent for transports that do not say.
+   */
+  implementation?: "Deno.listenDatagram" | "node:dgram" | "memory";
 }
 
 /** Fresh zeroed {@linkcode TransportStats}. */
@@ -296,7 +302,7 @@ export class UdpTransport implements Transport {
 
   /** Counters of this socket. */
   stats(): TransportStats {
-    return { ...this.#stats };
+    return { ...this.#stats, implementation: "Deno.listenDatagram" };
   }
 
   /** Closes the socket and ends iteration. Idempotent. */
