@@ -1,11 +1,11 @@
 /**
  * `deno task bench`: every performance benchmark in one run — codec, raw UDP ceiling, loopback
  * cluster (latency, throughput against the ceiling of the same run, wire cost), memory, the
- * open-loop many-publisher sweep — then docs/perf.{svg,json} and docs/load.{svg,json} (and the
- * same under bench/out/).
+ * open-loop many-publisher sweep — then bench/out/perf.{svg,json} and bench/out/load.{svg,json}.
+ * Tracked files under docs/ are rewritten only when asked, with `--docs`.
  *
  * Flags: --nodes 8,32,64 (cluster sizes), --mode tree, --load 32,100 (open-loop cluster sizes;
- * "" skips it), --load-seconds 5, --no-docs (write bench/out only).
+ * "" skips it), --load-seconds 5, --docs (also write docs/perf.* and docs/load.*).
  *
  * @module
  */
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     mode: { type: "string", default: "tree" },
     load: { type: "string", default: "32,100" },
     "load-seconds": { type: "string", default: "5" },
-    "no-docs": { type: "boolean" },
+    docs: { type: "boolean" },
   },
 });
 function loadAverage(): number[] {
@@ -54,7 +54,7 @@ const loadSizes = values.load.split(",").map(Number).filter((n) => n >= 2);
 const load = loadSizes.length
   ? await runLoadBench(loadSizes, undefined, Number(values["load-seconds"]))
   : [];
-if (load.length) await writeLoadReport(load, !values["no-docs"]);
+if (load.length) await writeLoadReport(load, values.docs === true);
 const report = {
   generated: new Date().toISOString(),
   deno: Deno.version.deno,
@@ -71,12 +71,12 @@ const svg = perfChart(report);
 await Deno.mkdir("bench/out", { recursive: true });
 await Deno.writeTextFile("bench/out/perf.svg", svg);
 await Deno.writeTextFile("bench/out/perf.json", JSON.stringify(report, null, 2) + "\n");
-if (!values["no-docs"]) {
+if (values.docs) {
   await Deno.writeTextFile("docs/perf.svg", svg);
   await Deno.writeTextFile("docs/perf.json", JSON.stringify(report, null, 2) + "\n");
 }
 say();
-say(`wrote bench/out/perf.{svg,json}${values["no-docs"] ? "" : " and docs/perf.{svg,json}"}`);
+say(`wrote bench/out/perf.{svg,json}${values.docs ? " and docs/perf.{svg,json}" : ""}`);
 await finish("all", {
   wall_s: report.wall_s,
   data_overhead_plain: codec.data_overhead_plain,
