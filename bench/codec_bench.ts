@@ -8,14 +8,14 @@
  * @module
  */
 
-import { Outbox } from "../lib/engine/outbox.ts";
-import { decodeDatagram, encodeDatagram, writeFrame } from "../lib/wire/codec.ts";
+import { encodeFrames, Outbox } from "../lib/engine/outbox.ts";
+import { decodeDatagram, writeFrame } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { consume, finish, measure, measureAsync, say, type Timing } from "./harness.ts";
 
 /** Figures of the codec benchmark. */
 export interface CodecFigures {
-  /** ns per encodeDatagram / decodeDatagram call, by case. */
+  /** ns per encodeFrames / decodeDatagram call, by case. */
   encode_ns: Record<string, number>;
   decode_ns: Record<string, number>;
   /** ns per frame through Outbox.push + flush (the engine's send path). */
@@ -94,8 +94,8 @@ export async function runCodecBench(): Promise<CodecFigures> {
   const outbox_ns: Record<string, number> = {};
   const scratch = new Uint8Array(65507);
   for (const [name, list] of Object.entries(frames)) {
-    const bytes = encodeDatagram(list);
-    const enc = measure(() => encodeDatagram(list));
+    const bytes = encodeFrames(list);
+    const enc = measure(() => encodeFrames(list));
     const write = measure(() => writeFrame(list[0]!, scratch, 1));
     const dec = measure(() => decodeDatagram(bytes));
     encode_ns[name] = enc.ns;
@@ -136,7 +136,7 @@ export async function runCodecBench(): Promise<CodecFigures> {
     consume(bytesOut);
   }
 
-  const plain = encodeDatagram(frames.data_256!);
+  const plain = encodeFrames(frames.data_256!);
   const overheadPlain = plain.length - 256;
   say("== wire overhead per data frame ==");
   say(`  plain: ${overheadPlain} B (target ≤ 14)`);

@@ -17,10 +17,10 @@
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { DEFAULT_OPTIONS, maxPayloadSize } from "../lib/options.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { finish, say } from "./harness.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 /** Figures of the memory benchmark. */
 export interface MemoryFigures {
@@ -55,7 +55,7 @@ function frameFor(i: number, shape: string, payload: Uint8Array): Uint8Array {
   const id = shape === "random_origins"
     ? makeMessageId(Math.floor(rnd() * 2 ** 40), 1 + Math.floor(rnd() * 1000))
     : makeMessageId(1_000 + (i % 64), 1 + Math.floor(i / 64));
-  return encodeDatagram([{ type: FrameType.Data, flags: 0, id, hops: 1, payload }]);
+  return encodeFrames([{ type: FrameType.Data, flags: 0, id, hops: 1, payload }]);
 }
 
 /** Floods one fresh engine; returns the heap growth at each checkpoint. */

@@ -84,7 +84,7 @@ export function perfChart(report: PerfReport): string {
     yMax: headroom(kinds.flatMap((k) => [report.codec.encode_ns[k] ?? 0])),
     groups: kinds.map((k) => k.replace("_", " ")),
     series: [
-      { name: "encodeDatagram", values: kinds.map((k) => report.codec.encode_ns[k] ?? null) },
+      { name: "encodeFrames", values: kinds.map((k) => report.codec.encode_ns[k] ?? null) },
       { name: "decodeDatagram", values: kinds.map((k) => report.codec.decode_ns[k] ?? null) },
     ],
   });

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { AddressValidation, COOKIE_PERIOD_MS } from "../lib/engine/address_validation.ts";
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 const attacker = "203.0.113.9:4000";
 
@@ -27,11 +27,11 @@ Deno.test("AddressValidation: replies to a stranger fit in what it sent; contact
   assert.deepEqual(v.gate(attacker, [ping], true, 0), [], "no credit, nothing at all");
   v.received(attacker, 11);
   const reply = v.gate(attacker, [ping, ping], true, 0);
-  const bytes = encodeDatagram(reply).length;
+  const bytes = encodeFrames(reply).length;
   assert.ok(bytes <= 11, `${bytes} bytes for 11 received`);
   assert.equal(v.counters.refusedFrames, 3, "the challenge took the room; every ping refused");
   const contact = v.gate("198.51.100.1:1", [ping], false, 0);
-  assert.equal(encodeDatagram(contact).length, 64);
+  assert.equal(encodeFrames(contact).length, 64);
   assert.equal(contact[0]!.type, FrameType.Cookie);
 });
 
@@ -82,7 +82,7 @@ for (const size of [512, 65_507]) {
     for (const frames of probes) {
       const { engine, out } = loadedEngine(size);
       // The engine's own origin id is random: aim the pulls at what it really caches.
-      const bytes = encodeDatagram(
+      const bytes = encodeFrames(
         frames.map((f) =>
           f.type === FrameType.IWant || f.type === FrameType.Graft
             ? { ...f, ids: f.ids.map((id) => makeMessageId(engine.nodeId, Number(id))) }

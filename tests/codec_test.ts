@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { DECODE_REASONS, decodeDatagram, encodeDatagram } from "../lib/wire/codec.ts";
+import { DECODE_REASONS, decodeDatagram } from "../lib/wire/codec.ts";
 import { DataFlag, type Frame, FrameType, WIRE_VERSION } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { writeAddress } from "../lib/wire/address.ts";
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 const id = makeMessageId(0xab_cdef_0123, 0x123456);
 const peer = { nodeId: 2 ** 40 - 1, address: "192.168.1.20:7946", age: 7 };
@@ -35,24 +36,24 @@ const everyFrame: Frame[] = [
 
 Deno.test("codec round-trips every frame type, alone and packed together", () => {
   for (const frame of everyFrame) {
-    const decoded = decodeDatagram(encodeDatagram([frame]));
+    const decoded = decodeDatagram(encodeFrames([frame]));
     assert.ok(decoded.ok, `frame type ${frame.type}`);
     assert.deepEqual(decoded.frames, [frame]);
   }
-  const all = decodeDatagram(encodeDatagram(everyFrame));
+  const all = decodeDatagram(encodeFrames(everyFrame));
   assert.ok(all.ok);
   assert.deepEqual(all.frames, everyFrame);
 });
 
 Deno.test("codec: a data frame costs 14 bytes of header in a datagram", () => {
   const payload = new Uint8Array(100);
-  const bytes = encodeDatagram([{ type: FrameType.Data, flags: 0, id, hops: 0, payload }]);
+  const bytes = encodeFrames([{ type: FrameType.Data, flags: 0, id, hops: 0, payload }]);
   assert.equal(bytes.length - payload.length, 14);
   assert.equal(bytes[0], WIRE_VERSION);
 });
 
 Deno.test("codec rejects bad datagrams with a reason instead of throwing", () => {
-  const good = encodeDatagram([everyFrame[0]!]);
+  const good = encodeFrames([everyFrame[0]!]);
   assert.deepEqual(decodeDatagram(new Uint8Array()), { ok: false, reason: "empty" });
   assert.deepEqual(decodeDatagram(good.slice(0, good.length - 1)), {
     ok: false,
@@ -61,10 +62,10 @@ Deno.test("codec rejects bad datagrams with a reason instead of throwing", () =>
   assert.deepEqual(decodeDatagram(new Uint8Array([9, 1])), { ok: false, reason: "bad_version" });
   assert.deepEqual(decodeDatagram(new Uint8Array([1, 200])), { ok: false, reason: "unknown_type" });
   assert.deepEqual(decodeDatagram(good, good.length - 1), { ok: false, reason: "oversized" });
-  const badRange = encodeDatagram([everyFrame[6]!]);
+  const badRange = encodeFrames([everyFrame[6]!]);
   badRange[badRange.length - 6] = 0xff; // low > high
   assert.equal((decodeDatagram(badRange) as { reason: string }).reason, "bad_field");
-  const badAddress = encodeDatagram([everyFrame[13]!]);
+  const badAddress = encodeFrames([everyFrame[13]!]);
   badAddress[11] = 5; // address family
   assert.equal((decodeDatagram(badAddress) as { reason: string }).reason, "bad_address");
 });
@@ -77,7 +78,7 @@ Deno.test("engine.receive() takes 100,000 random and mutated datagrams without a
     deliver: () => {},
   });
   engine.start(0);
-  const valid = everyFrame.map((frame) => encodeDatagram([frame]));
+  const valid = everyFrame.map((frame) => encodeFrames([frame]));
   const total = 100_000;
   for (let i = 0; i < total; i++) {
     let bytes: Uint8Array;
@@ -136,10 +137,10 @@ Deno.test("codec: peer addresses encode exactly as writeAddress does, fast path 
       peers: [],
     };
     if (end < 0) {
-      assert.throws(() => encodeDatagram([frame]), TypeError, address);
+      assert.throws(() => encodeFrames([frame]), TypeError, address);
       continue;
     }
-    const bytes = encodeDatagram([frame]);
+    const bytes = encodeFrames([frame]);
     // version, type, ttl, count, node id (5), age, then the address
     assert.deepEqual(bytes.subarray(10, 10 + end), expected.subarray(0, end), address);
   }

@@ -13,16 +13,16 @@ import { Keyring } from "../lib/security/keyring.ts";
 import { Sealer } from "../lib/security/sealer.ts";
 import { SecureTransport } from "../lib/security/secure_transport.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { until } from "./until.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 const BOUNDS = { seenCapacity: 500, cacheMaxEntries: 100, cacheMaxBytes: 16 * 1024 };
 
 function dataDatagram(origin: number, seq: number): Uint8Array {
   const payload = new Uint8Array(100).fill(seq & 0xff);
-  return encodeDatagram([{
+  return encodeFrames([{
     type: FrameType.Data,
     flags: 0,
     id: makeMessageId(origin, seq),

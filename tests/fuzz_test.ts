@@ -10,9 +10,10 @@ import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
 import { DEFAULT_OPTIONS } from "../lib/defaults.ts";
 import { Sealer } from "../lib/security/sealer.ts";
-import { DECODE_REASONS, decodeDatagram, encodeDatagram } from "../lib/wire/codec.ts";
+import { DECODE_REASONS, decodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 const BOUNDS = { seenCapacity: 2000, cacheMaxEntries: 300, cacheMaxBytes: 64 * 1024 };
 /** Known peers are the active and passive views, each bounded by its size option. */
@@ -104,7 +105,7 @@ function validDatagram(rng: Prng): Uint8Array {
   const frames: Frame[] = [];
   const count = 1 + int(rng, 3);
   for (let i = 0; i < count; i++) frames.push(randomFrame(rng));
-  return encodeDatagram(frames, 65507);
+  return encodeFrames(frames, 65507);
 }
 
 function mutate(rng: Prng, input: Uint8Array): Uint8Array {

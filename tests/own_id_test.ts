@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { loopbackCluster } from "./loopback_cluster.ts";
 import { until } from "./until.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 Deno.test("own id: frames carrying the victim's own node id change neither its view nor its delivery", async () => {
   const nodes = await loopbackCluster(6, 900);
@@ -18,7 +18,7 @@ Deno.test("own id: frames carrying the victim's own node id change neither its v
     const before = [...victim.activePeers()].sort();
     const self = victim.id;
     const send = (k: number, frames: Frame[]) =>
-      attackers[k % attackers.length]!.send(victim.address, encodeDatagram(frames));
+      attackers[k % attackers.length]!.send(victim.address, encodeFrames(frames));
     // The issue's attack: FORWARD_JOINs naming the victim's own id at its neighbours' addresses,
     // then JOINs carrying its id; plus PINGs and a SHUFFLE listing it at a neighbour's address.
     for (const [k, neighbour] of before.entries()) {

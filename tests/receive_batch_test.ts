@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
-import { decodeDatagram, encodeDatagram } from "../lib/wire/codec.ts";
+import { decodeDatagram } from "../lib/wire/codec.ts";
 import { FrameType } from "../lib/wire/frame.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 const PEER = "10.0.0.2:7946";
-const ping = (value: number) => encodeDatagram([{ type: FrameType.Ping, nodeId: 77, value }]);
+const ping = (value: number) => encodeFrames([{ type: FrameType.Ping, nodeId: 77, value }]);
 
 /** An engine whose peer has proven its address (echoed the engine's cookie), so replies flow. */
 function engineCapturing(): { engine: Engine; sent: { to: string; pongs: number }[] } {
@@ -27,7 +28,7 @@ function engineCapturing(): { engine: Engine; sent: { to: string; pongs: number 
   engine.receive(ping(100), PEER, 1);
   assert.ok(challenge !== undefined, "a stranger is challenged");
   engine.receive(
-    encodeDatagram([{ type: FrameType.Cookie, echo: true, value: challenge }]),
+    encodeFrames([{ type: FrameType.Cookie, echo: true, value: challenge }]),
     PEER,
     2,
   );

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { GossipNode } from "../lib/node.ts";
 import { localOptions } from "../lib/presets.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { until } from "./until.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 Deno.test("reflection: an unproven address gets back no more bytes than it sent, per frame type", async () => {
   await using a = await GossipNode.start({
@@ -44,7 +44,7 @@ Deno.test("reflection: an unproven address gets back no more bytes than it sent,
     let sent = 0;
     const before = a.stats().engine.datagramsIn;
     for (const frames of probes) {
-      const bytes = encodeDatagram(frames);
+      const bytes = encodeFrames(frames);
       for (let i = 0; i < 3; i++) {
         await probe.send(a.address, bytes);
         sent += bytes.length;

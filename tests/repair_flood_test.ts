@@ -4,10 +4,10 @@
 // until the flood left the 120 s cache (0/20 delivered at 2, 10 and 60 s).
 import assert from "node:assert/strict";
 import { seededPrng } from "../lib/engine/prng.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { type DataFrame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId, NODE_ID_SPACE } from "../lib/wire/message_id.ts";
 import { simAddress, Simulation } from "../lib/sim/simulation.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 Deno.test("repair under flood: 20/20 honest messages reach everyone within 10 s after 10,000 injected", () => {
   const nodes = 100;
@@ -34,7 +34,7 @@ Deno.test("repair under flood: 20/20 honest messages reach everyone within 10 s 
         payload: new Uint8Array(4),
       });
     }
-    const bytes = encodeDatagram(frames);
+    const bytes = encodeFrames(frames);
     for (const t of targets) sim.inject(attacker, t, bytes, 1 + (injected / 10_000) * 5000);
   }
   sim.run(sim.now + 6000);

@@ -10,12 +10,12 @@ import {
   SEALED_MARKER,
   Sealer,
 } from "../lib/security/sealer.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { FrameType } from "../lib/wire/frame.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 function plainDatagram(id = 1n, size = 20): Uint8Array {
   const payload = new Uint8Array(size).fill(7);
-  return encodeDatagram([{ type: FrameType.Data, flags: 0, id, hops: 0, payload }]);
+  return encodeFrames([{ type: FrameType.Data, flags: 0, id, hops: 0, payload }]);
 }
 
 async function pair(label?: string): Promise<{ a: Sealer; b: Sealer; key: Uint8Array }> {

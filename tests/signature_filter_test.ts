@@ -3,8 +3,8 @@ import { type Delivery, Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { generateSigningKeyPair } from "../lib/security/origin_signer.ts";
 import { OriginSignatureFilter, stripSignature } from "../lib/security/signature_filter.ts";
-import { encodeDatagram } from "../lib/wire/codec.ts";
 import { DataFlag, type DataFrame, FrameType } from "../lib/wire/frame.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 const text = new TextEncoder();
 
@@ -89,25 +89,25 @@ Deno.test("Unsigned and wrongly signed messages are dropped before the engine", 
   // A valid signature moved onto another id or payload is refused too.
   const goodId = 77n;
   const good = await signer.signPublish(goodId, text.encode("real"));
-  assert.equal(await filter.check(encodeDatagram([frame(goodId, good, DataFlag.Signed)])), true);
+  assert.equal(await filter.check(encodeFrames([frame(goodId, good, DataFlag.Signed)])), true);
   assert.equal(
-    await filter.check(encodeDatagram([frame(goodId + 1n, good, DataFlag.Signed)])),
+    await filter.check(encodeFrames([frame(goodId + 1n, good, DataFlag.Signed)])),
     "bad_signature",
   );
   const tampered = good.slice();
   tampered[0]! ^= 1;
   assert.equal(
-    await filter.check(encodeDatagram([frame(goodId, tampered, DataFlag.Signed)])),
+    await filter.check(encodeFrames([frame(goodId, tampered, DataFlag.Signed)])),
     "bad_signature",
   );
   assert.equal(
-    await filter.check(encodeDatagram([frame(goodId, new Uint8Array(10), DataFlag.Signed)])),
+    await filter.check(encodeFrames([frame(goodId, new Uint8Array(10), DataFlag.Signed)])),
     "unsigned",
   );
   // One bad frame drops the whole datagram, even next to a good one.
   assert.equal(
     await filter.check(
-      encodeDatagram([frame(goodId, good, DataFlag.Signed), frame(9n, text.encode("x"), 0)]),
+      encodeFrames([frame(goodId, good, DataFlag.Signed), frame(9n, text.encode("x"), 0)]),
     ),
     "unsigned",
   );
@@ -117,7 +117,7 @@ Deno.test("Unsigned and wrongly signed messages are dropped before the engine", 
 Deno.test("Without accepted publishers nothing is checked; undecodable bytes go to the engine", async () => {
   const open = await OriginSignatureFilter.create();
   assert.equal(open.checking, false);
-  assert.equal(await open.check(encodeDatagram([frame(1n, text.encode("x"), 0)])), true);
+  assert.equal(await open.check(encodeFrames([frame(1n, text.encode("x"), 0)])), true);
   const strict = await OriginSignatureFilter.create({
     acceptPublishers: [(await generateSigningKeyPair()).publicKey],
   });

@@ -9,8 +9,9 @@
 
 import type { Transport } from "../lib/transport/transport.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
-import { decodeDatagram, encodeDatagram } from "../lib/wire/codec.ts";
+import { decodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType, type PeerEntry } from "../lib/wire/frame.ts";
+import { encodeFrames } from "../lib/engine/outbox.ts";
 
 /** Sybil sockets that look alive and eager to a victim. */
 export class SybilSwarm {
@@ -60,7 +61,7 @@ export class SybilSwarm {
 
   async #send(i: number, to: string, frames: Frame[]): Promise<void> {
     this.sent++;
-    await this.sockets[i]!.send(to, encodeDatagram(frames));
+    await this.sockets[i]!.send(to, encodeFrames(frames));
   }
 
   async #answer(i: number): Promise<void> {

@@ -9,7 +9,7 @@
  */
 
 import type { Address } from "../wire/address.ts";
-import { DATAGRAM_HEADER, frameSize, writeFrame } from "../wire/codec.ts";
+import { DATAGRAM_HEADER, frameSize, MAX_UDP_PAYLOAD, writeFrame } from "../wire/codec.ts";
 import { type Frame, FrameType, WIRE_VERSION } from "../wire/frame.ts";
 
 /** Where flushed datagrams go, with a counter hook for each. */
@@ -139,4 +139,40 @@ export class Outbox {
     if (count === 0) return;
     this.sink(to, at === size ? out : out.subarray(0, at), count);
   }
+}
+
+/** The destination an {@linkcode encodeFrames} outbox packs for; nothing is sent to it. */
+const NOWHERE = "0.0.0.0:0";
+
+/**
+ * Packs `frames`, in order, into exactly one datagram the way the engine's {@linkcode Outbox}
+ * packs what it sends (one framer for the engine and for the tools and tests that build
+ * datagrams by hand: the simulator's adversaries, fuzzing, codec tests).
+ *
+ * @throws {RangeError} when the frames do not fit in one datagram of `maxSize` bytes.
+ * @throws {TypeError} when a frame has no wire form (an address that cannot be encoded).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrames } from "./outbox.ts";
+ * import { FrameType } from "../wire/frame.ts";
+ * const datagram = encodeFrames([{ type: FrameType.Ping, nodeId: 7, value: 1 }]);
+ * if (datagram[0] !== 1) throw new Error("wire version first");
+ * ```
+ */
+export function encodeFrames(frames: readonly Frame[], maxSize = MAX_UDP_PAYLOAD): Uint8Array {
+  let size = DATAGRAM_HEADER;
+  for (const frame of frames) size += frameSize(frame);
+  if (size > maxSize) {
+    throw new RangeError(`Cannot encode datagram: ${size} bytes exceeds the limit ${maxSize}`);
+  }
+  if (frames.length === 0) return Uint8Array.of(WIRE_VERSION);
+  const datagrams: Uint8Array[] = [];
+  const outbox = new Outbox(maxSize, (_to, datagram) => datagrams.push(datagram));
+  for (const frame of frames) outbox.push(NOWHERE, frame);
+  outbox.flush();
+  if (outbox.unencodable > 0 || datagrams.length !== 1) {
+    throw new TypeError("Cannot encode frame: it holds an address with no wire form");
+  }
+  return datagrams[0]!;
 }

@@ -81,7 +81,7 @@ export function stripSignature(data: Uint8Array, flags: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeDatagram } from "../wire/codec.ts";
+ * import { encodeFrames } from "../engine/outbox.ts";
  * import { DataFlag, FrameType } from "../wire/frame.ts";
  * import { generateSigningKeyPair } from "./origin_signer.ts";
  * import { OriginSignatureFilter } from "./signature_filter.ts";
@@ -90,9 +90,9 @@ export function stripSignature(data: Uint8Array, flags: number): Uint8Array {
  * const receiver = await OriginSignatureFilter.create({ acceptPublishers: [pair.publicKey] });
  * const payload = await publisher.signPublish(5n, new Uint8Array([9]));
  * const frame = { type: FrameType.Data, flags: DataFlag.Signed, id: 5n, hops: 0, payload } as const;
- * if ((await receiver.check(encodeDatagram([frame]))) !== true) throw new Error("accepted");
+ * if ((await receiver.check(encodeFrames([frame]))) !== true) throw new Error("accepted");
  * const forged = { ...frame, id: 6n };
- * if ((await receiver.check(encodeDatagram([forged]))) !== "bad_signature") throw new Error("refused");
+ * if ((await receiver.check(encodeFrames([forged]))) !== "bad_signature") throw new Error("refused");
  * ```
  */
 export class OriginSignatureFilter {

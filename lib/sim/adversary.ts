@@ -14,10 +14,11 @@
 
 import { type Prng, randomInt, seededPrng } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
-import { decodeDatagram, encodeDatagram } from "../wire/codec.ts";
+import { decodeDatagram } from "../wire/codec.ts";
 import { type Frame, FrameType, type PeerEntry, type PeersFrame } from "../wire/frame.ts";
 import { NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { Simulation } from "./simulation.ts";
+import { encodeFrames } from "../engine/outbox.ts";
 
 /** Address of Sybil `i`: 172.16.0.0/16, 250 per /24, so they span several network groups. */
 export function sybilAddress(i: number): Address {
@@ -93,7 +94,7 @@ export class Adversary {
 
   /** Sends `frames` in one datagram to node `to`, from `source` (owned or spoofed). */
   send(source: Address, to: number, frames: Frame[]): void {
-    const bytes = encodeDatagram(frames);
+    const bytes = encodeFrames(frames);
     this.datagramsSent++;
     this.bytesFrom.set(source, (this.bytesFrom.get(source) ?? 0) + bytes.length);
     this.sim.inject(source, to, bytes);

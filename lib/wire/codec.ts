@@ -15,7 +15,6 @@ import { DATA_FRAME_HEADER, MAX_UDP_PAYLOAD, PEER_ENTRY_FIXED } from "./encode.t
 export {
   DATA_FRAME_HEADER,
   DATAGRAM_HEADER,
-  encodeDatagram,
   frameSize,
   MAX_UDP_PAYLOAD,
   writeFrame,

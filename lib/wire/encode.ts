@@ -1,13 +1,14 @@
 /**
- * Encoding of wire-version-1 frames and datagrams: sizes known up front (`frameSize`), frames
- * written in place into a caller-sized buffer (`writeFrame`), whole datagrams for tests and tools
- * (`encodeDatagram`). The decoder is in codec.ts, which re-exports all of this.
+ * Encoding of wire-version-1 frames: sizes known up front (`frameSize`), frames written in place
+ * into a caller-sized buffer (`writeFrame`). Datagrams are packed by the engine's `Outbox`
+ * (`encodeFrames` there builds one by hand). The decoder is in codec.ts, which re-exports all of
+ * this.
  *
  * @module
  */
 
 import { writeAddress } from "./address.ts";
-import { type Frame, FrameType, type PeerEntry, WIRE_VERSION } from "./frame.ts";
+import { type Frame, FrameType, type PeerEntry } from "./frame.ts";
 
 export const DATA_FRAME_HEADER = 13;
 /** Bytes a datagram spends before its first frame (the version byte). */
@@ -242,21 +243,4 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
       return p;
     }
   }
-}
-
-/** Encodes frames into one datagram (version byte first); -1-free by contract, throws if too big. */
-export function encodeDatagram(frames: readonly Frame[], maxSize = MAX_UDP_PAYLOAD): Uint8Array {
-  let size = DATAGRAM_HEADER;
-  for (const frame of frames) size += frameSize(frame);
-  if (size > maxSize) {
-    throw new RangeError(`Cannot encode datagram: ${size} bytes exceeds the limit ${maxSize}`);
-  }
-  const out = new Uint8Array(size);
-  out[0] = WIRE_VERSION;
-  let at = DATAGRAM_HEADER;
-  for (const frame of frames) {
-    at = writeFrame(frame, out, at);
-    if (at < 0) throw new TypeError("Cannot encode frame: it holds an address with no wire form");
-  }
-  return out;
 }
