@@ -39,3 +39,4 @@ export {
   type SigningKeyPair,
 } from "./lib/security/origin_signer.ts";
 export { keygenCommand, type KeygenIo, loadKeyring } from "./lib/security/keygen_command.ts";
+export type { RateLimit } from "./lib/defaults.ts";
