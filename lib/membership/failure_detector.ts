@@ -1,36 +1,56 @@
 /**
- * SWIM-style failure detection on the active links.
+ * SWIM-style failure detection on the active links, with Lifeguard's suspicion stage and local
+ * health (see suspicion.ts and local_health.ts).
  *
  * Each neighbour goes through a small state machine:
  *
  * ```
- *   idle ──(nothing heard for probeIntervalMs)──▶ direct: PING
- *   direct ──(probeTimeoutMs, nothing heard)──▶ indirect: PING again + PING-REQ to k helpers
- *   indirect ──(2 × probeTimeoutMs, nothing heard)──▶ dead
- *   any ──(any datagram from the peer, or a PONG relayed by a helper)──▶ idle
+ *   idle ──(nothing heard for the probe interval)──▶ direct: PING
+ *   direct ──(probe timeout, nothing heard)──▶ indirect: PING again + PING-REQ to k helpers
+ *   indirect ──(2 × probe timeout, nothing heard)──▶ suspect: notices + fresh helpers
+ *   suspect ──(suspicion window, no proof of life)──▶ dead
+ *   direct, indirect ──(any datagram from the peer, or a PONG relayed by a helper)──▶ idle
+ *   suspect ──(ALIVE echoing the nonce, or a PONG to the probe)──▶ idle
  * ```
  *
- * Any datagram counts as a sign of life, so busy links are never probed. One lost datagram never
- * evicts a peer: a PING or PONG lost is covered by the second PING and by the k indirect paths,
- * which also route around a broken direct link. At 20% loss per datagram a healthy peer is
- * declared dead with probability about 0.36 × 0.36 × 0.59³ ≈ 2.7% per silent interval, and in
- * practice much less because other traffic counts as heard.
+ * Any datagram counts as a sign of life before the suspicion, so busy links are never probed. At
+ * 20% loss per datagram one probe round misses a healthy peer with probability about 0.36 × 0.36
+ * × 0.59³ ≈ 2.7%; without the suspicion stage that was a false death (13,618 in 10 minutes at
+ * 1,000 nodes). In the suspicion window the suspect gets a notice every half timeout (each
+ * exchange lost with probability 0.36) and helpers probe it again every timeout (0.59³ each), so a
+ * live peer stays suspected to the end of a 1.5 s window with probability about 0.36¹⁰ × 0.2⁵ ≈
+ * 10⁻⁸. A crashed peer is dropped by a prober within interval + 3 timeouts + the window.
  *
+ * Probe intervals and timeouts are multiplied by the local health multiplier (1 when healthy).
  * Helpers keep a small bounded relay table: a PING-REQ makes them PING the target with the
- * "indirect" bit set and pass the PONG back with the requester's sequence number.
+ * "indirect" bit set and pass the PONG back with the requester's sequence number, or a NACK
+ * after one probe timeout when the requester asked for one.
  *
- * Pure: time comes from the `now` arguments.
+ * Pure: time comes from the `now` arguments, randomness from the injected generator.
  *
  * @module
  */
 
+import { type Prng, seededPrng } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { LocalHealth } from "./local_health.ts";
+import {
+  MAX_RELAYED_REFUTATIONS,
+  SUSPICION_MAX_TIMEOUTS,
+  SUSPICION_MIN_TIMEOUTS,
+  suspicionWindow,
+} from "./suspicion.ts";
 
 /** Bit set in a PING/PONG value when the ping is sent on someone else's behalf. */
 export const INDIRECT_BIT = 0x8000_0000;
-const SEQ_MASK = 0x7fff_ffff;
+/** Bit set in a PING-REQ value when the requester wants a NACK if the target stays silent. */
+export const NACK_BIT = 0x4000_0000;
+/** Probe sequence numbers stay below the flag bits. */
+const SEQ_MASK = 0x3fff_ffff;
 /** Relay entries a helper keeps at most. */
 const MAX_RELAYS = 64;
+/** Helpers remembered per suspicion (confirmations count only from them). */
+const MAX_ASKED = 16;
 
 /** Timing of the detector. */
 export interface DetectorTiming {
@@ -46,15 +66,24 @@ export interface DetectorTiming {
 export interface ProbeActions {
   /** Send a PING with `value` to `target`. */
   ping(target: Address, value: number): void;
-  /** Ask `helper` to probe `target` and answer with `seq`. */
-  pingReq(helper: Address, target: Address, seq: number): void;
+  /** Ask `helper` to probe `target` and answer with `value`. */
+  pingReq(helper: Address, target: Address, value: number): void;
   /** Up to `count` peers other than `target` to ask for indirect probes. */
   helpers(target: Address, count: number): Address[];
+  /** Tell `target` it is suspected at `incarnation`; it answers ALIVE with `nonce`. */
+  notice?(target: Address, incarnation: number, nonce: number): void;
+  /** Tell `requester` that the target of its probe `value` did not answer this helper. */
+  nack?(requester: Address, value: number): void;
 }
 
 const IDLE = 0;
 const DIRECT = 1;
 const INDIRECT = 2;
+const SUSPECT = 3;
+const PHASES = ["idle", "direct", "indirect", "suspect"] as const;
+
+/** Where a watched peer is in the state machine. */
+export type ProbePhase = typeof PHASES[number];
 
 interface Watch {
   /** Extra silence tolerated before probing: 0 for the side that probes the link. */
@@ -63,13 +92,31 @@ interface Watch {
   lastProbe: number;
   phase: number;
   seq: number;
+  /** End of the direct or indirect phase; next notice while suspected. */
   deadline: number;
+  /** Highest incarnation the peer proved (ALIVE). */
+  incarnation: number;
+  /** Nonce of the current suspicion's notices. */
+  nonce: number;
+  /** When the suspicion began. */
+  suspectedAt: number;
+  /** The local health multiplier when it began: an unhealthy node suspects for longer. */
+  windowScale: number;
+  /** Notices sent in this suspicion. */
+  rounds: number;
+  /** Helpers asked in this probe and suspicion; those that sent a NACK. */
+  asked: Address[];
+  nacked: Address[];
+  /** Suspicions in a row ended by relayed PONGs alone. */
+  relayOnly: number;
 }
 
 interface Relay {
   requester: Address;
   seq: number;
   expires: number;
+  /** When to NACK if the target stays silent; Infinity when the requester did not ask. */
+  nackAt: number;
 }
 
 /** Counters of the detector. */
@@ -80,14 +127,28 @@ export interface DetectorCounters {
   indirectProbes: number;
   /** Peers that missed the direct PONG and went to the indirect phase. */
   suspicions: number;
-  /** Suspected peers that turned out alive. */
+  /** Peers past the direct phase that turned out alive (indirectly or by refuting). */
   refuted: number;
+  /** Peers that missed the indirect round too and entered the suspicion stage. */
+  suspected: number;
+  /** Suspicions ended by the suspect's ALIVE or a PONG. */
+  suspicionsRefuted: number;
+  /** Suspicion notices sent. */
+  notices: number;
+  /** NACKs received from helpers asked (confirmations). */
+  confirmations: number;
+  /** Relayed PONGs not accepted as refutation (too many in a row). */
+  relayRefutationsRefused: number;
   /** Peers declared dead. */
   deaths: number;
   /** PINGs sent for other nodes (as a helper). */
   relayed: number;
   /** PING-REQs refused because the relay table was full. */
   relayDropped: number;
+  /** NACKs sent as a helper. */
+  nacksSent: number;
+  /** The local health score (0 healthy, up to 7): probe timing is multiplied by 1 + this. */
+  localHealth: number;
 }
 
 /** Probes the neighbours and reports the dead. */
@@ -96,22 +157,39 @@ export class FailureDetector {
   #bySeq = new Map<number, Address>();
   #relays = new Map<number, Relay>();
   #seq = 0;
+  readonly #rng: Prng;
+  /** Lifeguard's local health: stretches this node's probe timing when it seems to be at fault. */
+  readonly health: LocalHealth = new LocalHealth();
   /** Counters for `stats()`. */
   readonly counters: DetectorCounters = {
     probes: 0,
     indirectProbes: 0,
     suspicions: 0,
     refuted: 0,
+    suspected: 0,
+    suspicionsRefuted: 0,
+    notices: 0,
+    confirmations: 0,
+    relayRefutationsRefused: 0,
     deaths: 0,
     relayed: 0,
     relayDropped: 0,
+    nacksSent: 0,
+    localHealth: 0,
   };
 
   /**
    * @param timing Probe interval, timeout and number of helpers.
-   * @param actions Where PINGs and PING-REQs go.
+   * @param actions Where PINGs, PING-REQs, notices and NACKs go.
+   * @param rng Source of the suspicion nonces (the engine's seeded generator).
    */
-  constructor(readonly timing: DetectorTiming, readonly actions: ProbeActions) {}
+  constructor(
+    readonly timing: DetectorTiming,
+    readonly actions: ProbeActions,
+    rng: Prng = seededPrng(1),
+  ) {
+    this.#rng = rng;
+  }
 
   /** Peers being watched. */
   get size(): number {
@@ -135,6 +213,14 @@ export class FailureDetector {
       phase: IDLE,
       seq: 0,
       deadline: 0,
+      incarnation: 0,
+      nonce: 0,
+      suspectedAt: 0,
+      windowScale: 1,
+      rounds: 0,
+      asked: [],
+      nacked: [],
+      relayOnly: 0,
     });
   }
 
@@ -146,37 +232,80 @@ export class FailureDetector {
     this.#watched.delete(address);
   }
 
-  /** The phase of `address`: "idle", "direct", "indirect", or undefined when not watched. */
-  phase(address: Address): "idle" | "direct" | "indirect" | undefined {
+  /** The phase of `address`, or undefined when not watched. */
+  phase(address: Address): ProbePhase | undefined {
     const watch = this.#watched.get(address);
-    if (!watch) return undefined;
-    return watch.phase === IDLE ? "idle" : watch.phase === DIRECT ? "direct" : "indirect";
+    return watch && PHASES[watch.phase];
   }
 
-  /** Something arrived from `address`: it is alive. */
+  /**
+   * Something arrived from `address`: it is alive, unless it is suspected (then only an ALIVE or
+   * a PONG to the probe ends the suspicion: a source address alone is easy to forge).
+   */
   heard(address: Address, now: number): void {
     const watch = this.#watched.get(address);
     if (!watch) return;
     watch.lastHeard = now;
-    if (watch.phase !== IDLE) this.#settle(watch);
+    if (watch.phase === DIRECT || watch.phase === INDIRECT) {
+      this.health.probeSucceeded();
+      this.#settle(watch);
+    }
   }
 
   /**
-   * A PONG with `value` arrived (directly or relayed). Returns the watched peer it answers for,
-   * or undefined when it matches no probe in flight.
+   * A PONG with `value` arrived from `from`: the probed peer itself, or a helper relaying its
+   * answer. Returns the watched peer it answers for, or undefined when it matches no probe in
+   * flight.
    */
-  acknowledged(value: number, now: number): Address | undefined {
+  acknowledged(value: number, now: number, from?: Address): Address | undefined {
     const address = this.#bySeq.get(value & SEQ_MASK);
     if (address === undefined) return undefined;
-    this.heard(address, now);
+    const watch = this.#watched.get(address)!;
+    if (watch.phase !== SUSPECT) {
+      this.heard(address, now);
+    } else if (from === address) {
+      this.#refute(watch, now, false);
+    } else if (watch.relayOnly < MAX_RELAYED_REFUTATIONS) {
+      this.#refute(watch, now, true);
+    } else {
+      this.counters.relayRefutationsRefused++;
+    }
     return address;
   }
 
   /**
-   * Helper side: a PING-REQ from `requester` for its probe `seq`. Returns the PING value to send
-   * to the target, or undefined when the relay table is full.
+   * The suspect at `address` answered a notice: alive at `incarnation`, echoing `nonce`. True
+   * when that ended its suspicion (a current nonce and a newer incarnation).
    */
-  startRelay(requester: Address, seq: number, now: number): number | undefined {
+  alive(address: Address, incarnation: number, nonce: number, now: number): boolean {
+    const watch = this.#watched.get(address);
+    if (!watch || watch.phase !== SUSPECT || nonce !== watch.nonce) return false;
+    if (incarnation <= watch.incarnation) return false;
+    watch.incarnation = incarnation;
+    this.#refute(watch, now, false);
+    return true;
+  }
+
+  /**
+   * Helper `from` could not reach the target of our probe `value`. Returns the time the
+   * detector must run again (an earlier end of the suspicion), or undefined when the NACK
+   * matches no probe in flight or no helper asked for it.
+   */
+  nacked(from: Address, value: number): number | undefined {
+    const address = this.#bySeq.get(value & SEQ_MASK);
+    if (address === undefined) return undefined;
+    const watch = this.#watched.get(address)!;
+    if (!watch.asked.includes(from) || watch.nacked.includes(from)) return undefined;
+    watch.nacked.push(from);
+    this.counters.confirmations++;
+    return watch.phase === SUSPECT ? this.#suspicionEnd(watch) : watch.deadline;
+  }
+
+  /**
+   * Helper side: a PING-REQ from `requester` for its probe `value`. Returns the PING value to
+   * send to the target, or undefined when the relay table is full.
+   */
+  startRelay(requester: Address, value: number, now: number): number | undefined {
     if (this.#relays.size >= MAX_RELAYS) {
       this.#expireRelays(now);
       if (this.#relays.size >= MAX_RELAYS) {
@@ -185,10 +314,12 @@ export class FailureDetector {
       }
     }
     const mine = this.#nextSeq();
+    const timeout = this.timing.probeTimeoutMs;
     this.#relays.set(mine, {
       requester,
-      seq,
-      expires: now + 3 * this.timing.probeTimeoutMs,
+      seq: value,
+      expires: now + 3 * timeout,
+      nackAt: (value & NACK_BIT) !== 0 ? now + timeout : Infinity,
     });
     this.counters.relayed++;
     return mine | INDIRECT_BIT;
@@ -205,43 +336,49 @@ export class FailureDetector {
   }
 
   /**
-   * Sends due probes and returns the peers found dead (already untracked) and the next time the
-   * detector needs to run.
+   * Sends due probes, notices and NACKs, and returns the peers found dead (already untracked)
+   * and the next time the detector needs to run.
    */
   tick(now: number): { dead: Address[]; next: number } {
-    const { probeIntervalMs, probeTimeoutMs, indirectProbes } = this.timing;
     const dead: Address[] = [];
     let next = Infinity;
+    this.health.relax(now, this.timing.probeIntervalMs);
+    const timeout = this.timing.probeTimeoutMs * this.health.multiplier;
     for (const [address, watch] of this.#watched) {
       if (watch.phase === IDLE) {
-        const due = Math.max(watch.lastHeard, watch.lastProbe) + probeIntervalMs + watch.slack;
-        if (now >= due) {
-          watch.phase = DIRECT;
-          watch.seq = this.#nextSeq();
-          watch.lastProbe = now;
-          watch.deadline = now + probeTimeoutMs;
-          this.#bySeq.set(watch.seq, address);
-          this.counters.probes++;
-          this.actions.ping(address, watch.seq);
-        } else {
+        const due = Math.max(watch.lastHeard, watch.lastProbe) + this.timing.probeIntervalMs +
+          watch.slack;
+        if (now < due) {
           next = Math.min(next, due);
           continue;
         }
-      } else if (now >= watch.deadline) {
-        if (watch.phase === DIRECT) {
-          watch.phase = INDIRECT;
-          watch.deadline = now + 2 * probeTimeoutMs;
-          this.counters.suspicions++;
-          this.counters.probes++;
-          this.actions.ping(address, watch.seq);
-          for (const helper of this.actions.helpers(address, indirectProbes)) {
-            this.counters.indirectProbes++;
-            this.actions.pingReq(helper, address, watch.seq);
-          }
-        } else {
+        watch.phase = DIRECT;
+        watch.seq = this.#nextSeq();
+        watch.lastProbe = now;
+        watch.deadline = now + timeout;
+        watch.asked = [];
+        watch.nacked = [];
+        this.#bySeq.set(watch.seq, address);
+        this.counters.probes++;
+        this.actions.ping(address, watch.seq);
+      } else if (watch.phase === DIRECT && now >= watch.deadline) {
+        watch.phase = INDIRECT;
+        watch.deadline = now + 2 * timeout;
+        this.counters.suspicions++;
+        this.counters.probes++;
+        this.actions.ping(address, watch.seq);
+        this.#askHelpers(address, watch);
+      } else if (watch.phase === INDIRECT && now >= watch.deadline) {
+        // The window is set by the health before this round's penalty.
+        this.#suspect(address, watch, now);
+        this.health.probeFailed(watch.asked.length, this.#silentLiveHelpers(watch), now);
+      } else if (watch.phase === SUSPECT) {
+        if (now >= this.#suspicionEnd(watch)) {
           dead.push(address);
           continue;
         }
+        if (now >= watch.deadline) this.#noticeRound(address, watch, now);
+        next = Math.min(next, this.#suspicionEnd(watch));
       }
       next = Math.min(next, watch.deadline);
     }
@@ -249,20 +386,104 @@ export class FailureDetector {
       this.untrack(address);
       this.counters.deaths++;
     }
-    if (this.#relays.size > 0) this.#expireRelays(now);
+    if (this.#relays.size > 0) next = Math.min(next, this.#runRelays(now));
+    this.counters.localHealth = this.health.score;
     return { dead, next };
   }
 
+  #suspect(address: Address, watch: Watch, now: number): void {
+    watch.phase = SUSPECT;
+    watch.suspectedAt = now;
+    watch.windowScale = this.health.multiplier;
+    watch.rounds = 0;
+    // Nonzero, so that no echo of a field left at 0 matches it.
+    watch.nonce = 1 + Math.floor(this.#rng() * 0xffff_fffe);
+    this.counters.suspected++;
+    this.#noticeRound(address, watch, now);
+  }
+
+  /**
+   * A notice every half probe timeout (not stretched by local health: an unhealthy node gets a
+   * longer window instead); every second one also asks helpers to probe again.
+   */
+  #noticeRound(address: Address, watch: Watch, now: number): void {
+    this.counters.notices++;
+    this.actions.notice?.(address, watch.incarnation, watch.nonce);
+    if (watch.rounds % 2 === 1) this.#askHelpers(address, watch);
+    watch.rounds++;
+    watch.deadline = now + Math.max(1, Math.floor(this.timing.probeTimeoutMs / 2));
+  }
+
+  #suspicionEnd(watch: Watch): number {
+    const { probeTimeoutMs, indirectProbes } = this.timing;
+    return watch.suspectedAt + watch.windowScale * suspicionWindow(
+          SUSPICION_MIN_TIMEOUTS * probeTimeoutMs,
+          SUSPICION_MAX_TIMEOUTS * probeTimeoutMs,
+          watch.nacked.length,
+          indirectProbes,
+        );
+  }
+
+  /**
+   * Helpers asked that did not NACK although they look alive (neighbours answering their own
+   * probes): only those point at this node. A helper that crashed with the target (a mass
+   * failure) or a passive peer of unknown state does not count.
+   */
+  #silentLiveHelpers(watch: Watch): number {
+    let silent = 0;
+    for (const helper of watch.asked) {
+      if (watch.nacked.includes(helper)) continue;
+      if (this.#watched.get(helper)?.phase === IDLE) silent++;
+    }
+    return silent;
+  }
+
+  #askHelpers(address: Address, watch: Watch): void {
+    for (const helper of this.actions.helpers(address, this.timing.indirectProbes)) {
+      if (!watch.asked.includes(helper)) {
+        if (watch.asked.length >= MAX_ASKED) continue;
+        watch.asked.push(helper);
+      }
+      this.counters.indirectProbes++;
+      this.actions.pingReq(helper, address, watch.seq | NACK_BIT);
+    }
+  }
+
+  #refute(watch: Watch, now: number, relayed: boolean): void {
+    watch.relayOnly = relayed ? watch.relayOnly + 1 : 0;
+    watch.lastHeard = now;
+    this.counters.suspicionsRefuted++;
+    this.#settle(watch);
+  }
+
   #settle(watch: Watch): void {
-    if (watch.phase === INDIRECT) this.counters.refuted++;
+    if (watch.phase !== DIRECT) this.counters.refuted++;
     this.#bySeq.delete(watch.seq);
     watch.phase = IDLE;
   }
 
   #nextSeq(): number {
-    this.#seq = (this.#seq + 1) & SEQ_MASK;
-    if (this.#seq === 0) this.#seq = 1;
+    do {
+      this.#seq = (this.#seq + 1) & SEQ_MASK;
+    } while (this.#seq === 0 || this.#bySeq.has(this.#seq) || this.#relays.has(this.#seq));
     return this.#seq;
+  }
+
+  /** NACKs relays whose target stayed silent, forgets expired ones; returns the next NACK time. */
+  #runRelays(now: number): number {
+    let next = Infinity;
+    for (const [key, relay] of this.#relays) {
+      if (relay.nackAt <= now) {
+        this.#relays.delete(key);
+        this.counters.nacksSent++;
+        this.actions.nack?.(relay.requester, relay.seq);
+      } else if (relay.expires <= now) {
+        this.#relays.delete(key);
+      } else {
+        next = Math.min(next, relay.nackAt);
+      }
+    }
+    return next;
   }
 
   #expireRelays(now: number): void {
