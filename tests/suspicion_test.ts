@@ -166,7 +166,9 @@ function refutation() {
     { probeIntervalMs: 1000, probeTimeoutMs: 300, indirectProbes: 3 },
     { ping: () => {}, pingReq: () => {}, helpers: () => [] },
   );
-  return { h, refute: new Refutation(h.ctx, active, fd), fd };
+  const strangers: string[] = [];
+  const refute = new Refutation(h.ctx, active, fd, (from) => strangers.push(from));
+  return { h, refute, fd, strangers };
 }
 
 function notice(nodeId: number, incarnation: number, value: number): SuspicionFrame {
@@ -193,14 +195,15 @@ Deno.test("refutation: a notice at the current incarnation bumps it; the ALIVE e
   assert.equal((h.flush()[0]!.frame as SuspicionFrame).incarnation, 1);
 });
 
-Deno.test("refutation: notices from strangers or ahead of the incarnation are ignored", () => {
-  const { h, refute } = refutation();
+Deno.test("refutation: notices from strangers or ahead of the incarnation are not answered", () => {
+  const { h, refute, strangers } = refutation();
   refute.onFrame(notice(9, 0, 1), "10.0.0.9:7946", 0);
   refute.onFrame(notice(3, 0, 1), "10.0.0.2:7946", 0);
   refute.onFrame(notice(2, 5, 1), "10.0.0.2:7946", 0);
   assert.equal(refute.incarnation, 0);
   assert.deepEqual(h.flush(), []);
   assert.equal(refute.counters.suspicionIgnored, 3);
+  assert.deepEqual(strangers, ["10.0.0.9:7946"], "only a non-neighbour is told it is not one");
 });
 
 Deno.test("suspicion sim: 100 nodes at 20% loss for 2 minutes declare no live node dead; a crash is dropped within 5 probe periods", () => {

@@ -107,7 +107,7 @@ interface Watch {
   /** Helpers asked in this probe and suspicion; those that sent a NACK. */
   asked: Address[];
   nacked: Address[];
-  /** Suspicions in a row ended by relayed PONGs alone. */
+  /** Suspicions ended by relayed PONGs alone, with nothing heard from the peer in between. */
   relayOnly: number;
 }
 
@@ -246,6 +246,9 @@ export class FailureDetector {
     const watch = this.#watched.get(address);
     if (!watch) return;
     watch.lastHeard = now;
+    if (watch.phase === SUSPECT) return;
+    // The peer spoke for itself since its last suspicion: relays may vouch for it again.
+    watch.relayOnly = 0;
     if (watch.phase === DIRECT || watch.phase === INDIRECT) {
       this.health.probeSucceeded();
       this.#settle(watch);

@@ -120,7 +120,11 @@ export class HyParView {
       nack: (requester, value) =>
         ctx.outbox.push(requester, suspicion(SuspicionKind.Nack, ctx.nodeId, value)),
     }, ctx.rng);
-    this.refutation = new Refutation(ctx, this.active, this.detector);
+    this.refutation = new Refutation(ctx, this.active, this.detector, (from) => {
+      if (!this.handshake.isPending(from) && !this.handshake.isJoining(from)) {
+        this.#send(from, FrameType.Disconnect, 0);
+      }
+    });
     this.retry = new RetryList({
       baseMs: o.rejoinBackoffMs,
       maxMs: o.rejoinBackoffMaxMs,

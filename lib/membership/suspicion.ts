@@ -21,8 +21,9 @@
  * from a current neighbour, and one that names an incarnation above the node's own is forged and
  * ignored, so incarnations grow by at most one per notice answered. A dead node cannot be kept
  * alive by replays (the nonce is fresh per suspicion) nor for ever by a helper relaying forged
- * PONGs: after {@linkcode MAX_RELAYED_REFUTATIONS} suspicions in a row ended by relays alone, only
- * the suspect's own answer counts.
+ * PONGs: after {@linkcode MAX_RELAYED_REFUTATIONS} suspicions ended by relays alone, with nothing
+ * heard from the suspect itself in between, only the suspect's own answer counts. A notice from a
+ * node that is not a neighbour is answered with DISCONNECT (its link is one-sided), as a PING is.
  *
  * @module
  */
@@ -87,11 +88,15 @@ export class Refutation {
    * @param ctx The engine's shared state (node id, outbox, wake-ups).
    * @param active The neighbours: notices and ALIVEs count only from them.
    * @param detector The failure detector this node runs.
+   * @param stranger Called for a notice from an address that is not a neighbour: the sender
+   *   keeps a one-sided link (our DISCONNECT was lost), so it should be told, as a PING from it
+   *   would be; otherwise it would suspect this node to death.
    */
   constructor(
     readonly ctx: EngineContext,
     readonly active: ActiveView,
     readonly detector: FailureDetector,
+    readonly stranger: (from: Address) => void = () => {},
   ) {}
 
   /** This node's incarnation (0 until it first refutes a suspicion). */
@@ -110,6 +115,7 @@ export class Refutation {
     const link = this.active.get(from);
     if (!link || link.nodeId !== frame.nodeId) {
       this.counters.suspicionIgnored++;
+      if (!link && frame.kind === SuspicionKind.Suspect) this.stranger(from);
       return;
     }
     if (frame.kind === SuspicionKind.Alive) {
