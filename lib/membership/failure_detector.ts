@@ -16,12 +16,14 @@
  * Any datagram counts as a sign of life before the suspicion, so busy links are never probed. At
  * 20% loss per datagram one probe round misses a healthy peer with probability about 0.36 × 0.36
  * × 0.59³ ≈ 2.7%; without the suspicion stage that was a false death (13,618 in 10 minutes at
- * 1,000 nodes). In the suspicion window the suspect gets a notice every half timeout (each
- * exchange lost with probability 0.36) and helpers probe it again every timeout (0.59³ each), so a
- * live peer stays suspected to the end of a 1.5 s window with probability about 0.36¹⁰ × 0.2⁵ ≈
- * 10⁻⁸. A crashed peer is dropped by a prober within interval + 3 timeouts + the window.
+ * 1,000 nodes). In the suspicion window (1.2–1.8 s) the suspect gets a notice every half timeout
+ * (each exchange lost with probability 0.36) and helpers probe it again every timeout (all three
+ * miss with probability 0.2), so a live peer stays suspected to the end of even the shortest
+ * window with probability about 0.36⁸ × 0.2⁴ ≈ 5 × 10⁻⁷. A crashed peer is dropped within the
+ * interval, three timeouts and the window: 3.1–4.0 s with the defaults.
  *
- * Probe intervals and timeouts are multiplied by the local health multiplier (1 when healthy).
+ * Probe timeouts, and the window of a suspicion starting, are multiplied by the local health
+ * multiplier (1 when healthy).
  * Helpers keep a small bounded relay table: a PING-REQ makes them PING the target with the
  * "indirect" bit set and pass the PONG back with the requester's sequence number, or a NACK
  * after one probe timeout when the requester asked for one.
@@ -33,7 +35,9 @@
 
 import { type Prng, seededPrng } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { createDetectorCounters, type DetectorCounters } from "./detector_counters.ts";
 import { LocalHealth } from "./local_health.ts";
+import { NACK_BIT, ProbeRelays, SEQ_MASK } from "./probe_relays.ts";
 import {
   MAX_RELAYED_REFUTATIONS,
   SUSPICION_MAX_TIMEOUTS,
@@ -41,14 +45,8 @@ import {
   suspicionWindow,
 } from "./suspicion.ts";
 
-/** Bit set in a PING/PONG value when the ping is sent on someone else's behalf. */
-export const INDIRECT_BIT = 0x8000_0000;
-/** Bit set in a PING-REQ value when the requester wants a NACK if the target stays silent. */
-export const NACK_BIT = 0x4000_0000;
-/** Probe sequence numbers stay below the flag bits. */
-const SEQ_MASK = 0x3fff_ffff;
-/** Relay entries a helper keeps at most. */
-const MAX_RELAYS = 64;
+export { INDIRECT_BIT, NACK_BIT } from "./probe_relays.ts";
+export type { DetectorCounters } from "./detector_counters.ts";
 /** Helpers remembered per suspicion (confirmations count only from them). */
 const MAX_ASKED = 16;
 
@@ -111,72 +109,18 @@ interface Watch {
   relayOnly: number;
 }
 
-interface Relay {
-  requester: Address;
-  seq: number;
-  expires: number;
-  /** When to NACK if the target stays silent; Infinity when the requester did not ask. */
-  nackAt: number;
-}
-
-/** Counters of the detector. */
-export interface DetectorCounters {
-  /** Direct PINGs sent. */
-  probes: number;
-  /** PING-REQs sent. */
-  indirectProbes: number;
-  /** Peers that missed the direct PONG and went to the indirect phase. */
-  suspicions: number;
-  /** Peers past the direct phase that turned out alive (indirectly or by refuting). */
-  refuted: number;
-  /** Peers that missed the indirect round too and entered the suspicion stage. */
-  suspected: number;
-  /** Suspicions ended by the suspect's ALIVE or a PONG. */
-  suspicionsRefuted: number;
-  /** Suspicion notices sent. */
-  notices: number;
-  /** NACKs received from helpers asked (confirmations). */
-  confirmations: number;
-  /** Relayed PONGs not accepted as refutation (too many in a row). */
-  relayRefutationsRefused: number;
-  /** Peers declared dead. */
-  deaths: number;
-  /** PINGs sent for other nodes (as a helper). */
-  relayed: number;
-  /** PING-REQs refused because the relay table was full. */
-  relayDropped: number;
-  /** NACKs sent as a helper. */
-  nacksSent: number;
-  /** The local health score (0 healthy, up to 7): probe timing is multiplied by 1 + this. */
-  localHealth: number;
-}
-
 /** Probes the neighbours and reports the dead. */
 export class FailureDetector {
   #watched = new Map<Address, Watch>();
   #bySeq = new Map<number, Address>();
-  #relays = new Map<number, Relay>();
   #seq = 0;
   readonly #rng: Prng;
+  /** Probes run for other nodes (the helper's side). */
+  readonly relays: ProbeRelays;
   /** Lifeguard's local health: stretches this node's probe timing when it seems to be at fault. */
   readonly health: LocalHealth = new LocalHealth();
   /** Counters for `stats()`. */
-  readonly counters: DetectorCounters = {
-    probes: 0,
-    indirectProbes: 0,
-    suspicions: 0,
-    refuted: 0,
-    suspected: 0,
-    suspicionsRefuted: 0,
-    notices: 0,
-    confirmations: 0,
-    relayRefutationsRefused: 0,
-    deaths: 0,
-    relayed: 0,
-    relayDropped: 0,
-    nacksSent: 0,
-    localHealth: 0,
-  };
+  readonly counters: DetectorCounters = createDetectorCounters();
 
   /**
    * @param timing Probe interval, timeout and number of helpers.
@@ -189,6 +133,11 @@ export class FailureDetector {
     rng: Prng = seededPrng(1),
   ) {
     this.#rng = rng;
+    this.relays = new ProbeRelays(
+      timing.probeTimeoutMs,
+      this.counters,
+      (requester, value) => actions.nack?.(requester, value),
+    );
   }
 
   /** Peers being watched. */
@@ -304,38 +253,14 @@ export class FailureDetector {
     return watch.phase === SUSPECT ? this.#suspicionEnd(watch) : watch.deadline;
   }
 
-  /**
-   * Helper side: a PING-REQ from `requester` for its probe `value`. Returns the PING value to
-   * send to the target, or undefined when the relay table is full.
-   */
+  /** Helper side: see {@linkcode ProbeRelays.start}. */
   startRelay(requester: Address, value: number, now: number): number | undefined {
-    if (this.#relays.size >= MAX_RELAYS) {
-      this.#expireRelays(now);
-      if (this.#relays.size >= MAX_RELAYS) {
-        this.counters.relayDropped++;
-        return undefined;
-      }
-    }
-    const mine = this.#nextSeq();
-    const timeout = this.timing.probeTimeoutMs;
-    this.#relays.set(mine, {
-      requester,
-      seq: value,
-      expires: now + 3 * timeout,
-      nackAt: (value & NACK_BIT) !== 0 ? now + timeout : Infinity,
-    });
-    this.counters.relayed++;
-    return mine | INDIRECT_BIT;
+    return this.relays.start(requester, value, now);
   }
 
-  /** Helper side: the target answered our relayed PING; where to send the PONG, if anywhere. */
+  /** Helper side: see {@linkcode ProbeRelays.finish}. */
   finishRelay(value: number): { requester: Address; seq: number } | undefined {
-    if ((value & INDIRECT_BIT) === 0) return undefined;
-    const key = value & SEQ_MASK;
-    const relay = this.#relays.get(key);
-    if (!relay) return undefined;
-    this.#relays.delete(key);
-    return { requester: relay.requester, seq: relay.seq };
+    return this.relays.finish(value);
   }
 
   /**
@@ -389,7 +314,7 @@ export class FailureDetector {
       this.untrack(address);
       this.counters.deaths++;
     }
-    if (this.#relays.size > 0) next = Math.min(next, this.#runRelays(now));
+    if (this.relays.size > 0) next = Math.min(next, this.relays.run(now));
     this.counters.localHealth = this.health.score;
     return { dead, next };
   }
@@ -468,28 +393,7 @@ export class FailureDetector {
   #nextSeq(): number {
     do {
       this.#seq = (this.#seq + 1) & SEQ_MASK;
-    } while (this.#seq === 0 || this.#bySeq.has(this.#seq) || this.#relays.has(this.#seq));
+    } while (this.#seq === 0 || this.#bySeq.has(this.#seq));
     return this.#seq;
-  }
-
-  /** NACKs relays whose target stayed silent, forgets expired ones; returns the next NACK time. */
-  #runRelays(now: number): number {
-    let next = Infinity;
-    for (const [key, relay] of this.#relays) {
-      if (relay.nackAt <= now) {
-        this.#relays.delete(key);
-        this.counters.nacksSent++;
-        this.actions.nack?.(relay.requester, relay.seq);
-      } else if (relay.expires <= now) {
-        this.#relays.delete(key);
-      } else {
-        next = Math.min(next, relay.nackAt);
-      }
-    }
-    return next;
-  }
-
-  #expireRelays(now: number): void {
-    for (const [key, relay] of this.#relays) if (relay.expires <= now) this.#relays.delete(key);
   }
 }
