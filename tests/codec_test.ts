@@ -32,7 +32,17 @@ const everyFrame: Frame[] = [
   { type: FrameType.NeighborReply, nodeId: 9, value: 1 },
   { type: FrameType.TreeLink, eager: true, origins: [2 ** 40 - 1, 7] },
   { type: FrameType.TreeLink, eager: false, origins: [0] },
+  { type: FrameType.Suspicion, kind: 1, nodeId: 2 ** 40 - 1, incarnation: 2 ** 32 - 1, value: 5 },
 ];
+
+Deno.test("codec: a suspicion frame of an unknown kind is rejected as a bad field", () => {
+  const bytes = encodeDatagram([
+    { type: FrameType.Suspicion, kind: 0, nodeId: 1, incarnation: 0, value: 0 },
+  ]);
+  bytes[2] = 3;
+  assert.deepEqual(decodeDatagram(bytes), { ok: false, reason: "bad_field" });
+  assert.deepEqual(decodeDatagram(bytes.subarray(0, 15)), { ok: false, reason: "truncated" });
+});
 
 Deno.test("codec round-trips every frame type, alone and packed together", () => {
   for (const frame of everyFrame) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FailureDetector, INDIRECT_BIT } from "../lib/membership/failure_detector.ts";
+import { FailureDetector, INDIRECT_BIT, NACK_BIT } from "../lib/membership/failure_detector.ts";
 
 function detector() {
   const sent: string[] = [];
@@ -9,12 +9,13 @@ function detector() {
       ping: (target, value) => sent.push(`ping ${target} ${value}`),
       pingReq: (helper, target, seq) => sent.push(`req ${helper} ${target} ${seq}`),
       helpers: (_target, count) => ["h1", "h2", "h3"].slice(0, count),
+      notice: (target, incarnation) => sent.push(`notice ${target} ${incarnation}`),
     },
   );
   return { fd, sent };
 }
 
-Deno.test("failure detector: silence -> ping -> indirect -> dead", () => {
+Deno.test("failure detector: silence -> ping -> indirect -> suspect -> dead", () => {
   const { fd, sent } = detector();
   fd.track("b", 0);
   assert.equal(fd.tick(500).next, 1000);
@@ -24,11 +25,17 @@ Deno.test("failure detector: silence -> ping -> indirect -> dead", () => {
   assert.deepEqual(sent, ["ping b 1"]);
   fd.tick(1100);
   assert.equal(fd.phase("b"), "indirect");
-  assert.deepEqual(sent.slice(1), ["ping b 1", "req h1 b 1", "req h2 b 1"]);
-  assert.deepEqual(fd.tick(1299).dead, []);
-  assert.deepEqual(fd.tick(1300).dead, ["b"]);
+  const req = 1 | NACK_BIT;
+  assert.deepEqual(sent.slice(1), ["ping b 1", `req h1 b ${req}`, `req h2 b ${req}`]);
+  assert.deepEqual(fd.tick(1300).dead, []);
+  assert.equal(fd.phase("b"), "suspect", "a missed indirect round suspects, no longer kills");
+  assert.deepEqual(sent.slice(4), ["notice b 0"]);
+  // No NACK came back: the window is its maximum, 6 probe timeouts.
+  for (let now = 1350; now < 1900; now += 50) assert.deepEqual(fd.tick(now).dead, []);
+  assert.deepEqual(fd.tick(1900).dead, ["b"]);
   assert.equal(fd.phase("b"), undefined);
   assert.equal(fd.counters.deaths, 1);
+  assert.equal(fd.counters.notices, 12, "a notice every half timeout");
 });
 
 Deno.test("failure detector: one lost datagram does not evict (a relayed PONG clears it)", () => {

@@ -1,36 +1,54 @@
 /**
- * SWIM-style failure detection on the active links.
+ * SWIM-style failure detection on the active links, with Lifeguard's suspicion stage and local
+ * health (see suspicion.ts and local_health.ts).
  *
  * Each neighbour goes through a small state machine:
  *
  * ```
- *   idle ──(nothing heard for probeIntervalMs)──▶ direct: PING
- *   direct ──(probeTimeoutMs, nothing heard)──▶ indirect: PING again + PING-REQ to k helpers
- *   indirect ──(2 × probeTimeoutMs, nothing heard)──▶ dead
- *   any ──(any datagram from the peer, or a PONG relayed by a helper)──▶ idle
+ *   idle ──(nothing heard for the probe interval)──▶ direct: PING
+ *   direct ──(probe timeout, nothing heard)──▶ indirect: PING again + PING-REQ to k helpers
+ *   indirect ──(2 × probe timeout, nothing heard)──▶ suspect: notices + fresh helpers
+ *   suspect ──(suspicion window, no proof of life)──▶ dead
+ *   direct, indirect ──(any datagram from the peer, or a PONG relayed by a helper)──▶ idle
+ *   suspect ──(ALIVE echoing the nonce, or a PONG to the probe)──▶ idle
  * ```
  *
- * Any datagram counts as a sign of life, so busy links are never probed. One lost datagram never
- * evicts a peer: a PING or PONG lost is covered by the second PING and by the k indirect paths,
- * which also route around a broken direct link. At 20% loss per datagram a healthy peer is
- * declared dead with probability about 0.36 × 0.36 × 0.59³ ≈ 2.7% per silent interval, and in
- * practice much less because other traffic counts as heard.
+ * Any datagram counts as a sign of life before the suspicion, so busy links are never probed. At
+ * 20% loss per datagram one probe round misses a healthy peer with probability about 0.36 × 0.36
+ * × 0.59³ ≈ 2.7%; without the suspicion stage that was a false death (13,618 in 10 minutes at
+ * 1,000 nodes). In the suspicion window (1.2–1.8 s) the suspect gets a notice every half timeout
+ * (each exchange lost with probability 0.36) and helpers probe it again every timeout (all three
+ * miss with probability 0.2), so a live peer stays suspected to the end of even the shortest
+ * window with probability about 0.36⁸ × 0.2⁴ ≈ 5 × 10⁻⁷. A crashed peer is dropped within the
+ * interval, three timeouts and the window: 3.1–4.0 s with the defaults.
  *
+ * Probe timeouts, and the window of a suspicion starting, are multiplied by the local health
+ * multiplier (1 when healthy).
  * Helpers keep a small bounded relay table: a PING-REQ makes them PING the target with the
- * "indirect" bit set and pass the PONG back with the requester's sequence number.
+ * "indirect" bit set and pass the PONG back with the requester's sequence number, or a NACK
+ * after one probe timeout when the requester asked for one.
  *
- * Pure: time comes from the `now` arguments.
+ * Pure: time comes from the `now` arguments, randomness from the injected generator.
  *
  * @module
  */
 
+import { type Prng, seededPrng } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { createDetectorCounters, type DetectorCounters } from "./detector_counters.ts";
+import { LocalHealth } from "./local_health.ts";
+import { NACK_BIT, ProbeRelays, SEQ_MASK } from "./probe_relays.ts";
+import {
+  MAX_RELAYED_REFUTATIONS,
+  SUSPICION_MAX_TIMEOUTS,
+  SUSPICION_MIN_TIMEOUTS,
+  suspicionWindow,
+} from "./suspicion.ts";
 
-/** Bit set in a PING/PONG value when the ping is sent on someone else's behalf. */
-export const INDIRECT_BIT = 0x8000_0000;
-const SEQ_MASK = 0x7fff_ffff;
-/** Relay entries a helper keeps at most. */
-const MAX_RELAYS = 64;
+export { INDIRECT_BIT, NACK_BIT } from "./probe_relays.ts";
+export type { DetectorCounters } from "./detector_counters.ts";
+/** Helpers remembered per suspicion (confirmations count only from them). */
+const MAX_ASKED = 16;
 
 /** Timing of the detector. */
 export interface DetectorTiming {
@@ -46,15 +64,24 @@ export interface DetectorTiming {
 export interface ProbeActions {
   /** Send a PING with `value` to `target`. */
   ping(target: Address, value: number): void;
-  /** Ask `helper` to probe `target` and answer with `seq`. */
-  pingReq(helper: Address, target: Address, seq: number): void;
+  /** Ask `helper` to probe `target` and answer with `value`. */
+  pingReq(helper: Address, target: Address, value: number): void;
   /** Up to `count` peers other than `target` to ask for indirect probes. */
   helpers(target: Address, count: number): Address[];
+  /** Tell `target` it is suspected at `incarnation`; it answers ALIVE with `nonce`. */
+  notice?(target: Address, incarnation: number, nonce: number): void;
+  /** Tell `requester` that the target of its probe `value` did not answer this helper. */
+  nack?(requester: Address, value: number): void;
 }
 
 const IDLE = 0;
 const DIRECT = 1;
 const INDIRECT = 2;
+const SUSPECT = 3;
+const PHASES = ["idle", "direct", "indirect", "suspect"] as const;
+
+/** Where a watched peer is in the state machine. */
+export type ProbePhase = typeof PHASES[number];
 
 interface Watch {
   /** Extra silence tolerated before probing: 0 for the side that probes the link. */
@@ -63,55 +90,55 @@ interface Watch {
   lastProbe: number;
   phase: number;
   seq: number;
+  /** End of the direct or indirect phase; next notice while suspected. */
   deadline: number;
-}
-
-interface Relay {
-  requester: Address;
-  seq: number;
-  expires: number;
-}
-
-/** Counters of the detector. */
-export interface DetectorCounters {
-  /** Direct PINGs sent. */
-  probes: number;
-  /** PING-REQs sent. */
-  indirectProbes: number;
-  /** Peers that missed the direct PONG and went to the indirect phase. */
-  suspicions: number;
-  /** Suspected peers that turned out alive. */
-  refuted: number;
-  /** Peers declared dead. */
-  deaths: number;
-  /** PINGs sent for other nodes (as a helper). */
-  relayed: number;
-  /** PING-REQs refused because the relay table was full. */
-  relayDropped: number;
+  /** Highest incarnation the peer proved (ALIVE). */
+  incarnation: number;
+  /** Nonce of the current suspicion's notices. */
+  nonce: number;
+  /** When the suspicion began. */
+  suspectedAt: number;
+  /** The local health multiplier when it began: an unhealthy node suspects for longer. */
+  windowScale: number;
+  /** Notices sent in this suspicion. */
+  rounds: number;
+  /** Helpers asked in this probe and suspicion; those that sent a NACK. */
+  asked: Address[];
+  nacked: Address[];
+  /** Suspicions ended by relayed PONGs alone, with nothing heard from the peer in between. */
+  relayOnly: number;
 }
 
 /** Probes the neighbours and reports the dead. */
 export class FailureDetector {
   #watched = new Map<Address, Watch>();
   #bySeq = new Map<number, Address>();
-  #relays = new Map<number, Relay>();
   #seq = 0;
+  readonly #rng: Prng;
+  /** Probes run for other nodes (the helper's side). */
+  readonly relays: ProbeRelays;
+  /** Lifeguard's local health: stretches this node's probe timing when it seems to be at fault. */
+  readonly health: LocalHealth = new LocalHealth();
   /** Counters for `stats()`. */
-  readonly counters: DetectorCounters = {
-    probes: 0,
-    indirectProbes: 0,
-    suspicions: 0,
-    refuted: 0,
-    deaths: 0,
-    relayed: 0,
-    relayDropped: 0,
-  };
+  readonly counters: DetectorCounters = createDetectorCounters();
 
   /**
    * @param timing Probe interval, timeout and number of helpers.
-   * @param actions Where PINGs and PING-REQs go.
+   * @param actions Where PINGs, PING-REQs, notices and NACKs go.
+   * @param rng Source of the suspicion nonces (the engine's seeded generator).
    */
-  constructor(readonly timing: DetectorTiming, readonly actions: ProbeActions) {}
+  constructor(
+    readonly timing: DetectorTiming,
+    readonly actions: ProbeActions,
+    rng: Prng = seededPrng(1),
+  ) {
+    this.#rng = rng;
+    this.relays = new ProbeRelays(
+      timing.probeTimeoutMs,
+      this.counters,
+      (requester, value) => actions.nack?.(requester, value),
+    );
+  }
 
   /** Peers being watched. */
   get size(): number {
@@ -135,6 +162,14 @@ export class FailureDetector {
       phase: IDLE,
       seq: 0,
       deadline: 0,
+      incarnation: 0,
+      nonce: 0,
+      suspectedAt: 0,
+      windowScale: 1,
+      rounds: 0,
+      asked: [],
+      nacked: [],
+      relayOnly: 0,
     });
   }
 
@@ -146,102 +181,132 @@ export class FailureDetector {
     this.#watched.delete(address);
   }
 
-  /** The phase of `address`: "idle", "direct", "indirect", or undefined when not watched. */
-  phase(address: Address): "idle" | "direct" | "indirect" | undefined {
+  /** The phase of `address`, or undefined when not watched. */
+  phase(address: Address): ProbePhase | undefined {
     const watch = this.#watched.get(address);
-    if (!watch) return undefined;
-    return watch.phase === IDLE ? "idle" : watch.phase === DIRECT ? "direct" : "indirect";
+    return watch && PHASES[watch.phase];
   }
 
-  /** Something arrived from `address`: it is alive. */
+  /**
+   * Something arrived from `address`: it is alive, unless it is suspected (then only an ALIVE or
+   * a PONG to the probe ends the suspicion: a source address alone is easy to forge).
+   */
   heard(address: Address, now: number): void {
     const watch = this.#watched.get(address);
     if (!watch) return;
     watch.lastHeard = now;
-    if (watch.phase !== IDLE) this.#settle(watch);
+    if (watch.phase === SUSPECT) return;
+    // The peer spoke for itself since its last suspicion: relays may vouch for it again.
+    watch.relayOnly = 0;
+    if (watch.phase === DIRECT || watch.phase === INDIRECT) {
+      this.health.probeSucceeded();
+      this.#settle(watch);
+    }
   }
 
   /**
-   * A PONG with `value` arrived (directly or relayed). Returns the watched peer it answers for,
-   * or undefined when it matches no probe in flight.
+   * A PONG with `value` arrived from `from`: the probed peer itself, or a helper relaying its
+   * answer. Returns the watched peer it answers for, or undefined when it matches no probe in
+   * flight.
    */
-  acknowledged(value: number, now: number): Address | undefined {
+  acknowledged(value: number, now: number, from?: Address): Address | undefined {
     const address = this.#bySeq.get(value & SEQ_MASK);
     if (address === undefined) return undefined;
-    this.heard(address, now);
+    const watch = this.#watched.get(address)!;
+    if (watch.phase !== SUSPECT) {
+      this.heard(address, now);
+    } else if (from === address) {
+      this.#refute(watch, now, false);
+    } else if (watch.relayOnly < MAX_RELAYED_REFUTATIONS) {
+      this.#refute(watch, now, true);
+    } else {
+      this.counters.relayRefutationsRefused++;
+    }
     return address;
   }
 
   /**
-   * Helper side: a PING-REQ from `requester` for its probe `seq`. Returns the PING value to send
-   * to the target, or undefined when the relay table is full.
+   * The suspect at `address` answered a notice: alive at `incarnation`, echoing `nonce`. True
+   * when that ended its suspicion (a current nonce and a newer incarnation).
    */
-  startRelay(requester: Address, seq: number, now: number): number | undefined {
-    if (this.#relays.size >= MAX_RELAYS) {
-      this.#expireRelays(now);
-      if (this.#relays.size >= MAX_RELAYS) {
-        this.counters.relayDropped++;
-        return undefined;
-      }
-    }
-    const mine = this.#nextSeq();
-    this.#relays.set(mine, {
-      requester,
-      seq,
-      expires: now + 3 * this.timing.probeTimeoutMs,
-    });
-    this.counters.relayed++;
-    return mine | INDIRECT_BIT;
-  }
-
-  /** Helper side: the target answered our relayed PING; where to send the PONG, if anywhere. */
-  finishRelay(value: number): { requester: Address; seq: number } | undefined {
-    if ((value & INDIRECT_BIT) === 0) return undefined;
-    const key = value & SEQ_MASK;
-    const relay = this.#relays.get(key);
-    if (!relay) return undefined;
-    this.#relays.delete(key);
-    return { requester: relay.requester, seq: relay.seq };
+  alive(address: Address, incarnation: number, nonce: number, now: number): boolean {
+    const watch = this.#watched.get(address);
+    if (!watch || watch.phase !== SUSPECT || nonce !== watch.nonce) return false;
+    if (incarnation <= watch.incarnation) return false;
+    watch.incarnation = incarnation;
+    this.#refute(watch, now, false);
+    return true;
   }
 
   /**
-   * Sends due probes and returns the peers found dead (already untracked) and the next time the
-   * detector needs to run.
+   * Helper `from` could not reach the target of our probe `value`. Returns the time the
+   * detector must run again (an earlier end of the suspicion), or undefined when the NACK
+   * matches no probe in flight or no helper asked for it.
+   */
+  nacked(from: Address, value: number): number | undefined {
+    const address = this.#bySeq.get(value & SEQ_MASK);
+    if (address === undefined) return undefined;
+    const watch = this.#watched.get(address)!;
+    if (!watch.asked.includes(from) || watch.nacked.includes(from)) return undefined;
+    watch.nacked.push(from);
+    this.counters.confirmations++;
+    return watch.phase === SUSPECT ? this.#suspicionEnd(watch) : watch.deadline;
+  }
+
+  /** Helper side: see {@linkcode ProbeRelays.start}. */
+  startRelay(requester: Address, value: number, now: number): number | undefined {
+    return this.relays.start(requester, value, now);
+  }
+
+  /** Helper side: see {@linkcode ProbeRelays.finish}. */
+  finishRelay(value: number): { requester: Address; seq: number } | undefined {
+    return this.relays.finish(value);
+  }
+
+  /**
+   * Sends due probes, notices and NACKs, and returns the peers found dead (already untracked)
+   * and the next time the detector needs to run.
    */
   tick(now: number): { dead: Address[]; next: number } {
-    const { probeIntervalMs, probeTimeoutMs, indirectProbes } = this.timing;
     const dead: Address[] = [];
     let next = Infinity;
+    this.health.relax(now, this.timing.probeIntervalMs);
+    const timeout = this.timing.probeTimeoutMs * this.health.multiplier;
     for (const [address, watch] of this.#watched) {
       if (watch.phase === IDLE) {
-        const due = Math.max(watch.lastHeard, watch.lastProbe) + probeIntervalMs + watch.slack;
-        if (now >= due) {
-          watch.phase = DIRECT;
-          watch.seq = this.#nextSeq();
-          watch.lastProbe = now;
-          watch.deadline = now + probeTimeoutMs;
-          this.#bySeq.set(watch.seq, address);
-          this.counters.probes++;
-          this.actions.ping(address, watch.seq);
-        } else {
+        const due = Math.max(watch.lastHeard, watch.lastProbe) + this.timing.probeIntervalMs +
+          watch.slack;
+        if (now < due) {
           next = Math.min(next, due);
           continue;
         }
-      } else if (now >= watch.deadline) {
-        if (watch.phase === DIRECT) {
-          watch.phase = INDIRECT;
-          watch.deadline = now + 2 * probeTimeoutMs;
-          this.counters.suspicions++;
-          this.counters.probes++;
-          this.actions.ping(address, watch.seq);
-          for (const helper of this.actions.helpers(address, indirectProbes)) {
-            this.counters.indirectProbes++;
-            this.actions.pingReq(helper, address, watch.seq);
-          }
-        } else {
+        watch.phase = DIRECT;
+        watch.seq = this.#nextSeq();
+        watch.lastProbe = now;
+        watch.deadline = now + timeout;
+        watch.asked = [];
+        watch.nacked = [];
+        this.#bySeq.set(watch.seq, address);
+        this.counters.probes++;
+        this.actions.ping(address, watch.seq);
+      } else if (watch.phase === DIRECT && now >= watch.deadline) {
+        watch.phase = INDIRECT;
+        watch.deadline = now + 2 * timeout;
+        this.counters.suspicions++;
+        this.counters.probes++;
+        this.actions.ping(address, watch.seq);
+        this.#askHelpers(address, watch);
+      } else if (watch.phase === INDIRECT && now >= watch.deadline) {
+        // The window is set by the health before this round's penalty.
+        this.#suspect(address, watch, now);
+        this.health.probeFailed(watch.asked.length, this.#silentLiveHelpers(watch), now);
+      } else if (watch.phase === SUSPECT) {
+        if (now >= this.#suspicionEnd(watch)) {
           dead.push(address);
           continue;
         }
+        if (now >= watch.deadline) this.#noticeRound(address, watch, now);
+        next = Math.min(next, this.#suspicionEnd(watch));
       }
       next = Math.min(next, watch.deadline);
     }
@@ -249,23 +314,86 @@ export class FailureDetector {
       this.untrack(address);
       this.counters.deaths++;
     }
-    if (this.#relays.size > 0) this.#expireRelays(now);
+    if (this.relays.size > 0) next = Math.min(next, this.relays.run(now));
+    this.counters.localHealth = this.health.score;
     return { dead, next };
   }
 
+  #suspect(address: Address, watch: Watch, now: number): void {
+    watch.phase = SUSPECT;
+    watch.suspectedAt = now;
+    watch.windowScale = this.health.multiplier;
+    watch.rounds = 0;
+    // Nonzero, so that no echo of a field left at 0 matches it.
+    watch.nonce = 1 + Math.floor(this.#rng() * 0xffff_fffe);
+    this.counters.suspected++;
+    this.#noticeRound(address, watch, now);
+  }
+
+  /**
+   * A notice every half probe timeout (not stretched by local health: an unhealthy node gets a
+   * longer window instead); every second one also asks helpers to probe again.
+   */
+  #noticeRound(address: Address, watch: Watch, now: number): void {
+    this.counters.notices++;
+    this.actions.notice?.(address, watch.incarnation, watch.nonce);
+    if (watch.rounds % 2 === 1) this.#askHelpers(address, watch);
+    watch.rounds++;
+    watch.deadline = now + Math.max(1, Math.floor(this.timing.probeTimeoutMs / 2));
+  }
+
+  #suspicionEnd(watch: Watch): number {
+    const { probeTimeoutMs, indirectProbes } = this.timing;
+    return watch.suspectedAt + watch.windowScale * suspicionWindow(
+          SUSPICION_MIN_TIMEOUTS * probeTimeoutMs,
+          SUSPICION_MAX_TIMEOUTS * probeTimeoutMs,
+          watch.nacked.length,
+          indirectProbes,
+        );
+  }
+
+  /**
+   * Helpers asked that did not NACK although they look alive (neighbours answering their own
+   * probes): only those point at this node. A helper that crashed with the target (a mass
+   * failure) or a passive peer of unknown state does not count.
+   */
+  #silentLiveHelpers(watch: Watch): number {
+    let silent = 0;
+    for (const helper of watch.asked) {
+      if (watch.nacked.includes(helper)) continue;
+      if (this.#watched.get(helper)?.phase === IDLE) silent++;
+    }
+    return silent;
+  }
+
+  #askHelpers(address: Address, watch: Watch): void {
+    for (const helper of this.actions.helpers(address, this.timing.indirectProbes)) {
+      if (!watch.asked.includes(helper)) {
+        if (watch.asked.length >= MAX_ASKED) continue;
+        watch.asked.push(helper);
+      }
+      this.counters.indirectProbes++;
+      this.actions.pingReq(helper, address, watch.seq | NACK_BIT);
+    }
+  }
+
+  #refute(watch: Watch, now: number, relayed: boolean): void {
+    watch.relayOnly = relayed ? watch.relayOnly + 1 : 0;
+    watch.lastHeard = now;
+    this.counters.suspicionsRefuted++;
+    this.#settle(watch);
+  }
+
   #settle(watch: Watch): void {
-    if (watch.phase === INDIRECT) this.counters.refuted++;
+    if (watch.phase !== DIRECT) this.counters.refuted++;
     this.#bySeq.delete(watch.seq);
     watch.phase = IDLE;
   }
 
   #nextSeq(): number {
-    this.#seq = (this.#seq + 1) & SEQ_MASK;
-    if (this.#seq === 0) this.#seq = 1;
+    do {
+      this.#seq = (this.#seq + 1) & SEQ_MASK;
+    } while (this.#seq === 0 || this.#bySeq.has(this.#seq));
     return this.#seq;
-  }
-
-  #expireRelays(now: number): void {
-    for (const [key, relay] of this.#relays) if (relay.expires <= now) this.#relays.delete(key);
   }
 }

@@ -27,7 +27,13 @@
 import type { EngineContext } from "../engine/context.ts";
 import { type Prng, sample } from "../engine/prng.ts";
 import type { Address } from "../wire/address.ts";
-import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
+import {
+  type Frame,
+  FrameType,
+  type NodeFrame,
+  type PeersFrame,
+  SuspicionKind,
+} from "../wire/frame.ts";
 import { ActiveView } from "./active_view.ts";
 import { Admission, diverseFirst } from "./admission.ts";
 import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
@@ -37,6 +43,7 @@ import { SamplingView } from "./peer_sampling.ts";
 import { RetryList } from "./rejoin.ts";
 import { OwnIdentity } from "./self_addresses.ts";
 import { ShuffleExchange } from "./shuffle_exchange.ts";
+import { Refutation, suspicion } from "./suspicion.ts";
 
 export type { HyParViewCounters } from "./hyparview_counters.ts";
 
@@ -59,6 +66,8 @@ export class HyParView {
   readonly active: ActiveView;
   readonly passive: SamplingView;
   readonly detector: FailureDetector;
+  /** This node's incarnation and its answers to suspicion notices. */
+  readonly refutation: Refutation;
   readonly retry: RetryList;
   /** JOIN / FORWARD_JOIN / NEIGHBOR handling. */
   readonly handshake: NeighborHandshake;
@@ -103,6 +112,18 @@ export class HyParView {
           target,
         }),
       helpers: (target, count) => this.#helpers(target, count),
+      notice: (target, incarnation, value) =>
+        ctx.outbox.push(target, {
+          ...suspicion(SuspicionKind.Suspect, ctx.nodeId, value),
+          incarnation,
+        }),
+      nack: (requester, value) =>
+        ctx.outbox.push(requester, suspicion(SuspicionKind.Nack, ctx.nodeId, value)),
+    }, ctx.rng);
+    this.refutation = new Refutation(ctx, this.active, this.detector, (from) => {
+      if (!this.handshake.isPending(from) && !this.handshake.isJoining(from)) {
+        this.#send(from, FrameType.Disconnect, 0);
+      }
     });
     this.retry = new RetryList({
       baseMs: o.rejoinBackoffMs,
@@ -228,6 +249,9 @@ export class HyParView {
         if (value !== undefined) this.#send(frame.target, FrameType.Ping, value);
         return true;
       }
+      case FrameType.Suspicion:
+        this.refutation.onFrame(frame, from, now);
+        return true;
       case FrameType.Join:
         this.handshake.onJoin(frame.nodeId, from, now);
         return true;
@@ -288,7 +312,7 @@ export class HyParView {
     }
   }
 
-  #onPong(nodeId: number, value: number, _from: Address, now: number): void {
+  #onPong(nodeId: number, value: number, from: Address, now: number): void {
     const relay = this.detector.finishRelay(value);
     if (relay) {
       this.ctx.outbox.push(relay.requester, { type: FrameType.Pong, nodeId, value: relay.seq });
@@ -297,7 +321,7 @@ export class HyParView {
     // An unmatched PONG is stale, and may be a relayed answer (it carries the probed target's
     // id, not the relay's): checking the relay's identity against it dropped healthy links
     // about once per node per second at 10% loss. Only a matched PONG says who answered.
-    const target = this.detector.acknowledged(value, now);
+    const target = this.detector.acknowledged(value, now, from);
     if (target !== undefined) this.#checkIdentity(target, nodeId, now);
   }
 

@@ -125,6 +125,7 @@ export class Membership {
       passiveDroppedOverShare: p.passive.droppedOverShare,
       ...p.counters,
       ...p.detector.counters,
+      ...p.refutation.counters,
       ...p.admission.counters,
     };
   }

@@ -245,6 +245,16 @@ function readFrame(r: Reader): FrameResult {
     case FrameType.ShuffleReply:
     case FrameType.ForwardJoin:
       return readPeers(r, type);
+    case FrameType.Suspicion: {
+      if (!r.has(14)) return "truncated";
+      const kind = r.view.getUint8(r.at);
+      if (kind > 2) return "bad_field";
+      const nodeId = readU40(r.view, r.at + 1);
+      const incarnation = r.view.getUint32(r.at + 6);
+      const value = r.view.getUint32(r.at + 10);
+      r.at += 14;
+      return { type, kind, nodeId, incarnation, value };
+    }
     default:
       return "unknown_type";
   }

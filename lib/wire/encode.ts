@@ -63,6 +63,8 @@ export function frameSize(frame: Frame): number {
       return 10;
     case FrameType.PingReq:
       return 10 + (frame.target.includes("[") ? 19 : 7);
+    case FrameType.Suspicion:
+      return 15;
     case FrameType.Peers:
     case FrameType.Shuffle:
     case FrameType.ShuffleReply:
@@ -228,6 +230,12 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
       writeU40(view, at + 1, frame.nodeId);
       view.setUint32(at + 6, frame.value >>> 0);
       return writeAddress(frame.target, out, at + 10);
+    case FrameType.Suspicion:
+      view.setUint8(at + 1, frame.kind);
+      writeU40(view, at + 2, frame.nodeId);
+      view.setUint32(at + 7, frame.incarnation >>> 0);
+      view.setUint32(at + 11, frame.value >>> 0);
+      return at + 15;
     case FrameType.Peers:
     case FrameType.Shuffle:
     case FrameType.ShuffleReply:

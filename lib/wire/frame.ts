@@ -56,6 +56,12 @@ export const FrameType = {
   Cookie: 20,
   /** Padding: lets a first contact carry enough bytes for the answer (anti-amplification). */
   Pad: 21,
+  /**
+   * Failure detection: a suspicion notice to a suspect, its refutation (ALIVE with a newer
+   * incarnation), or a helper's NACK (see {@linkcode SuspicionKind}). Number 22 is left to the
+   * chunked-message frame.
+   */
+  Suspicion: 23,
 } as const;
 
 /** One of the {@linkcode FrameType} numbers. */
@@ -195,6 +201,29 @@ export interface PingReqFrame {
   target: Address;
 }
 
+/** What a {@linkcode SuspicionFrame} says. */
+export const SuspicionKind = {
+  /** To a suspect: the sender suspects the receiver at `incarnation`; answer with `value`. */
+  Suspect: 0,
+  /** From a suspect: alive at `incarnation` (newer than the one suspected), echoing `value`. */
+  Alive: 1,
+  /** From a helper: the target of the PING-REQ with sequence `value` did not answer it. */
+  Nack: 2,
+} as const;
+
+/** Suspicion stage of the failure detector (see lib/membership/suspicion.ts). */
+export interface SuspicionFrame {
+  type: typeof FrameType.Suspicion;
+  /** One of the {@linkcode SuspicionKind} numbers. */
+  kind: number;
+  /** The sender's node id. */
+  nodeId: number;
+  /** The suspect's incarnation (as known to the sender of a notice, or its own in ALIVE). */
+  incarnation: number;
+  /** The notice's nonce (echoed by ALIVE), or the probe sequence a NACK answers. */
+  value: number;
+}
+
 /** Any frame of wire version 1. */
 export type Frame =
   | DataFrame
@@ -207,4 +236,5 @@ export type Frame =
   | DigestFrame
   | NodeFrame
   | PeersFrame
-  | PingReqFrame;
+  | PingReqFrame
+  | SuspicionFrame;
