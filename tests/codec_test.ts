@@ -36,7 +36,7 @@ const everyFrame: Frame[] = [
 ];
 
 Deno.test("codec: a suspicion frame of an unknown kind is rejected as a bad field", () => {
-  const bytes = encodeDatagram([
+  const bytes = encodeFrames([
     { type: FrameType.Suspicion, kind: 0, nodeId: 1, incarnation: 0, value: 0 },
   ]);
   bytes[2] = 3;
