@@ -81,6 +81,8 @@ export interface EngineStats extends EngineCounters {
 const FRAME_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(FrameType).map(([name, type]) => [type, name]),
 );
+/** Per-type frame counts live in an array indexed by type code (the decoder knows every code). */
+const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
 
 /**
  * One gossip node's protocol state.
@@ -129,6 +131,11 @@ export class Engine {
   readonly #validation: AddressValidation;
   /** Sources of the datagrams handled since the last flush: what goes to them is a reply. */
   readonly #repliesTo = new Set<Address>();
+  /**
+   * Frames received by type code; `stats()` turns them into `framesInByType`. A string-keyed
+   * record updated per frame was a measurable share of a 10,000-node simulation.
+   */
+  readonly #framesByType = new Uint32Array(FRAME_TYPE_CODES);
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
@@ -256,8 +263,7 @@ export class Engine {
     this.#broadcast.history.heard(now);
     for (const frame of decoded.frames) {
       counters.framesIn++;
-      const name = FRAME_NAMES[frame.type]!;
-      counters.framesInByType[name] = (counters.framesInByType[name] ?? 0) + 1;
+      this.#framesByType[frame.type]! += 1;
       if (frame.type === FrameType.Cookie) {
         challenged = this.#validation.onCookie(frame.echo, frame.value, from, now) || challenged;
         continue;
@@ -326,7 +332,7 @@ export class Engine {
     if (refused > 0) dropped.amplification_limit = refused;
     return {
       ...c,
-      framesInByType: { ...c.framesInByType },
+      framesInByType: this.#framesInByType(),
       dropped,
       nodeId: this.nodeId,
       peers: this.#membership.knownPeers().length,
@@ -340,6 +346,17 @@ export class Engine {
       validation: { ...this.#validation.counters, validAddresses: this.#validation.validCount },
       seenRunsForgotten: this.#broadcast.seen.runsForgotten,
     };
+  }
+
+  #framesInByType(): Record<string, number> {
+    const byType: Record<string, number> = { ...this.#counters.framesInByType };
+    const counts = this.#framesByType;
+    for (let type = 0; type < counts.length; type++) {
+      if (counts[type] === 0) continue;
+      const name = FRAME_NAMES[type]!;
+      byType[name] = (byType[name] ?? 0) + counts[type]!;
+    }
+    return byType;
   }
 
   #flush(): void {
