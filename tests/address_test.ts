@@ -35,3 +35,15 @@ Deno.test("readAddress keeps peers that differ only in port apart, past its cach
     assert.equal(readAddress(out, 0)!.address, `10.0.${port >> 8}.${port & 0xff}:${port}`);
   }
 });
+
+Deno.test("writeAddress writes the same bytes from its packed IPv4 cache as on first parse", () => {
+  const addresses = ["255.254.253.252:65535", "0.0.0.1:1", "192.168.200.7:256", "10.0.0.255:255"];
+  for (const address of addresses) {
+    const first = new Uint8Array(7);
+    const again = new Uint8Array(7);
+    assert.equal(writeAddress(address, first, 0), 7);
+    assert.equal(writeAddress(address, again, 0), 7, "second write comes from the cache");
+    assert.deepEqual(again, first);
+    assert.equal(readAddress(again, 0)?.address, address);
+  }
+});

@@ -12,7 +12,7 @@ import { Engine } from "../engine/engine.ts";
 import type { Delivery } from "../engine/context.ts";
 import { type Prng, seededPrng } from "../engine/prng.ts";
 import type { GossipOptions } from "../options.ts";
-import type { Address } from "../wire/address.ts";
+import { type Address, readAddress, writeAddress } from "../wire/address.ts";
 import type { MessageId } from "../wire/message_id.ts";
 import { EventQueue } from "./event_queue.ts";
 
@@ -60,6 +60,17 @@ export interface MessageRecord {
 export function simAddress(i: number): Address {
   const n = i + 1;
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7946`;
+}
+
+/**
+ * The string object the wire decoder hands out for `address` (its cache's), so that the sources
+ * the simulator passes to engines and the addresses engines decode from frames are one object:
+ * the engines' maps then match keys by pointer instead of comparing the text of two copies.
+ */
+function canonical(address: Address): Address {
+  const wire = new Uint8Array(19);
+  const end = writeAddress(address, wire, 0);
+  return end < 0 ? address : readAddress(wire, 0)?.address ?? address;
 }
 
 /** Many engines on one virtual clock and one simulated network. */
@@ -123,7 +134,7 @@ export class Simulation {
     this.#jitter = options.jitterMs ?? 5;
     this.#tickAt = new Float64Array(options.nodes).fill(Infinity);
     for (let i = 0; i < options.nodes; i++) {
-      const address = simAddress(i);
+      const address = canonical(simAddress(i));
       this.#addresses.push(address);
       this.#index.set(address, i);
     }
@@ -136,7 +147,7 @@ export class Simulation {
     const engine = new Engine({
       ...this.#options.gossip,
       rng: seededPrng((seed * 1_000_003 + i * 7919 + this.engines.length) >>> 0),
-      seeds: seedsOf(i).map(simAddress),
+      seeds: seedsOf(i).map((k) => this.#addresses[k] ?? simAddress(k)),
     }, {
       send: (to, bytes) => this.#send(i, to, bytes),
       deliver: (message) => this.#record(i, message),
