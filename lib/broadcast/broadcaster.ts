@@ -29,6 +29,7 @@ import { HistoryGate } from "./history_gate.ts";
 import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
+import { isLastChunk, Reassembly } from "./reassembly.ts";
 import { SeenSet } from "./seen_set.ts";
 
 /** Peer selection the broadcaster needs from membership. */
@@ -89,6 +90,8 @@ export class Broadcaster {
   readonly history: HistoryGate;
   /** The ordered delivery stage, when `ordered` is set. */
   readonly ordered: OrderedDelivery | undefined;
+  /** Chunked messages being reassembled (see chunking.ts, reassembly.ts). */
+  readonly reassembly: Reassembly;
   #origin: number;
   #seq = 0;
   /** Own messages published before any neighbour was up: pushed live to the first one. */
@@ -126,7 +129,7 @@ export class Broadcaster {
         maxOrigins: MAX_TRACKED_ORIGINS,
         firstSeq: (origin) => this.history.floorOf(origin) + 1,
         deliver: (message) => {
-          if ((message.flags & DataFlag.Beacon) !== 0) return;
+          if ((message.flags & (DataFlag.Beacon | DataFlag.Chunk)) !== 0) return;
           ctx.counters.delivered++;
           ctx.deliver(message);
         },
@@ -134,6 +137,11 @@ export class Broadcaster {
         counters: ctx.counters,
       })
       : undefined;
+    this.reassembly = new Reassembly({
+      maxBytes: o.reassemblyMaxBytes,
+      timeoutMs: o.reassemblyTimeoutMs,
+      maxMessageSize: o.maxMessageSize,
+    });
   }
 
   /** Schedules the first anti-entropy round. */
@@ -159,12 +167,24 @@ export class Broadcaster {
     this.seen.add(id);
     this.cache.put(id, flags, 0, payload, now);
     if ((flags & DataFlag.Beacon) !== 0) this.ctx.counters.beaconsSent++;
-    else this.ctx.counters.published++;
+    else if ((flags & DataFlag.Chunk) === 0) this.ctx.counters.published++;
     const frame: DataFrame = { type: FrameType.Data, flags, id, hops: 0, payload };
     if (this.peers.activePeers().length === 0 && this.#unsent.length < MAX_UNSENT) {
       this.#unsent.push(frame);
     }
     this.#disseminate(frame, undefined, now);
+    return id;
+  }
+
+  /**
+   * Publishes the chunks of one large message (from chunking.ts) under consecutive sequence
+   * numbers of one origin; returns the last chunk's id, which is the message's id.
+   */
+  publishChunks(chunks: readonly Uint8Array[], now: number): MessageId {
+    if (this.#seq + chunks.length > MAX_SEQ) this.#seq = MAX_SEQ; // next id: a fresh origin
+    let id = this.nextMessageId();
+    for (const chunk of chunks) id = this.publish(chunk, DataFlag.Chunk, now);
+    this.ctx.counters.published++;
     return id;
   }
 
@@ -241,7 +261,8 @@ export class Broadcaster {
   /** Runs due rounds and timers; returns the next time it wants to run. */
   tick(now: number): number {
     this.cache.expire(now);
-    let next = this.cache.nextExpiry();
+    this.reassembly.expire(now);
+    let next = Math.min(this.cache.nextExpiry(), this.reassembly.nextExpiry());
     if (this.ctx.options.mode !== "push") {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
@@ -353,6 +374,14 @@ export class Broadcaster {
 
   /** Hands news to the application, through the ordering stage when `ordered` is set. */
   #hand(delivery: Delivery, now: number): void {
+    if ((delivery.flags & DataFlag.Chunk) !== 0) {
+      const whole = this.reassembly.add(delivery, now);
+      // Each sequence number passes the ordering stage once: a chunk's as a placeholder (never
+      // handed over), the last chunk's as the whole message, whichever chunk completed it.
+      if (this.ordered && !isLastChunk(delivery.data)) this.ordered.offer(delivery, now);
+      if (whole === undefined) return;
+      delivery = whole;
+    }
     // A beacon is never delivered, but it holds a sequence number the ordering stage must pass.
     if (this.ordered) {
       this.ordered.offer(delivery, now);

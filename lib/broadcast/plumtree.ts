@@ -253,7 +253,8 @@ export class Plumtree {
     this.#lastBatch.delete(peer);
     if (this.links.isActive(peer)) this.#lastBatch.set(peer, entries);
     const all = previous ? [...entries, ...previous] : entries;
-    const perFrame = Math.min(255, Math.floor((this.ctx.options.maxDatagramSize - 3) / 9));
+    // Sized for the peer's datagram limit (mixed limits: it may accept less than this node).
+    const perFrame = Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 3) / 9));
     for (let i = 0; i < all.length; i += perFrame) {
       this.ctx.outbox.push(peer, {
         type: FrameType.IHave,

@@ -54,12 +54,26 @@ export class Outbox {
    * @param sink Receives each finished datagram.
    * @param gate Sees each destination's frames before packing and returns what to send (address
    *   validation adds cookies and padding, and holds back replies beyond the credit).
+   * @param limitOf The largest datagram a destination accepts (mixed limits); datagrams to it are
+   *   never larger, and a frame larger than that is dropped and counted in `unencodable`.
    */
   constructor(
     readonly maxDatagramSize: number,
     readonly sink: DatagramSink,
     readonly gate?: (to: Address, frames: Frame[]) => Frame[],
+    readonly limitOf?: (to: Address) => number,
   ) {}
+
+  /** The largest datagram this outbox builds for `to`. */
+  limitFor(to: Address): number {
+    const limit = this.limitOf?.(to);
+    return limit === undefined ? this.maxDatagramSize : Math.min(limit, this.maxDatagramSize);
+  }
+
+  /** Destinations with a datagram leaving at the next flush. */
+  destinations(): IterableIterator<Address> {
+    return this.#queues.keys();
+  }
 
   /** Queues `frame` for `to`. */
   push(to: Address, frame: Frame): void {
@@ -99,7 +113,7 @@ export class Outbox {
    * which is then trimmed (a shorter view of the same bytes).
    */
   #pack(to: Address, frames: Frame[]): void {
-    const max = this.maxDatagramSize;
+    const max = this.limitOf ? this.limitFor(to) : this.maxDatagramSize;
     let first = 0;
     let size = DATAGRAM_HEADER;
     for (let i = 0; i < frames.length; i++) {

@@ -56,6 +56,8 @@ export const FrameType = {
   Cookie: 20,
   /** Padding: lets a first contact carry enough bytes for the answer (anti-amplification). */
   Pad: 21,
+  /** The largest datagram the sender accepts (mixed limits; see lib/engine/datagram_limits.ts). */
+  DatagramLimit: 22,
 } as const;
 
 /** One of the {@linkcode FrameType} numbers. */
@@ -101,6 +103,12 @@ export const DataFlag = {
   Repair: 2,
   /** A tree beacon of the anchor origin (empty, never handed to the application). */
   Beacon: 4,
+  /**
+   * One chunk of a message too large for one datagram: the payload starts with a 4-byte chunk
+   * header (index, count; see lib/broadcast/chunking.ts). Each chunk has its own id and travels,
+   * is cached and is repaired as a message of its own; the receiver reassembles and delivers once.
+   */
+  Chunk: 8,
 } as const;
 
 /** Frames that carry a list of ids. */
@@ -142,6 +150,12 @@ export interface CookieFrame {
 export interface PadFrame {
   type: typeof FrameType.Pad;
   length: number;
+}
+
+/** The largest datagram the sender accepts, in bytes (the receiver clamps it to [512, 65507]). */
+export interface DatagramLimitFrame {
+  type: typeof FrameType.DatagramLimit;
+  size: number;
 }
 
 /** Anti-entropy digest. */
@@ -204,6 +218,7 @@ export type Frame =
   | TreeLinkFrame
   | CookieFrame
   | PadFrame
+  | DatagramLimitFrame
   | DigestFrame
   | NodeFrame
   | PeersFrame

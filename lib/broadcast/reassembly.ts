@@ -1,0 +1,183 @@
+/**
+ * Reassembly of chunked messages: collects the chunks of each message (keyed by its first
+ * chunk's id) and hands the whole message over once, when the last missing chunk arrives.
+ *
+ * Chunks come from the network, so a partial message is untrusted state. Memory is bounded in
+ * bytes: each partial message costs {@linkcode PARTIAL_COST} plus, per chunk held,
+ * {@linkcode CHUNK_COST} and its bytes. Past `maxBytes`, the oldest partial messages are dropped
+ * (`evicted`); a partial message that grows past `maxMessageSize` bytes or half the bound is
+ * dropped at once (`tooLarge`), so one forged message cannot take the whole buffer; one that
+ * waits longer than `timeoutMs` is dropped (`expired`). A flood of fake partial messages, even
+ * from a member holding the cluster key, therefore evicts older partials but never grows the
+ * buffer past its bound (tests/reassembly_test.ts).
+ *
+ * @module
+ */
+
+import type { Delivery } from "../engine/context.ts";
+import { CHUNK_HEADER, readChunkHeader } from "../wire/chunk_header.ts";
+import { DataFlag } from "../wire/frame.ts";
+import { makeMessageId, type MessageId, seqOf } from "../wire/message_id.ts";
+
+/** Bytes a partial message is counted for before any chunk (its entry and maps). */
+export const PARTIAL_COST = 256;
+/** Bytes each held chunk is counted for besides its data (map entry, view). */
+export const CHUNK_COST = 64;
+
+/** Bounds of a {@linkcode Reassembly}. */
+export interface ReassemblyLimits {
+  /** Bytes held by partial messages at most (see the module doc for what counts). */
+  maxBytes: number;
+  /** Longest wait for a partial message's missing chunks, in ms. */
+  timeoutMs: number;
+  /** Largest message accepted, in bytes. */
+  maxMessageSize: number;
+}
+
+/** Figures of a {@linkcode Reassembly}. */
+export interface ReassemblyCounters {
+  /** Chunks taken in. */
+  chunksIn: number;
+  /** Messages reassembled and handed over. */
+  assembled: number;
+  /** Partial messages dropped to stay within `maxBytes`, oldest first. */
+  evicted: number;
+  /** Partial messages dropped after `timeoutMs`. */
+  expired: number;
+  /** Partial messages dropped for growing past `maxMessageSize` or half of `maxBytes`. */
+  tooLarge: number;
+  /** Chunks whose count disagreed with the other chunks of their message. */
+  mismatched: number;
+}
+
+interface Partial {
+  first: MessageId;
+  count: number;
+  parts: Map<number, Uint8Array>;
+  dataBytes: number;
+  cost: number;
+  createdAt: number;
+}
+
+/** Bounded buffers of partly received chunked messages; see the module doc. */
+export class Reassembly {
+  readonly counters: ReassemblyCounters = {
+    chunksIn: 0,
+    assembled: 0,
+    evicted: 0,
+    expired: 0,
+    tooLarge: 0,
+    mismatched: 0,
+  };
+  /** Insertion order is age order: eviction and expiry take the oldest first. */
+  readonly #partials = new Map<MessageId, Partial>();
+  #bytes = 0;
+
+  /** @param limits The bounds. */
+  constructor(readonly limits: ReassemblyLimits) {}
+
+  /** Bytes counted for the partial messages held (never above `maxBytes` after a call). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Partial messages held. */
+  get size(): number {
+    return this.#partials.size;
+  }
+
+  /**
+   * Takes one new chunk (its data frame checked by the decoder, its id seen for the first time).
+   * Returns the whole message when this chunk completed it: its id is the last chunk's, its
+   * flags lose `Chunk`, its hops and sender are this chunk's.
+   */
+  add(chunk: Delivery, now: number): Delivery | undefined {
+    this.counters.chunksIn++;
+    const { index, count } = readChunkHeader(chunk.data);
+    const first = makeMessageId(chunk.origin, seqOf(chunk.id) - index);
+    let partial = this.#partials.get(first);
+    if (partial === undefined) {
+      partial = {
+        first,
+        count,
+        parts: new Map(),
+        dataBytes: 0,
+        cost: PARTIAL_COST,
+        createdAt: now,
+      };
+      this.#partials.set(first, partial);
+      this.#bytes += PARTIAL_COST;
+    } else if (partial.count !== count) {
+      this.counters.mismatched++;
+      return undefined;
+    }
+    if (partial.parts.has(index)) return undefined;
+    const data = chunk.data.subarray(CHUNK_HEADER);
+    partial.parts.set(index, data);
+    partial.dataBytes += data.length;
+    partial.cost += CHUNK_COST + data.length;
+    this.#bytes += CHUNK_COST + data.length;
+    if (
+      partial.dataBytes > this.limits.maxMessageSize || partial.cost > this.limits.maxBytes / 2
+    ) {
+      this.#drop(partial);
+      this.counters.tooLarge++;
+      return undefined;
+    }
+    if (partial.parts.size === count) {
+      this.#drop(partial);
+      this.counters.assembled++;
+      return {
+        id: makeMessageId(chunk.origin, seqOf(first) + count - 1),
+        origin: chunk.origin,
+        hops: chunk.hops,
+        flags: chunk.flags & ~DataFlag.Chunk,
+        data: concatenate(partial),
+        from: chunk.from,
+      };
+    }
+    while (this.#bytes > this.limits.maxBytes) {
+      const oldest = this.#partials.values().next().value as Partial;
+      this.#drop(oldest);
+      this.counters.evicted++;
+    }
+    return undefined;
+  }
+
+  /** Drops partial messages older than `timeoutMs`. */
+  expire(now: number): void {
+    for (const partial of this.#partials.values()) {
+      if (now - partial.createdAt < this.limits.timeoutMs) break;
+      this.#drop(partial);
+      this.counters.expired++;
+    }
+  }
+
+  /** When the oldest partial message times out, or Infinity when none is held. */
+  nextExpiry(): number {
+    const oldest = this.#partials.values().next().value as Partial | undefined;
+    return oldest ? oldest.createdAt + this.limits.timeoutMs : Infinity;
+  }
+
+  #drop(partial: Partial): void {
+    this.#partials.delete(partial.first);
+    this.#bytes -= partial.cost;
+  }
+}
+
+function concatenate(partial: Partial): Uint8Array {
+  const out = new Uint8Array(partial.dataBytes);
+  let at = 0;
+  for (let index = 0; index < partial.count; index++) {
+    const part = partial.parts.get(index)!;
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** True when `chunk` (a chunk's payload) is the last chunk of its message. */
+export function isLastChunk(chunk: Uint8Array): boolean {
+  const { index, count } = readChunkHeader(chunk);
+  return index === count - 1;
+}
