@@ -29,7 +29,7 @@ import { HistoryGate } from "./history_gate.ts";
 import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
-import { isLastChunk, Reassembly } from "./reassembly.ts";
+import { chunkMessageOf, isLastChunk, Reassembly } from "./reassembly.ts";
 import { SeenSet } from "./seen_set.ts";
 
 /** Peer selection the broadcaster needs from membership. */
@@ -69,6 +69,8 @@ export interface BroadcastStats {
    * digests; 0 once it has joined.
    */
   pendingJoinWindow: number;
+  /** Trees moved onto a shorter path an IHAVE showed (the hop-count optimisation). */
+  optimized: number;
 }
 
 /** Own messages remembered when published with no neighbour to send them to. */
@@ -324,6 +326,7 @@ export class Broadcaster {
       pendingGrafts: this.plumtree.missingCount,
       pendingOrdered: this.ordered?.held ?? 0,
       pendingJoinWindow: this.history.joining(now) ? 1 : 0,
+      optimized: tree.optimized,
     };
   }
 
@@ -337,7 +340,7 @@ export class Broadcaster {
       counters.duplicates++;
       if (mode === "tree" && !repair) {
         this.#syncTree();
-        this.plumtree.onDuplicate(frame.id, from, now);
+        this.plumtree.onDuplicate(frame.id, from, now, chunkMessageOf(frame));
       }
       return;
     }
@@ -399,7 +402,12 @@ export class Broadcaster {
       if (!this.seen.has(entry.id)) unseen.push(entry.id);
       else if (tree) {
         const held = this.cache.get(entry.id);
-        if (held) this.plumtree.onAnnounceHeld(entry.id, entry.hops, held.hops, from);
+        // Chunks never move a tree: a move lands in the middle of a message's burst of chunks,
+        // where the link it grafts is pruned by the next duplicate and the parent it prunes
+        // was the message's, which cut nodes off (graft storms, 1.35 copies per chunk).
+        if (held && (held.flags & DataFlag.Chunk) === 0) {
+          this.plumtree.onAnnounceHeld(entry.id, entry.hops, held.hops, from);
+        }
       }
     }
     if (unseen.length === 0) return;
@@ -415,7 +423,7 @@ export class Broadcaster {
     let targets: Address[];
     if (mode === "tree") {
       this.#syncTree();
-      targets = this.plumtree.forward(frame.id, frame.hops, except, now);
+      targets = this.plumtree.forward(frame.id, frame.hops, except, now, chunkMessageOf(frame));
     } else if (mode === "pull") {
       return;
     } else {

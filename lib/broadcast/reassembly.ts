@@ -16,8 +16,8 @@
 
 import type { Delivery } from "../engine/context.ts";
 import { CHUNK_HEADER, readChunkHeader } from "../wire/chunk_header.ts";
-import { DataFlag } from "../wire/frame.ts";
-import { makeMessageId, type MessageId, seqOf } from "../wire/message_id.ts";
+import { DataFlag, type DataFrame } from "../wire/frame.ts";
+import { makeMessageId, type MessageId, originOf, seqOf } from "../wire/message_id.ts";
 
 /** Bytes a partial message is counted for before any chunk (its entry and maps). */
 export const PARTIAL_COST = 256;
@@ -174,6 +174,13 @@ function concatenate(partial: Partial): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+/** The id of the first chunk of the message `frame` belongs to; undefined when not a chunk. */
+export function chunkMessageOf(frame: DataFrame): MessageId | undefined {
+  if ((frame.flags & DataFlag.Chunk) === 0) return undefined;
+  const { index } = readChunkHeader(frame.payload);
+  return makeMessageId(originOf(frame.id), seqOf(frame.id) - index);
 }
 
 /** True when `chunk` (a chunk's payload) is the last chunk of its message. */
