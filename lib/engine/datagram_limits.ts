@@ -75,6 +75,11 @@ export class DatagramLimits {
     this.counters.limitsHeard++;
   }
 
+  /** `peer` has not believed our limit (it challenged our address): tell it again next time. */
+  forget(peer: Address): void {
+    this.#told.delete(peer);
+  }
+
   /**
    * Adds this node's limit to what goes to each of `destinations` not told within
    * {@linkcode RETELL_MS}; nothing at all when this node's limit is the floor.

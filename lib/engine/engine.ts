@@ -287,6 +287,7 @@ export class Engine {
     }
     this.#membership.heard(from, now);
     let challenged = false;
+    let limit: number | undefined;
     this.#broadcast.history.heard(now);
     for (const frame of decoded.frames) {
       counters.framesIn++;
@@ -298,7 +299,7 @@ export class Engine {
       }
       if (frame.type === FrameType.Pad) continue;
       if (frame.type === FrameType.DatagramLimit) {
-        this.#limits.onLimit(from, frame.size, this.#validation.isValid(from));
+        limit = frame.size;
         continue;
       }
       if (this.#broadcast.onFrame(frame, from, now)) continue;
@@ -307,6 +308,10 @@ export class Engine {
     }
     // After the other frames, which may show that `from` is this node itself.
     if (challenged) this.#membership.onChallenge(from, now);
+    // After the other frames, which may prove the address (a cookie echo). A challenge means the
+    // peer has not proven ours, so it ignored our limit: tell it again with the echo.
+    if (limit !== undefined) this.#limits.onLimit(from, limit, this.#validation.isValid(from));
+    if (challenged) this.#limits.forget(from);
     // A stranger gets a challenge back (within what it sent), whatever else it gets; not this
     // node itself (its own frames looped back), or the two would challenge each other forever.
     if (!this.#validation.isValid(from) && !this.#membership.isOwnAddress(from)) {
