@@ -36,6 +36,8 @@ export {
 export type { MembershipStats } from "./lib/membership/membership.ts";
 export type { ValidationCounters } from "./lib/engine/address_validation.ts";
 export type { BroadcastStats } from "./lib/broadcast/broadcaster.ts";
+export type { ReassemblyCounters } from "./lib/broadcast/reassembly.ts";
+export type { DatagramLimitCounters } from "./lib/engine/datagram_limits.ts";
 export {
   type MessageRecord,
   simAddress,
