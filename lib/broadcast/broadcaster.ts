@@ -30,6 +30,7 @@ import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
 import { chunkMessageOf, isLastChunk, Reassembly } from "./reassembly.ts";
+import { ChunkTargets } from "./chunking.ts";
 import { SeenSet } from "./seen_set.ts";
 
 /** Peer selection the broadcaster needs from membership. */
@@ -100,6 +101,7 @@ export class Broadcaster {
   #unsent: DataFrame[] = [];
   #nextRound = 0;
   #lastOwn = -Infinity;
+  readonly #chunkTargets = new ChunkTargets();
 
   /**
    * @param ctx The engine's shared state.
@@ -427,7 +429,9 @@ export class Broadcaster {
     } else if (mode === "pull") {
       return;
     } else {
-      targets = this.peers.samplePeers(this.ctx.options.fanout, except);
+      const message = chunkMessageOf(frame);
+      const sample = () => this.peers.samplePeers(this.ctx.options.fanout, except);
+      targets = message === undefined ? sample() : this.#chunkTargets.of(message, except, sample);
       this.acks.pushed(frame.id, frame.hops, targets, now);
       if (mode === "pushpull") {
         // A fanout-k push misses about e^-k of the nodes, and ACKs cannot tell which: announce

@@ -16,6 +16,8 @@
  */
 
 import { GossipError } from "../errors.ts";
+import type { Address } from "../wire/address.ts";
+import type { MessageId } from "../wire/message_id.ts";
 import { CHUNK_HEADER, writeChunkHeader } from "../wire/chunk_header.ts";
 import { DATA_FRAME_HEADER, DATAGRAM_HEADER } from "../wire/codec.ts";
 
@@ -51,4 +53,29 @@ export function splitMessage(data: Uint8Array, chunkData: number): Uint8Array[] 
     chunks.push(chunk);
   }
   return chunks;
+}
+
+/** Messages whose push targets are remembered (push modes). */
+const REMEMBERED_MESSAGES = 64;
+
+/**
+ * Push modes: the random peers each chunk of a message is pushed to are the same for every chunk
+ * of that message. Drawn per chunk, each chunk reached a different 95% of the nodes, and a 64 KiB
+ * message (133 chunks) reached 9.5% of them whole at 100 simulated nodes in `push` mode.
+ */
+export class ChunkTargets {
+  #targets = new Map<MessageId, Address[]>();
+
+  /** The targets of `message` (its first chunk's id), drawn by `sample` the first time. */
+  of(message: MessageId, except: Address | undefined, sample: () => Address[]): Address[] {
+    let targets = this.#targets.get(message);
+    if (targets === undefined) {
+      targets = sample();
+      this.#targets.set(message, targets);
+      if (this.#targets.size > REMEMBERED_MESSAGES) {
+        this.#targets.delete(this.#targets.keys().next().value!);
+      }
+    }
+    return except === undefined ? targets : targets.filter((peer) => peer !== except);
+  }
 }
