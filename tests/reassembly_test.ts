@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { splitMessage } from "../lib/broadcast/chunking.ts";
-import { CHUNK_COST, PARTIAL_COST, Reassembly } from "../lib/broadcast/reassembly.ts";
+import {
+  CHUNK_COST,
+  PARTIAL_COST,
+  PULL_IDS,
+  PULLING,
+  Reassembly,
+} from "../lib/broadcast/reassembly.ts";
 import type { Delivery } from "../lib/engine/context.ts";
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
@@ -27,7 +33,12 @@ function fakeChunk(index: number, count: number, size: number): Uint8Array {
 }
 
 Deno.test("Reassembly hands a message over once, whatever order its chunks come in", () => {
-  const buffer = new Reassembly({ maxBytes: 1 << 20, timeoutMs: 1000, maxMessageSize: 65536 });
+  const buffer = new Reassembly({
+    maxBytes: 1 << 20,
+    timeoutMs: 1000,
+    maxMessageSize: 65536,
+    pullAfterMs: 300,
+  });
   const data = new Uint8Array(5000).map((_, i) => i % 251);
   const chunks = splitMessage(data, 494);
   const order = chunks.map((_, i) => i).reverse();
@@ -47,7 +58,12 @@ Deno.test("Reassembly hands a message over once, whatever order its chunks come 
 });
 
 Deno.test("Reassembly drops partial messages after the timeout and counts them", () => {
-  const buffer = new Reassembly({ maxBytes: 1 << 20, timeoutMs: 1000, maxMessageSize: 65536 });
+  const buffer = new Reassembly({
+    maxBytes: 1 << 20,
+    timeoutMs: 1000,
+    maxMessageSize: 65536,
+    pullAfterMs: 300,
+  });
   buffer.add(chunkDelivery(9, 1, fakeChunk(0, 3, 100)), 0);
   buffer.add(chunkDelivery(8, 1, fakeChunk(0, 3, 100)), 500);
   assert.equal(buffer.nextExpiry(), 1000);
@@ -64,7 +80,12 @@ Deno.test("Reassembly drops partial messages after the timeout and counts them",
 
 Deno.test("a chunk flood of fake partial messages stays within the byte bound, counted", () => {
   const maxBytes = 256 * 1024;
-  const buffer = new Reassembly({ maxBytes, timeoutMs: 60_000, maxMessageSize: 65536 });
+  const buffer = new Reassembly({
+    maxBytes,
+    timeoutMs: 60_000,
+    maxMessageSize: 65536,
+    pullAfterMs: 300,
+  });
   const rng = seededPrng(7);
   let peak = 0;
   for (let i = 0; i < 20_000; i++) {
@@ -81,7 +102,12 @@ Deno.test("a chunk flood of fake partial messages stays within the byte bound, c
   assert.equal(buffer.counters.assembled, 0);
 
   // One forged message of tiny chunks cannot take more than half the buffer.
-  const small = new Reassembly({ maxBytes, timeoutMs: 60_000, maxMessageSize: 65536 });
+  const small = new Reassembly({
+    maxBytes,
+    timeoutMs: 60_000,
+    maxMessageSize: 65536,
+    pullAfterMs: 300,
+  });
   for (let i = 0; i < 5000; i++) small.add(chunkDelivery(3, 1 + i, fakeChunk(i, 60000, 1)), 0);
   assert.ok(small.bytes <= maxBytes / 2);
   assert.ok(small.counters.tooLarge >= 1);
@@ -139,4 +165,34 @@ Deno.test("an engine flooded with forged chunks by a neighbour keeps its buffer 
   assert.equal(deliveries.length, 1);
   assert.deepEqual(deliveries[0]!.data, data);
   assert.ok(victim.stats().chunks.partialBytes <= maxBytes);
+});
+
+Deno.test("a partial message that stops progressing pulls its missing chunks, bounded under a flood", () => {
+  const buffer = new Reassembly({
+    maxBytes: 1 << 22,
+    timeoutMs: 60_000,
+    maxMessageSize: 65536,
+    pullAfterMs: 300,
+  });
+  buffer.add(chunkDelivery(9, 10, fakeChunk(0, 4, 100)), 0);
+  buffer.add(chunkDelivery(9, 12, fakeChunk(2, 4, 100)), 10);
+  const pulls: [string, bigint[]][] = [];
+  assert.equal(buffer.pull(309, (to, ids) => pulls.push([to, ids])), 310);
+  assert.equal(pulls.length, 0, "not before pullAfterMs without progress");
+  assert.equal(buffer.pull(310, (to, ids) => pulls.push([to, ids])), 610);
+  assert.deepEqual(pulls, [["10.0.0.1:1", [makeMessageId(9, 11), makeMessageId(9, 13)]]]);
+  assert.equal(buffer.counters.chunksPulled, 2);
+
+  // 1,000 forged partial messages: only the PULLING that progressed last ask for anything, and
+  // each for at most PULL_IDS ids.
+  for (let i = 0; i < 1000; i++) {
+    buffer.add(chunkDelivery(100 + i, 1, fakeChunk(0, 60000, 10)), 1000);
+  }
+  let asked = 0, partials = 0;
+  buffer.pull(1300, (_to, ids) => {
+    partials++;
+    asked += ids.length;
+  });
+  assert.equal(partials, PULLING);
+  assert.equal(asked, PULLING * PULL_IDS);
 });

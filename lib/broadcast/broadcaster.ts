@@ -145,6 +145,7 @@ export class Broadcaster {
       maxBytes: o.reassemblyMaxBytes,
       timeoutMs: o.reassemblyTimeoutMs,
       maxMessageSize: o.maxMessageSize,
+      pullAfterMs: 2 * o.graftTimeoutMs,
     });
   }
 
@@ -287,6 +288,7 @@ export class Broadcaster {
       next = Math.min(next, this.#nextRound);
     }
     next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now), this.#beacon(now));
+    next = Math.min(next, this.reassembly.pull(now, (to, ids) => this.#pullChunks(to, ids)));
     if (this.ordered) next = Math.min(next, this.ordered.tick(now));
     return next;
   }
@@ -381,6 +383,7 @@ export class Broadcaster {
   #hand(delivery: Delivery, now: number): void {
     if ((delivery.flags & DataFlag.Chunk) !== 0) {
       const whole = this.reassembly.add(delivery, now);
+      this.ctx.wakeAt(this.reassembly.nextPull());
       // Each sequence number passes the ordering stage once: a chunk's as a placeholder (never
       // handed over), the last chunk's as the whole message, whichever chunk completed it.
       if (this.ordered && !isLastChunk(delivery.data)) this.ordered.offer(delivery, now);
@@ -445,6 +448,14 @@ export class Broadcaster {
     for (const peer of targets) this.ctx.outbox.push(peer, frame);
     this.ctx.counters.payloadsOut += targets.length;
     this.ctx.counters.payloadBytesOut += targets.length * frame.payload.length;
+  }
+
+  /** IWANT frames of 8 ids: one repair answer sends 8 datagrams' worth (anti_entropy.ts). */
+  #pullChunks(to: Address, ids: MessageId[]): void {
+    for (let i = 0; i < ids.length; i += 8) {
+      this.ctx.outbox.push(to, { type: FrameType.IWant, ids: ids.slice(i, i + 8) });
+    }
+    this.ctx.counters.pullsRequested += ids.length;
   }
 
   #syncTree(): void {

@@ -53,9 +53,9 @@ export class Plumtree {
   #lastBatch = new Map<Address, Announcement[]>();
   #lazyDue = Infinity;
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
-  #chunkParents = new Map<number, { message: MessageId; parent: Address }>();
+  #chunkParents = new Map<number, { message: MessageId; parent: Address; at: number }>();
   /** Counters of tree maintenance. */
-  readonly counters = { prunesSent: 0, graftsSent: 0, ihavesSent: 0, optimized: 0 };
+  readonly counters = { prunesSent: 0, graftsSent: 0, ihavesSent: 0, optimized: 0, chunkPulls: 0 };
 
   /** @param ctx The engine's shared state. */
   constructor(readonly ctx: EngineContext) {
@@ -94,10 +94,13 @@ export class Plumtree {
     message?: MessageId,
   ): Address[] {
     // A chunk never goes back up its message's parent link (see #chunkArrived).
-    const up = message === undefined ? undefined : this.#chunkArrived(id, message, from);
+    const up = message === undefined ? undefined : this.#chunkArrived(id, message, from, now);
     const tree = this.links.treeOf(originOf(id), now);
     tree.messages++;
-    if (from !== undefined && this.links.isActive(from)) {
+    // Of a chunked message, only the parent's link becomes eager: a chunk repaired by another
+    // peer (pulled after a loss) would otherwise make its link eager toward that peer, which
+    // then got every chunk of the next message twice.
+    if (from !== undefined && this.links.isActive(from) && (message === undefined || from === up)) {
       this.links.promote(tree, from);
       tree.parent = from;
     }
@@ -164,17 +167,37 @@ export class Plumtree {
    * and no chunk of the message is pushed back up it (the parent would take that copy for a
    * duplicate and prune the link both ways, cutting this node off). Returns the parent.
    */
-  #chunkArrived(id: MessageId, message: MessageId, from: Address | undefined): Address | undefined {
+  #chunkArrived(
+    id: MessageId,
+    message: MessageId,
+    from: Address | undefined,
+    now: number,
+  ): Address | undefined {
     const origin = originOf(id);
     const kept = this.#chunkParents.get(origin);
-    if (kept !== undefined && kept.message === message) return kept.parent;
+    if (kept !== undefined && kept.message === message) {
+      kept.at = now;
+      return kept.parent;
+    }
     if (from === undefined) return undefined; // our own message
     this.#chunkParents.delete(origin);
-    this.#chunkParents.set(origin, { message, parent: from });
+    this.#chunkParents.set(origin, { message, parent: from, at: now });
     if (this.#chunkParents.size > this.ctx.options.maxTrees + 1) {
       this.#chunkParents.delete(this.#chunkParents.keys().next().value!);
     }
     return from;
+  }
+
+  /**
+   * True while `origin`'s tree is delivering a chunked message to this node (a first copy of one
+   * of its chunks came within an anti-entropy period). A chunk missing then was lost on the way,
+   * not cut off by the tree: it is pulled (IWANT) without grafting. A graft makes its link eager,
+   * and at 10% loss the grafts of a message's ~13 lost chunks left as many extra eager links, each
+   * pushing the whole next message (1.8 copies per node per chunk).
+   */
+  #treeIsCarrying(origin: number, now: number): boolean {
+    const kept = this.#chunkParents.get(origin);
+    return kept !== undefined && now - kept.at < this.ctx.options.antiEntropyIntervalMs;
   }
 
   /** The peer pruned our link to it: for the given origins, or for every tree when absent. */
@@ -280,9 +303,14 @@ export class Plumtree {
         : entry.announcers[entry.attempts % entry.announcers.length]!;
       if (entry.attempts === 0) chosen.set(origin, announcer);
       entry.attempts++;
-      this.links.promote(this.links.treeOf(origin, now), announcer);
-      this.ctx.outbox.push(announcer, { type: FrameType.Graft, ids: [id] });
-      this.counters.graftsSent++;
+      if (this.#treeIsCarrying(origin, now)) {
+        this.ctx.outbox.push(announcer, { type: FrameType.IWant, ids: [id] });
+        this.counters.chunkPulls++;
+      } else {
+        this.links.promote(this.links.treeOf(origin, now), announcer);
+        this.ctx.outbox.push(announcer, { type: FrameType.Graft, ids: [id] });
+        this.counters.graftsSent++;
+      }
       entry.due = now + this.ctx.options.graftRetryMs;
       next = Math.min(next, entry.due);
     }

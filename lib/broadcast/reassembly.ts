@@ -11,10 +11,18 @@
  * from a member holding the cluster key, therefore evicts older partials but never grows the
  * buffer past its bound (tests/reassembly_test.ts).
  *
+ * A partial message also knows which chunks it lacks. When one has not progressed for `pullAfterMs`
+ * (twice the graft timeout, so the usual IHAVE-driven pulls go first), it asks the peers that sent
+ * its chunks for the missing ones (IWANT, at most {@linkcode PULL_IDS} ids per round), and again
+ * every `pullAfterMs`: a chunk whose payload and every announcement were lost is then repaired in
+ * a few hundred ms rather than by anti-entropy. Only the {@linkcode PULLING} partial messages that
+ * progressed last pull, so a flood of forged partials costs a bounded number of requests.
+ *
  * @module
  */
 
 import type { Delivery } from "../engine/context.ts";
+import type { Address } from "../wire/address.ts";
 import { CHUNK_HEADER, readChunkHeader } from "../wire/chunk_header.ts";
 import { DataFlag, type DataFrame } from "../wire/frame.ts";
 import { makeMessageId, type MessageId, originOf, seqOf } from "../wire/message_id.ts";
@@ -23,6 +31,12 @@ import { makeMessageId, type MessageId, originOf, seqOf } from "../wire/message_
 export const PARTIAL_COST = 256;
 /** Bytes each held chunk is counted for besides its data (map entry, view). */
 export const CHUNK_COST = 64;
+/** Missing chunk ids asked for per partial message per round. */
+export const PULL_IDS = 64;
+/** Partial messages (those that progressed last) that pull their missing chunks. */
+export const PULLING = 16;
+/** Distinct senders of a partial message's chunks remembered to pull from. */
+const MAX_SENDERS = 4;
 
 /** Bounds of a {@linkcode Reassembly}. */
 export interface ReassemblyLimits {
@@ -32,6 +46,8 @@ export interface ReassemblyLimits {
   timeoutMs: number;
   /** Largest message accepted, in bytes. */
   maxMessageSize: number;
+  /** Wait after a partial message's last progress before pulling its missing chunks, in ms. */
+  pullAfterMs: number;
 }
 
 /** Figures of a {@linkcode Reassembly}. */
@@ -48,6 +64,8 @@ export interface ReassemblyCounters {
   tooLarge: number;
   /** Chunks whose count disagreed with the other chunks of their message. */
   mismatched: number;
+  /** Missing chunk ids asked for (IWANT) by partial messages that stopped progressing. */
+  chunksPulled: number;
 }
 
 interface Partial {
@@ -57,6 +75,11 @@ interface Partial {
   dataBytes: number;
   cost: number;
   createdAt: number;
+  /** Peers that sent chunks of it (pull targets), and the number of pull rounds so far. */
+  senders: Address[];
+  pulls: number;
+  /** When to pull its missing chunks next. */
+  pullAt: number;
 }
 
 /** Bounded buffers of partly received chunked messages; see the module doc. */
@@ -68,9 +91,12 @@ export class Reassembly {
     expired: 0,
     tooLarge: 0,
     mismatched: 0,
+    chunksPulled: 0,
   };
   /** Insertion order is age order: eviction and expiry take the oldest first. */
   readonly #partials = new Map<MessageId, Partial>();
+  /** The partial messages that progressed last (at most PULLING), oldest progress first. */
+  readonly #pulling = new Map<MessageId, Partial>();
   #bytes = 0;
 
   /** @param limits The bounds. */
@@ -104,6 +130,9 @@ export class Reassembly {
         dataBytes: 0,
         cost: PARTIAL_COST,
         createdAt: now,
+        senders: [],
+        pulls: 0,
+        pullAt: Infinity,
       };
       this.#partials.set(first, partial);
       this.#bytes += PARTIAL_COST;
@@ -141,7 +170,53 @@ export class Reassembly {
       this.#drop(oldest);
       this.counters.evicted++;
     }
+    if (this.#partials.get(first) === partial) this.#progressed(partial, chunk.from, now);
     return undefined;
+  }
+
+  #progressed(partial: Partial, from: Address, now: number): void {
+    if (!partial.senders.includes(from)) {
+      if (partial.senders.length >= MAX_SENDERS) partial.senders.shift();
+      partial.senders.push(from);
+    }
+    partial.pullAt = now + this.limits.pullAfterMs;
+    this.#pulling.delete(partial.first);
+    this.#pulling.set(partial.first, partial);
+    if (this.#pulling.size > PULLING) this.#pulling.delete(this.#pulling.keys().next().value!);
+  }
+
+  /**
+   * Asks for the missing chunks of the partial messages that stopped progressing (see the module
+   * doc) through `pull(to, ids)`; returns when it next wants to run.
+   */
+  pull(now: number, pull: (to: Address, ids: MessageId[]) => void): number {
+    let next = Infinity;
+    for (const partial of this.#pulling.values()) {
+      if (partial.pullAt > now) {
+        next = Math.min(next, partial.pullAt);
+        continue;
+      }
+      const to = partial.senders[partial.pulls % partial.senders.length]!;
+      partial.pulls++;
+      partial.pullAt = now + this.limits.pullAfterMs;
+      next = Math.min(next, partial.pullAt);
+      const origin = originOf(partial.first);
+      const firstSeq = seqOf(partial.first);
+      const ids: MessageId[] = [];
+      for (let index = 0; index < partial.count && ids.length < PULL_IDS; index++) {
+        if (!partial.parts.has(index)) ids.push(makeMessageId(origin, firstSeq + index));
+      }
+      pull(to, ids);
+      this.counters.chunksPulled += ids.length;
+    }
+    return next;
+  }
+
+  /** When {@linkcode Reassembly.pull} next has work, or Infinity. */
+  nextPull(): number {
+    let next = Infinity;
+    for (const partial of this.#pulling.values()) next = Math.min(next, partial.pullAt);
+    return next;
   }
 
   /** Drops partial messages older than `timeoutMs`. */
@@ -161,6 +236,7 @@ export class Reassembly {
 
   #drop(partial: Partial): void {
     this.#partials.delete(partial.first);
+    this.#pulling.delete(partial.first);
     this.#bytes -= partial.cost;
   }
 }
