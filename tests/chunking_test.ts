@@ -52,7 +52,7 @@ Deno.test("the decoder rejects inconsistent chunk headers as bad_field", () => {
 });
 
 /** Two engines wired back to back; returns what each delivered and the datagrams exchanged. */
-function pair(limits: [number, number] = [512, 512]) {
+function pair(limits: [number, number] = [512, 512], ordered = false) {
   const wire: [number, number, Uint8Array][] = [];
   const got: Delivery[][] = [[], []];
   const addresses = ["10.0.0.1:1", "10.0.0.2:1"];
@@ -61,6 +61,7 @@ function pair(limits: [number, number] = [512, 512]) {
       rng: seededPrng(i + 1),
       seeds: i === 0 ? [] : [addresses[0]!],
       maxDatagramSize,
+      ordered,
     }, {
       send: (to, bytes) => wire.push([i, addresses.indexOf(to), bytes]),
       deliver: (m) => got[i]!.push(m),
@@ -146,4 +147,24 @@ Deno.test("chunks pack into large datagrams for a large peer and stay within 512
   mixed.engines[1]!.publish(data, mixed.now());
   mixed.pump(100);
   assert.deepEqual(mixed.got[0]![0]!.data, data);
+});
+
+Deno.test("with ordered delivery, a chunked message takes its place among small ones", () => {
+  const { engines, got, pump, now } = pair([512, 512], true);
+  const big = new Uint8Array(10_000).fill(2);
+  engines[0]!.publish(new Uint8Array([1]), now());
+  engines[0]!.publish(big, now());
+  engines[0]!.publish(new Uint8Array([3]), now());
+  pump();
+  assert.deepEqual(got[1]!.map((m) => m.data[0]), [1, 2, 3]);
+  assert.deepEqual(got[1]![1]!.data, big);
+  assert.equal(engines[1]!.stats().orderSkipped, 0);
+});
+
+Deno.test("publish() refuses the Chunk flag from the application", () => {
+  const { engines, now } = pair();
+  assert.throws(
+    () => engines[0]!.publish(new Uint8Array(10), now(), DataFlag.Chunk),
+    (e: unknown) => e instanceof GossipError && e.code === "invalid_argument",
+  );
 });

@@ -22,7 +22,7 @@ import { Broadcaster, type BroadcastStats } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
-import { FrameType } from "../wire/frame.ts";
+import { DataFlag, FrameType } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { Delivery, EngineContext } from "./context.ts";
 import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
@@ -239,6 +239,12 @@ export class Engine {
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
     checkPublishArguments(data, flags);
+    if ((flags & (DataFlag.Chunk | DataFlag.Beacon)) !== 0) {
+      throw new GossipError(
+        "invalid_argument",
+        "Cannot publish with the Chunk or Beacon flag: the engine sets them; pass Signed or 0",
+      );
+    }
     if (data.length > this.maxPayloadSize || (flags !== 0 && data.length > this.maxSinglePayload)) {
       const limit = flags === 0 ? this.maxPayloadSize : this.maxSinglePayload;
       throw new GossipError(
