@@ -145,7 +145,7 @@ export class Broadcaster {
       maxBytes: o.reassemblyMaxBytes,
       timeoutMs: o.reassemblyTimeoutMs,
       maxMessageSize: o.maxMessageSize,
-      pullAfterMs: 2 * o.graftTimeoutMs,
+      pullAfterMs: o.graftTimeoutMs,
     });
   }
 
@@ -442,7 +442,11 @@ export class Broadcaster {
         // instead of waiting for anti-entropy (13 s median at 1,000 nodes before this).
         const pushed = new Set(targets);
         const others = this.peers.activePeers().filter((peer) => !pushed.has(peer));
-        this.plumtree.announce(others, frame.id, frame.hops, except, now);
+        // A chunked message is announced once, by its first chunk: a node that got none of it
+        // pulls that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
+        if (message === undefined || frame.id === message) {
+          this.plumtree.announce(others, frame.id, frame.hops, except, now);
+        }
       }
     }
     for (const peer of targets) this.ctx.outbox.push(peer, frame);

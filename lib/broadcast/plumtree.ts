@@ -106,7 +106,9 @@ export class Plumtree {
     }
     const eagerTargets: Address[] = [];
     for (const peer of tree.eager) if (peer !== from && peer !== up) eagerTargets.push(peer);
-    this.announce(tree.lazy, id, hops, from, now);
+    // A chunked message is announced once, by its first chunk: a node that got none of it pulls
+    // that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
+    if (message === undefined || id === message) this.announce(tree.lazy, id, hops, from, now);
     return eagerTargets;
   }
 
