@@ -179,9 +179,14 @@ Deno.test("a partial message that stops progressing pulls its missing chunks, bo
   const pulls: [string, bigint[]][] = [];
   assert.equal(buffer.pull(309, (to, ids) => pulls.push([to, ids])), 310);
   assert.equal(pulls.length, 0, "not before pullAfterMs without progress");
-  assert.equal(buffer.pull(310, (to, ids) => pulls.push([to, ids])), 610);
+  // Each unanswered round doubles the wait before the next (an overloaded network is not pulled
+  // harder); progress resets it.
+  assert.equal(buffer.pull(310, (to, ids) => pulls.push([to, ids])), 310 + 600);
   assert.deepEqual(pulls, [["10.0.0.1:1", [makeMessageId(9, 11), makeMessageId(9, 13)]]]);
   assert.equal(buffer.counters.chunksPulled, 2);
+  assert.equal(buffer.pull(910, () => {}), 910 + 1200);
+  buffer.add(chunkDelivery(9, 11, fakeChunk(1, 4, 100)), 950);
+  assert.equal(buffer.nextPull(), 950 + 300);
 
   // 1,000 forged partial messages: only the PULLING that progressed last ask for anything, and
   // each for at most PULL_IDS ids.

@@ -29,7 +29,7 @@ import { HistoryGate } from "./history_gate.ts";
 import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
-import { chunkMessageOf, isLastChunk, Reassembly } from "./reassembly.ts";
+import { chunkMessageEndOf, chunkMessageOf, isLastChunk, Reassembly } from "./reassembly.ts";
 import { ChunkTargets } from "./chunking.ts";
 import { SeenSet } from "./seen_set.ts";
 
@@ -360,14 +360,17 @@ export class Broadcaster {
       data: frame.payload.slice(),
       from,
     };
-    if (!repair) this.history.onLive(frame.id, now);
-    if (this.history.isHistory(frame.id, repair, now)) {
+    // The chunks of a message are news or history together, judged by its first chunk's id (the
+    // one announced); else a joining node could take some chunks for history and never finish.
+    const judged = chunkMessageOf(frame) ?? frame.id;
+    if (!repair) this.history.onLive(judged, now);
+    if (this.history.isHistory(judged, repair, now)) {
       // Published before this node joined: seen and cached (so digests stop offering it), but
       // neither delivered nor forwarded, as every node that was up has it.
       counters.historySkipped++;
       return;
     }
-    this.#hand(delivery, now);
+    this.#hand(delivery, now, repair);
     if (hops >= this.ctx.options.maxHops) {
       countDrop(counters, "hop_limit");
       return;
@@ -380,9 +383,9 @@ export class Broadcaster {
   }
 
   /** Hands news to the application, through the ordering stage when `ordered` is set. */
-  #hand(delivery: Delivery, now: number): void {
+  #hand(delivery: Delivery, now: number, repaired = false): void {
     if ((delivery.flags & DataFlag.Chunk) !== 0) {
-      const whole = this.reassembly.add(delivery, now);
+      const whole = this.reassembly.add(delivery, now, repaired);
       this.ctx.wakeAt(this.reassembly.nextPull());
       // Each sequence number passes the ordering stage once: a chunk's as a placeholder (never
       // handed over), the last chunk's as the whole message, whichever chunk completed it.
@@ -428,7 +431,8 @@ export class Broadcaster {
     let targets: Address[];
     if (mode === "tree") {
       this.#syncTree();
-      targets = this.plumtree.forward(frame.id, frame.hops, except, now, chunkMessageOf(frame));
+      const [first, last] = [chunkMessageOf(frame), chunkMessageEndOf(frame)];
+      targets = this.plumtree.forward(frame.id, frame.hops, except, now, first, last);
     } else if (mode === "pull") {
       return;
     } else {

@@ -53,7 +53,10 @@ export class Plumtree {
   #lastBatch = new Map<Address, Announcement[]>();
   #lazyDue = Infinity;
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
-  #chunkParents = new Map<number, { message: MessageId; parent: Address; at: number }>();
+  #chunkParents = new Map<
+    number,
+    { message: MessageId; last: MessageId; parent: Address; at: number }
+  >();
   /** Counters of tree maintenance. */
   readonly counters = { prunesSent: 0, graftsSent: 0, ihavesSent: 0, optimized: 0, chunkPulls: 0 };
 
@@ -92,9 +95,12 @@ export class Plumtree {
     from: Address | undefined,
     now: number,
     message?: MessageId,
+    messageLast: MessageId = id,
   ): Address[] {
     // A chunk never goes back up its message's parent link (see #chunkArrived).
-    const up = message === undefined ? undefined : this.#chunkArrived(id, message, from, now);
+    const up = message === undefined
+      ? undefined
+      : this.#chunkArrived(id, message, messageLast, from, now);
     const tree = this.links.treeOf(originOf(id), now);
     tree.messages++;
     // Of a chunked message, only the parent's link becomes eager: a chunk repaired by another
@@ -172,6 +178,7 @@ export class Plumtree {
   #chunkArrived(
     id: MessageId,
     message: MessageId,
+    last: MessageId,
     from: Address | undefined,
     now: number,
   ): Address | undefined {
@@ -183,7 +190,7 @@ export class Plumtree {
     }
     if (from === undefined) return undefined; // our own message
     this.#chunkParents.delete(origin);
-    this.#chunkParents.set(origin, { message, parent: from, at: now });
+    this.#chunkParents.set(origin, { message, last, parent: from, at: now });
     if (this.#chunkParents.size > this.ctx.options.maxTrees + 1) {
       this.#chunkParents.delete(this.#chunkParents.keys().next().value!);
     }
@@ -191,15 +198,17 @@ export class Plumtree {
   }
 
   /**
-   * True while `origin`'s tree is delivering a chunked message to this node (a first copy of one
+   * True while `id`'s origin's tree is delivering `id`'s message to this node (a first copy of one
    * of its chunks came within an anti-entropy period). A chunk missing then was lost on the way,
-   * not cut off by the tree: it is pulled (IWANT) without grafting. A graft makes its link eager,
+   * not cut off by the tree: it is pulled (IWANT) without grafting. A node that got nothing of a
+   * message grafts, so that the tree reaches it again. A graft makes its link eager,
    * and at 10% loss the grafts of a message's ~13 lost chunks left as many extra eager links, each
    * pushing the whole next message (1.8 copies per node per chunk).
    */
-  #treeIsCarrying(origin: number, now: number): boolean {
-    const kept = this.#chunkParents.get(origin);
-    return kept !== undefined && now - kept.at < this.ctx.options.antiEntropyIntervalMs;
+  #treeIsCarrying(id: MessageId, now: number): boolean {
+    const kept = this.#chunkParents.get(originOf(id));
+    return kept !== undefined && id >= kept.message && id <= kept.last &&
+      now - kept.at < this.ctx.options.antiEntropyIntervalMs;
   }
 
   /** The peer pruned our link to it: for the given origins, or for every tree when absent. */
@@ -305,7 +314,7 @@ export class Plumtree {
         : entry.announcers[entry.attempts % entry.announcers.length]!;
       if (entry.attempts === 0) chosen.set(origin, announcer);
       entry.attempts++;
-      if (this.#treeIsCarrying(origin, now)) {
+      if (this.#treeIsCarrying(id, now)) {
         this.ctx.outbox.push(announcer, { type: FrameType.IWant, ids: [id] });
         this.counters.chunkPulls++;
       } else {

@@ -13,7 +13,7 @@
  *
  * A partial message also knows which chunks it lacks. When one has not progressed for `pullAfterMs`
  * (the graft timeout), it asks the peers that sent its chunks for the missing ones (IWANT, at most
- * {@linkcode PULL_IDS} ids per round), and again every `pullAfterMs`. This is how a lost chunk is
+ * {@linkcode PULL_IDS} ids per round), and again after twice as long each round without progress. This is how a lost chunk is
  * repaired: only a message's first chunk is announced (IHAVE), which is enough for a node that got
  * none of it, and 9 bytes per chunk per lazy link saved (11% of the message's size at 1,000 nodes). Only the {@linkcode PULLING} partial messages that
  * progressed last pull, so a flood of forged partials costs a bounded number of requests.
@@ -32,7 +32,7 @@ export const PARTIAL_COST = 256;
 /** Bytes each held chunk is counted for besides its data (map entry, view). */
 export const CHUNK_COST = 64;
 /** Missing chunk ids asked for per partial message per round. */
-export const PULL_IDS = 64;
+export const PULL_IDS = 160;
 /** Partial messages (those that progressed last) that pull their missing chunks. */
 export const PULLING = 16;
 /** Distinct senders of a partial message's chunks remembered to pull from. */
@@ -78,6 +78,8 @@ interface Partial {
   /** Peers that sent chunks of it (pull targets), and the number of pull rounds so far. */
   senders: Address[];
   pulls: number;
+  /** Pull rounds since it last progressed: each doubles the wait before the next. */
+  quiet: number;
   /** When to pull its missing chunks next. */
   pullAt: number;
 }
@@ -113,11 +115,12 @@ export class Reassembly {
   }
 
   /**
-   * Takes one new chunk (its data frame checked by the decoder, its id seen for the first time).
+   * Takes one new chunk (its data frame checked by the decoder, its id seen for the first time;
+   * `repaired` when it came as the answer to a pull).
    * Returns the whole message when this chunk completed it: its id is the last chunk's, its
    * flags lose `Chunk`, its hops and sender are this chunk's.
    */
-  add(chunk: Delivery, now: number): Delivery | undefined {
+  add(chunk: Delivery, now: number, repaired = false): Delivery | undefined {
     this.counters.chunksIn++;
     const { index, count } = readChunkHeader(chunk.data);
     const first = makeMessageId(chunk.origin, seqOf(chunk.id) - index);
@@ -132,6 +135,7 @@ export class Reassembly {
         createdAt: now,
         senders: [],
         pulls: 0,
+        quiet: 0,
         pullAt: Infinity,
       };
       this.#partials.set(first, partial);
@@ -170,16 +174,21 @@ export class Reassembly {
       this.#drop(oldest);
       this.counters.evicted++;
     }
-    if (this.#partials.get(first) === partial) this.#progressed(partial, chunk.from, now);
+    if (this.#partials.get(first) === partial) {
+      // A message whose first chunk here came by repair has passed by: pull the rest at once.
+      const wait = repaired && partial.parts.size === 1 ? 0 : this.limits.pullAfterMs;
+      this.#progressed(partial, chunk.from, now + wait);
+    }
     return undefined;
   }
 
-  #progressed(partial: Partial, from: Address, now: number): void {
+  #progressed(partial: Partial, from: Address, pullAt: number): void {
     if (!partial.senders.includes(from)) {
       if (partial.senders.length >= MAX_SENDERS) partial.senders.shift();
       partial.senders.push(from);
     }
-    partial.pullAt = now + this.limits.pullAfterMs;
+    partial.pullAt = pullAt;
+    partial.quiet = 0;
     this.#pulling.delete(partial.first);
     this.#pulling.set(partial.first, partial);
     if (this.#pulling.size > PULLING) this.#pulling.delete(this.#pulling.keys().next().value!);
@@ -198,7 +207,11 @@ export class Reassembly {
       }
       const to = partial.senders[partial.pulls % partial.senders.length]!;
       partial.pulls++;
-      partial.pullAt = now + this.limits.pullAfterMs;
+      // Unanswered rounds back off (doubling, up to 64 times the wait): on an overloaded network
+      // pulls every graft timeout added to the load that lost the chunks (32 loopback nodes
+      // collapsed into repair storms and lost their neighbours).
+      partial.quiet++;
+      partial.pullAt = now + this.limits.pullAfterMs * 2 ** Math.min(partial.quiet, 6);
       next = Math.min(next, partial.pullAt);
       const origin = originOf(partial.first);
       const firstSeq = seqOf(partial.first);
@@ -257,6 +270,13 @@ export function chunkMessageOf(frame: DataFrame): MessageId | undefined {
   if ((frame.flags & DataFlag.Chunk) === 0) return undefined;
   const { index } = readChunkHeader(frame.payload);
   return makeMessageId(originOf(frame.id), seqOf(frame.id) - index);
+}
+
+/** The id of the last chunk of the message `frame` belongs to; undefined when not a chunk. */
+export function chunkMessageEndOf(frame: DataFrame): MessageId | undefined {
+  if ((frame.flags & DataFlag.Chunk) === 0) return undefined;
+  const { index, count } = readChunkHeader(frame.payload);
+  return makeMessageId(originOf(frame.id), seqOf(frame.id) - index + count - 1);
 }
 
 /** True when `chunk` (a chunk's payload) is the last chunk of its message. */
