@@ -58,6 +58,7 @@ async function nodeOptions(config: CliConfig): Promise<NodeOptions> {
   if (config.stateDir !== undefined) options.stateDir = config.stateDir;
   if (config.fanout !== undefined) options.fanout = config.fanout;
   if (config.maxDatagramSize !== undefined) options.maxDatagramSize = config.maxDatagramSize;
+  if (config.maxMessageSize !== undefined) options.maxMessageSize = config.maxMessageSize;
   if (config.antiEntropyIntervalMs !== undefined) {
     options.antiEntropyIntervalMs = config.antiEntropyIntervalMs;
   }
@@ -161,7 +162,7 @@ async function main(args: string[]): Promise<number> {
       if ("tooLong" in item) {
         stderrLine(
           `starling: line of ${item.tooLong} bytes not sent: the limit is ${lineLimit} ` +
-            `(${node.maxPayloadSize} payload bytes; raise --max-datagram)`,
+            `(${node.maxPayloadSize} payload bytes; raise --max-message-size)`,
         );
         continue;
       }

@@ -27,6 +27,8 @@ export type { EngineCounters } from "./lib/engine/stats.ts";
 export type { MembershipStats } from "./lib/membership/membership.ts";
 export type { BroadcastStats } from "./lib/broadcast/broadcaster.ts";
 export type { ValidationCounters } from "./lib/engine/address_validation.ts";
+export type { ReassemblyCounters } from "./lib/broadcast/reassembly.ts";
+export type { DatagramLimitCounters } from "./lib/engine/datagram_limits.ts";
 export type { TransportStats } from "./lib/transport/udp_transport.ts";
 export type { SecurityStats } from "./lib/security/secure_transport.ts";
 export type { SignatureStats } from "./lib/security/signature_filter.ts";

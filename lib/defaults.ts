@@ -47,6 +47,9 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   ordered: false,
   orderHoldMs: 10_000,
   orderMaxHeld: 1024,
+  maxMessageSize: 65536,
+  reassemblyMaxBytes: 4 * 1024 * 1024,
+  reassemblyTimeoutMs: 60_000,
 });
 
 /** The deployments the presets are named after. */

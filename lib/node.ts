@@ -119,7 +119,12 @@ export class GossipNode extends EventTarget {
         overhead;
     }
     this.#driver = new EngineDriver(
-      { ...gossip, rng, ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }) },
+      {
+        ...gossip,
+        rng,
+        datagramOverhead: overhead,
+        ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+      },
       transport,
       {
         peers: (events) => this.#dispatchPeers(events),
@@ -255,12 +260,15 @@ export class GossipNode extends EventTarget {
   }
 
   /**
-   * The largest payload {@linkcode GossipNode.publish} (or, when signing,
-   * {@linkcode GossipNode.publishSigned}) accepts, in bytes: what fits in one datagram after the
-   * sealing overhead and the 64-byte signature.
+   * The largest payload {@linkcode GossipNode.publish} accepts, in bytes: `maxMessageSize`
+   * (64 KiB by default; larger than one datagram goes as chunks). When signing,
+   * {@linkcode GossipNode.publishSigned} takes what fits in one datagram after the sealing
+   * overhead and the 64-byte signature (a signature covers one data frame).
    */
   get maxPayloadSize(): number {
-    return this.#engine.maxPayloadSize - (this.signing ? SIGNATURE_BYTES : 0);
+    return this.signing
+      ? this.#engine.maxSinglePayload - SIGNATURE_BYTES
+      : this.#engine.maxPayloadSize;
   }
 
   /** True when this node signs what it publishes (the `signing` option); use `publishSigned`. */
@@ -347,7 +355,9 @@ export class GossipNode extends EventTarget {
       throw new GossipError(
         "payload_too_large",
         `Cannot publish ${data.length} bytes: the limit is ${this.maxPayloadSize}; ` +
-          "split the payload or raise maxDatagramSize",
+          (this.signing
+            ? "a signed message must fit one datagram: split the payload or raise maxDatagramSize"
+            : "split the payload or raise maxMessageSize (up to 1048576)"),
       );
     }
   }

@@ -191,6 +191,25 @@ export interface GossipOptions {
   orderHoldMs?: number;
   /** With `ordered`: most messages of one origin held behind a gap. @default {1024} */
   orderMaxHeld?: number;
+  /**
+   * Largest message `publish()` accepts, in bytes, at most 1 MiB. A message that does not fit
+   * one datagram of the size every node accepts (512 bytes, less 14 of headers) is sent as
+   * chunks of that size, each a message of its own to the trees and repairs, and reassembled by
+   * the receivers (4 bytes of chunk header per chunk; lib/broadcast/chunking.ts).
+   * @default {65536}
+   */
+  maxMessageSize?: number;
+  /**
+   * Bytes held at most by partly received chunked messages (each chunk counted with 64 bytes of
+   * bookkeeping); past it the oldest partial message is dropped and counted. At least twice
+   * `maxMessageSize`. @default {4194304}
+   */
+  reassemblyMaxBytes?: number;
+  /**
+   * How long a partly received chunked message waits for its missing chunks (repairs included)
+   * before it is dropped and counted. @default {60000}
+   */
+  reassemblyTimeoutMs?: number;
 }
 
 /** What a joining node delivers; see {@linkcode GossipOptions.history}. */
@@ -207,6 +226,9 @@ export type ResolvedOptions = Required<GossipOptions>;
 
 /** The defaults, as documented on {@linkcode GossipOptions}; kept in lib/defaults.ts. */
 export { DEFAULT_OPTIONS };
+
+/** The largest `maxMessageSize` (1 MiB). */
+export const MAX_MESSAGE_SIZE = 1024 * 1024;
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -266,6 +288,14 @@ export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
   );
   checkInteger("orderHoldMs", resolved.orderHoldMs, 1, 3_600_000);
   checkInteger("orderMaxHeld", resolved.orderMaxHeld, 1, 1_000_000);
+  checkInteger("maxMessageSize", resolved.maxMessageSize, 1, MAX_MESSAGE_SIZE);
+  checkInteger(
+    "reassemblyMaxBytes",
+    resolved.reassemblyMaxBytes,
+    2 * resolved.maxMessageSize,
+    2 ** 40,
+  );
+  checkInteger("reassemblyTimeoutMs", resolved.reassemblyTimeoutMs, 1, 3_600_000);
   if (resolved.history !== "none" && resolved.history !== "cached") {
     throw new GossipError(
       "invalid_option",

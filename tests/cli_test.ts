@@ -23,6 +23,8 @@ Deno.test("parseCliArgs() reads every flag", () => {
     "4",
     "--max-datagram",
     "1400",
+    "--max-message-size",
+    "100000",
     "--interval",
     "250",
     "--exit-on-eof",
@@ -36,6 +38,7 @@ Deno.test("parseCliArgs() reads every flag", () => {
   assert.equal(config.json, true);
   assert.equal(config.fanout, 4);
   assert.equal(config.maxDatagramSize, 1400);
+  assert.equal(config.maxMessageSize, 100000);
   assert.equal(config.antiEntropyIntervalMs, 250);
   assert.equal(config.exitOnEof, true);
 });
@@ -56,6 +59,7 @@ Deno.test("parseCliArgs() rejects bad flags and values with one-line messages", 
     ["--fanout", "0"],
     ["--fanout", "x"],
     ["--max-datagram", "10"],
+    ["--max-message-size", "1048577"],
     ["--discover", "ldap:x"],
     ["--discover", "dns:name"],
     ["--listen"],
@@ -79,6 +83,7 @@ Deno.test("USAGE documents every flag", () => {
       "--json",
       "--fanout",
       "--max-datagram",
+      "--max-message-size",
       "--interval",
       "--exit-on-eof",
       "--log-level",
@@ -151,6 +156,20 @@ Deno.test("three CLI nodes: a line typed into one appears on the other two", asy
   } finally {
     const codes = await Promise.all(procs.map((proc) => proc.stop()));
     for (const code of codes) assert.equal(code, 0, "SIGTERM closes the node cleanly");
+  }
+});
+
+Deno.test("two CLI nodes: a 20,000-byte line travels as chunks and arrives whole", async () => {
+  const procs: CliProc[] = [];
+  try {
+    procs.push(await spawnNode(["--listen", "127.0.0.1:0"]));
+    procs.push(await spawnNode(["--seed", procs[0]!.address]));
+    const text = "x".repeat(19_990) + " the end";
+    await procs[1]!.stdin.write(new TextEncoder().encode(text + "\n"));
+    const line = await procs[0]!.waitLine((l) => l.includes("the end"), 20_000);
+    assert.equal(JSON.parse(line).data, text);
+  } finally {
+    await Promise.all(procs.map((proc) => proc.stop()));
   }
 });
 

@@ -6,11 +6,19 @@
  */
 
 import { GossipNode } from "../lib/node.ts";
+import type { NodeOptions } from "../lib/node_options.ts";
 import { localOptions } from "../lib/presets.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 
-/** Starts `size` nodes on 127.0.0.1; node i gets the random seed `seedBase + i`. */
-export async function loopbackCluster(size: number, seedBase: number): Promise<GossipNode[]> {
+/**
+ * Starts `size` nodes on 127.0.0.1; node i gets the random seed `seedBase + i` and, when given,
+ * the options `optionsOf(i)` over the local preset.
+ */
+export async function loopbackCluster(
+  size: number,
+  seedBase: number,
+  optionsOf?: (i: number) => NodeOptions,
+): Promise<GossipNode[]> {
   const nodes: GossipNode[] = [];
   for (let i = 0; i < size; i++) {
     nodes.push(
@@ -19,6 +27,7 @@ export async function loopbackCluster(size: number, seedBase: number): Promise<G
         transport: UdpTransport.listen("127.0.0.1:0"),
         seeds: i === 0 ? [] : [nodes[0]!.address],
         seed: seedBase + i,
+        ...optionsOf?.(i),
       }),
     );
   }

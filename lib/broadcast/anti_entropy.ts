@@ -27,8 +27,6 @@ const REPAIR_DATAGRAMS = 8;
 /** Digest exchange and repair answers. */
 export class AntiEntropy {
   #cursor = 0;
-  readonly #idsPerFrame: number;
-  readonly #rangesPerFrame: number;
 
   /**
    * @param ctx The engine's shared state.
@@ -39,9 +37,15 @@ export class AntiEntropy {
     readonly ctx: EngineContext,
     readonly seen: SeenSet,
     readonly cache: MessageCache,
-  ) {
-    this.#idsPerFrame = Math.min(255, Math.floor((ctx.options.maxDatagramSize - 3) / 8));
-    this.#rangesPerFrame = Math.min(255, Math.floor((ctx.options.maxDatagramSize - 4) / 11));
+  ) {}
+
+  // Frames are sized for the peer's datagram limit (mixed limits: it may accept less than us).
+  #idsPerFrame(peer: Address): number {
+    return Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 3) / 8));
+  }
+
+  #rangesPerFrame(peer: Address): number {
+    return Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 4) / 11));
   }
 
   /**
@@ -56,18 +60,19 @@ export class AntiEntropy {
   sendDigest(peer: Address, now: number): void {
     const ranges = rangesOf(this.cache.ids());
     let frame: DigestFrame;
-    if (ranges.length <= this.#rangesPerFrame) {
+    const perFrame = this.#rangesPerFrame(peer);
+    if (ranges.length <= perFrame) {
       frame = { type: FrameType.Digest, complete: true, ranges };
     } else {
-      frame = this.#windowedSlice(ranges, now);
+      frame = this.#windowedSlice(ranges, perFrame, now);
     }
     this.ctx.outbox.push(peer, frame);
     this.ctx.counters.digestsSent++;
   }
 
-  #windowedSlice(all: SeqRange[], now: number): DigestFrame {
+  #windowedSlice(all: SeqRange[], perFrame: number, now: number): DigestFrame {
     // Newest first, whole ranges of every id seen, until half the frame is used.
-    const budget = Math.max(1, Math.floor((this.#rangesPerFrame - 1) / 2));
+    const budget = Math.max(1, Math.floor((perFrame - 1) / 2));
     const entries = [...this.cache.values()];
     const recent: MessageId[] = [];
     const origins = new Set<number>();
@@ -85,7 +90,7 @@ export class AntiEntropy {
     let windowed = rangesOf(recent);
     if (windowed.length > budget) windowed = windowed.slice(0, budget);
     const complete = windowed.length <= budget;
-    const rest = this.#rangesPerFrame - windowed.length;
+    const rest = perFrame - windowed.length;
     const start = this.#cursor % all.length;
     const rotating = all.slice(start, start + rest);
     this.#cursor = start + rotating.length;
@@ -100,12 +105,13 @@ export class AntiEntropy {
   /** Answers a digest: pull what it has and we lack, push what we have and it lacks. */
   onDigest(frame: DigestFrame, from: Address, now: number): void {
     const wanted: MessageId[] = [];
+    const idsPerFrame = this.#idsPerFrame(from);
     let budget = DIGEST_SCAN_BUDGET;
     for (const range of frame.ranges) {
       for (let seq = range.high; seq >= range.low && budget > 0; seq--, budget--) {
         const id = makeMessageId(range.origin, seq);
         if (!this.seen.has(id)) wanted.push(id);
-        if (wanted.length >= 2 * this.#idsPerFrame) break;
+        if (wanted.length >= 2 * idsPerFrame) break;
       }
     }
     if (budget === 0) countDrop(this.ctx.counters, "digest_scan_budget");
@@ -129,8 +135,9 @@ export class AntiEntropy {
 
   /** Sends IWANT for `ids` to `to`, in as many frames as needed. */
   requestIds(ids: readonly MessageId[], to: Address): void {
-    for (let i = 0; i < ids.length; i += this.#idsPerFrame) {
-      const chunk = ids.slice(i, i + this.#idsPerFrame);
+    const perFrame = this.#idsPerFrame(to);
+    for (let i = 0; i < ids.length; i += perFrame) {
+      const chunk = ids.slice(i, i + perFrame);
       this.ctx.outbox.push(to, { type: FrameType.IWant, ids: chunk });
       this.ctx.counters.pullsRequested += chunk.length;
     }
@@ -138,7 +145,7 @@ export class AntiEntropy {
 
   /** Sends the cached payloads of `ids` to `to`, within the repair budget. */
   repair(ids: readonly MessageId[], to: Address): void {
-    let budget = REPAIR_DATAGRAMS * this.ctx.options.maxDatagramSize;
+    let budget = REPAIR_DATAGRAMS * this.ctx.outbox.limitFor(to);
     for (const id of ids) {
       const entry = this.cache.get(id);
       if (!entry) continue;

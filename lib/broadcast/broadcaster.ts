@@ -29,6 +29,8 @@ import { HistoryGate } from "./history_gate.ts";
 import { OrderedDelivery } from "./ordered_delivery.ts";
 import { MessageCache } from "./message_cache.ts";
 import { Plumtree } from "./plumtree.ts";
+import { chunkMessageEndOf, chunkMessageOf, isLastChunk, Reassembly } from "./reassembly.ts";
+import { ChunkTargets } from "./chunking.ts";
 import { SeenSet } from "./seen_set.ts";
 
 /** Peer selection the broadcaster needs from membership. */
@@ -68,6 +70,8 @@ export interface BroadcastStats {
    * digests; 0 once it has joined.
    */
   pendingJoinWindow: number;
+  /** Trees moved onto a shorter path an IHAVE showed (the hop-count optimisation). */
+  optimized: number;
 }
 
 /** Own messages remembered when published with no neighbour to send them to. */
@@ -89,12 +93,15 @@ export class Broadcaster {
   readonly history: HistoryGate;
   /** The ordered delivery stage, when `ordered` is set. */
   readonly ordered: OrderedDelivery | undefined;
+  /** Chunked messages being reassembled (see chunking.ts, reassembly.ts). */
+  readonly reassembly: Reassembly;
   #origin: number;
   #seq = 0;
   /** Own messages published before any neighbour was up: pushed live to the first one. */
   #unsent: DataFrame[] = [];
   #nextRound = 0;
   #lastOwn = -Infinity;
+  readonly #chunkTargets = new ChunkTargets();
 
   /**
    * @param ctx The engine's shared state.
@@ -126,7 +133,7 @@ export class Broadcaster {
         maxOrigins: MAX_TRACKED_ORIGINS,
         firstSeq: (origin) => this.history.floorOf(origin) + 1,
         deliver: (message) => {
-          if ((message.flags & DataFlag.Beacon) !== 0) return;
+          if ((message.flags & (DataFlag.Beacon | DataFlag.Chunk)) !== 0) return;
           ctx.counters.delivered++;
           ctx.deliver(message);
         },
@@ -134,6 +141,12 @@ export class Broadcaster {
         counters: ctx.counters,
       })
       : undefined;
+    this.reassembly = new Reassembly({
+      maxBytes: o.reassemblyMaxBytes,
+      timeoutMs: o.reassemblyTimeoutMs,
+      maxMessageSize: o.maxMessageSize,
+      pullAfterMs: o.graftTimeoutMs,
+    });
   }
 
   /** Schedules the first anti-entropy round. */
@@ -159,12 +172,24 @@ export class Broadcaster {
     this.seen.add(id);
     this.cache.put(id, flags, 0, payload, now);
     if ((flags & DataFlag.Beacon) !== 0) this.ctx.counters.beaconsSent++;
-    else this.ctx.counters.published++;
+    else if ((flags & DataFlag.Chunk) === 0) this.ctx.counters.published++;
     const frame: DataFrame = { type: FrameType.Data, flags, id, hops: 0, payload };
     if (this.peers.activePeers().length === 0 && this.#unsent.length < MAX_UNSENT) {
       this.#unsent.push(frame);
     }
     this.#disseminate(frame, undefined, now);
+    return id;
+  }
+
+  /**
+   * Publishes the chunks of one large message (from chunking.ts) under consecutive sequence
+   * numbers of one origin; returns the last chunk's id, which is the message's id.
+   */
+  publishChunks(chunks: readonly Uint8Array[], now: number): MessageId {
+    if (this.#seq + chunks.length > MAX_SEQ) this.#seq = MAX_SEQ; // next id: a fresh origin
+    let id = this.nextMessageId();
+    for (const chunk of chunks) id = this.publish(chunk, DataFlag.Chunk, now);
+    this.ctx.counters.published++;
     return id;
   }
 
@@ -241,7 +266,8 @@ export class Broadcaster {
   /** Runs due rounds and timers; returns the next time it wants to run. */
   tick(now: number): number {
     this.cache.expire(now);
-    let next = this.cache.nextExpiry();
+    this.reassembly.expire(now);
+    let next = Math.min(this.cache.nextExpiry(), this.reassembly.nextExpiry());
     if (this.ctx.options.mode !== "push") {
       if (now >= this.#nextRound) {
         this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
@@ -262,6 +288,7 @@ export class Broadcaster {
       next = Math.min(next, this.#nextRound);
     }
     next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now), this.#beacon(now));
+    next = Math.min(next, this.reassembly.pull(now, (to, ids) => this.#pullChunks(to, ids)));
     if (this.ordered) next = Math.min(next, this.ordered.tick(now));
     return next;
   }
@@ -303,6 +330,7 @@ export class Broadcaster {
       pendingGrafts: this.plumtree.missingCount,
       pendingOrdered: this.ordered?.held ?? 0,
       pendingJoinWindow: this.history.joining(now) ? 1 : 0,
+      optimized: tree.optimized,
     };
   }
 
@@ -316,7 +344,7 @@ export class Broadcaster {
       counters.duplicates++;
       if (mode === "tree" && !repair) {
         this.#syncTree();
-        this.plumtree.onDuplicate(frame.id, from, now);
+        this.plumtree.onDuplicate(frame.id, from, now, chunkMessageOf(frame));
       }
       return;
     }
@@ -332,14 +360,17 @@ export class Broadcaster {
       data: frame.payload.slice(),
       from,
     };
-    if (!repair) this.history.onLive(frame.id, now);
-    if (this.history.isHistory(frame.id, repair, now)) {
+    // The chunks of a message are news or history together, judged by its first chunk's id (the
+    // one announced); else a joining node could take some chunks for history and never finish.
+    const judged = chunkMessageOf(frame) ?? frame.id;
+    if (!repair) this.history.onLive(judged, now);
+    if (this.history.isHistory(judged, repair, now)) {
       // Published before this node joined: seen and cached (so digests stop offering it), but
       // neither delivered nor forwarded, as every node that was up has it.
       counters.historySkipped++;
       return;
     }
-    this.#hand(delivery, now);
+    this.#hand(delivery, now, repair);
     if (hops >= this.ctx.options.maxHops) {
       countDrop(counters, "hop_limit");
       return;
@@ -352,7 +383,16 @@ export class Broadcaster {
   }
 
   /** Hands news to the application, through the ordering stage when `ordered` is set. */
-  #hand(delivery: Delivery, now: number): void {
+  #hand(delivery: Delivery, now: number, repaired = false): void {
+    if ((delivery.flags & DataFlag.Chunk) !== 0) {
+      const whole = this.reassembly.add(delivery, now, repaired);
+      this.ctx.wakeAt(this.reassembly.nextPull());
+      // Each sequence number passes the ordering stage once: a chunk's as a placeholder (never
+      // handed over), the last chunk's as the whole message, whichever chunk completed it.
+      if (this.ordered && !isLastChunk(delivery.data)) this.ordered.offer(delivery, now);
+      if (whole === undefined) return;
+      delivery = whole;
+    }
     // A beacon is never delivered, but it holds a sequence number the ordering stage must pass.
     if (this.ordered) {
       this.ordered.offer(delivery, now);
@@ -370,7 +410,12 @@ export class Broadcaster {
       if (!this.seen.has(entry.id)) unseen.push(entry.id);
       else if (tree) {
         const held = this.cache.get(entry.id);
-        if (held) this.plumtree.onAnnounceHeld(entry.id, entry.hops, held.hops, from);
+        // Chunks never move a tree: a move lands in the middle of a message's burst of chunks,
+        // where the link it grafts is pruned by the next duplicate and the parent it prunes
+        // was the message's, which cut nodes off (graft storms, 1.35 copies per chunk).
+        if (held && (held.flags & DataFlag.Chunk) === 0) {
+          this.plumtree.onAnnounceHeld(entry.id, entry.hops, held.hops, from);
+        }
       }
     }
     if (unseen.length === 0) return;
@@ -386,11 +431,14 @@ export class Broadcaster {
     let targets: Address[];
     if (mode === "tree") {
       this.#syncTree();
-      targets = this.plumtree.forward(frame.id, frame.hops, except, now);
+      const [first, last] = [chunkMessageOf(frame), chunkMessageEndOf(frame)];
+      targets = this.plumtree.forward(frame.id, frame.hops, except, now, first, last);
     } else if (mode === "pull") {
       return;
     } else {
-      targets = this.peers.samplePeers(this.ctx.options.fanout, except);
+      const message = chunkMessageOf(frame);
+      const sample = () => this.peers.samplePeers(this.ctx.options.fanout, except);
+      targets = message === undefined ? sample() : this.#chunkTargets.of(message, except, sample);
       this.acks.pushed(frame.id, frame.hops, targets, now);
       if (mode === "pushpull") {
         // A fanout-k push misses about e^-k of the nodes, and ACKs cannot tell which: announce
@@ -398,12 +446,24 @@ export class Broadcaster {
         // instead of waiting for anti-entropy (13 s median at 1,000 nodes before this).
         const pushed = new Set(targets);
         const others = this.peers.activePeers().filter((peer) => !pushed.has(peer));
-        this.plumtree.announce(others, frame.id, frame.hops, except, now);
+        // A chunked message is announced once, by its first chunk: a node that got none of it
+        // pulls that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
+        if (message === undefined || frame.id === message) {
+          this.plumtree.announce(others, frame.id, frame.hops, except, now);
+        }
       }
     }
     for (const peer of targets) this.ctx.outbox.push(peer, frame);
     this.ctx.counters.payloadsOut += targets.length;
     this.ctx.counters.payloadBytesOut += targets.length * frame.payload.length;
+  }
+
+  /** IWANT frames of 8 ids: one repair answer sends 8 datagrams' worth (anti_entropy.ts). */
+  #pullChunks(to: Address, ids: MessageId[]): void {
+    for (let i = 0; i < ids.length; i += 8) {
+      this.ctx.outbox.push(to, { type: FrameType.IWant, ids: ids.slice(i, i + 8) });
+    }
+    this.ctx.counters.pullsRequested += ids.length;
   }
 
   #syncTree(): void {

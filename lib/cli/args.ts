@@ -38,6 +38,8 @@ export interface CliConfig {
   fanout?: number;
   /** Max datagram size, when given. */
   maxDatagramSize?: number;
+  /** Largest message published (larger than a datagram goes as chunks), when given. */
+  maxMessageSize?: number;
   /** Anti-entropy interval in ms, when given. */
   antiEntropyIntervalMs?: number;
   /** Log level on stderr. */
@@ -94,6 +96,8 @@ Options:
                            for up to 10 s, then skipped)
   --fanout N             Peers each new message is pushed to (default 3)
   --max-datagram N       Largest datagram in bytes, 64..65507 (default 512)
+  --max-message-size N   Largest message in bytes, 1..1048576 (default 65536); a message
+                           larger than one datagram travels as chunks
   --interval MS          Anti-entropy period in ms (default 1000)
   --exit-on-eof          Exit when stdin ends (default: keep serving)
   --log-level LEVEL      error, warning, info or debug on stderr (default warning)
@@ -172,6 +176,7 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
         ordered: { type: "boolean" },
         fanout: { type: "string" },
         "max-datagram": { type: "string" },
+        "max-message-size": { type: "string" },
         interval: { type: "string" },
         "exit-on-eof": { type: "boolean" },
         "log-level": { type: "string" },
@@ -233,6 +238,8 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
   const interval = integer("interval", v.interval, 1, 3_600_000);
   if (fanout !== undefined) config.fanout = fanout;
   if (maxDatagram !== undefined) config.maxDatagramSize = maxDatagram;
+  const maxMessage = integer("max-message-size", v["max-message-size"], 1, 1_048_576);
+  if (maxMessage !== undefined) config.maxMessageSize = maxMessage;
   if (interval !== undefined) config.antiEntropyIntervalMs = interval;
   return config;
 }

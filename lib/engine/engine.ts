@@ -22,17 +22,23 @@ import { Broadcaster, type BroadcastStats } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
-import { FrameType } from "../wire/frame.ts";
+import { DataFlag, FrameType } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { Delivery, EngineContext } from "./context.ts";
 import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
 import { Outbox } from "./outbox.ts";
+import { type DatagramLimitCounters, DatagramLimits } from "./datagram_limits.ts";
+import type { ReassemblyCounters } from "../broadcast/reassembly.ts";
+import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
 import type { Prng } from "./prng.ts";
 import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
 
 export type { Delivery, PeerEvent } from "./context.ts";
 import type { PeerEvent } from "./context.ts";
 import type { MembershipStats } from "../membership/membership.ts";
+
+/** Peers whose datagram limit is remembered (least recently told first out). */
+const LIMIT_PEERS = 2048;
 
 /** Where the engine's outputs go. Called synchronously; must not call back into the engine. */
 export interface EngineOutput {
@@ -50,6 +56,11 @@ export interface EngineOptions extends GossipOptions {
   rng: Prng;
   /** This incarnation's 40-bit node id; drawn from `rng` when absent. */
   nodeId?: number;
+  /**
+   * Bytes a sealing layer adds to each datagram (`maxDatagramSize` is then the engine's share),
+   * so that datagram limits told to and heard from peers are wire sizes. @default {0}
+   */
+  datagramOverhead?: number;
 }
 
 /** A snapshot of an engine's counters and table sizes. */
@@ -72,6 +83,10 @@ export interface EngineStats extends EngineCounters {
   seenEntries: number;
   /** Ids forgotten by the seen set. */
   seenEvicted: number;
+  /** Chunked messages: reassembly figures and buffer (see lib/broadcast/reassembly.ts). */
+  chunks: ReassemblyCounters & { partialMessages: number; partialBytes: number };
+  /** Mixed datagram limits told and heard (see datagram_limits.ts). */
+  datagramLimits: DatagramLimitCounters;
   /** Address validation and the anti-amplification limit (see address_validation.ts). */
   validation: ValidationCounters & { validAddresses: number };
   /** Runs of forgotten ids the seen set dropped for its per-origin bound (see seen_set.ts). */
@@ -117,8 +132,14 @@ const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
 export class Engine {
   /** This incarnation's 40-bit node id. */
   readonly nodeId: number;
-  /** Largest payload `publish()` accepts. */
+  /** Largest payload `publish()` accepts (`maxMessageSize`). */
   readonly maxPayloadSize: number;
+  /**
+   * Largest payload sent as one data frame, what every peer accepts in one datagram; larger
+   * messages go as chunks (see lib/broadcast/chunking.ts).
+   */
+  readonly maxSinglePayload: number;
+  readonly #limits: DatagramLimits;
   /** The options in force, defaults filled in. */
   readonly options: ResolvedOptions;
   readonly #ctx: EngineContext;
@@ -150,7 +171,7 @@ export class Engine {
    * @param output Receives datagrams to send and messages to deliver.
    */
   constructor(options: EngineOptions, readonly output: EngineOutput) {
-    const { rng, nodeId, ...rest } = options;
+    const { rng, nodeId, datagramOverhead, ...rest } = options;
     if (typeof rng !== "function") {
       throw new GossipError(
         "invalid_option",
@@ -159,7 +180,14 @@ export class Engine {
     }
     this.options = resolveOptions(rest);
     this.nodeId = nodeId ?? Math.floor(rng() * NODE_ID_SPACE);
-    this.maxPayloadSize = maxPayloadSize(this.options.maxDatagramSize);
+    const limits = new DatagramLimits(
+      this.options.maxDatagramSize,
+      datagramOverhead ?? 0,
+      LIMIT_PEERS,
+    );
+    this.#limits = limits;
+    this.maxPayloadSize = this.options.maxMessageSize;
+    this.maxSinglePayload = Math.min(maxPayloadSize(limits.floor), this.maxPayloadSize);
     const counters = this.#counters;
     const validation = new AddressValidation(rng);
     this.#validation = validation;
@@ -172,6 +200,7 @@ export class Engine {
         output.send(to, datagram);
       },
       (to, frames) => validation.gate(to, frames, this.#isReplyTo(to), this.#now),
+      (to) => limits.limitFor(to),
     );
     this.#ctx = {
       nodeId: this.nodeId,
@@ -216,21 +245,35 @@ export class Engine {
   /**
    * Publishes `data` to the cluster and returns its id.
    *
-   * @throws {GossipError} `payload_too_large` when `data` does not fit one datagram,
+   * A message larger than {@linkcode Engine.maxSinglePayload} goes as chunks; its id is its last
+   * chunk's.
+   *
+   * @throws {GossipError} `payload_too_large` when `data` is larger than `maxMessageSize`, or
+   * larger than one datagram with `flags` (a signature covers one data frame),
    * `invalid_argument` when `data` is not a `Uint8Array` or `flags` not a byte.
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
     checkPublishArguments(data, flags);
-    if (data.length > this.maxPayloadSize) {
+    if ((flags & (DataFlag.Chunk | DataFlag.Beacon)) !== 0) {
+      throw new GossipError(
+        "invalid_argument",
+        "Cannot publish with the Chunk or Beacon flag: the engine sets them; pass Signed or 0",
+      );
+    }
+    if (data.length > this.maxPayloadSize || (flags !== 0 && data.length > this.maxSinglePayload)) {
+      const limit = flags === 0 ? this.maxPayloadSize : this.maxSinglePayload;
       throw new GossipError(
         "payload_too_large",
-        `Cannot publish ${data.length} bytes: the limit is ${this.maxPayloadSize} at ` +
-          `maxDatagramSize ${this.options.maxDatagramSize}; raise maxDatagramSize (up to 65507) ` +
-          `or send a smaller payload`,
+        `Cannot publish ${data.length} bytes: the limit is ${limit}` +
+          (flags === 0
+            ? ` (maxMessageSize); raise maxMessageSize (up to 1048576) or send a smaller payload`
+            : ` for a flagged (signed) message, which must fit one datagram; send a smaller one`),
       );
     }
     this.#ensureStarted(now);
-    const id = this.#broadcast.publish(data, flags, now);
+    const id = data.length > this.maxSinglePayload
+      ? this.#broadcast.publishChunks(splitMessage(data, chunkDataSize(this.#limits.floor)), now)
+      : this.#broadcast.publish(data, flags, now);
     this.#flush();
     return id;
   }
@@ -266,6 +309,7 @@ export class Engine {
     }
     this.#membership.heard(from, now);
     let challenged = false;
+    let limit: number | undefined;
     this.#broadcast.history.heard(now);
     for (const frame of decoded.frames) {
       counters.framesIn++;
@@ -275,12 +319,20 @@ export class Engine {
         continue;
       }
       if (frame.type === FrameType.Pad) continue;
+      if (frame.type === FrameType.DatagramLimit) {
+        limit = frame.size;
+        continue;
+      }
       if (this.#broadcast.onFrame(frame, from, now)) continue;
       if (this.#membership.onFrame(frame, from, now)) continue;
       countDrop(counters, "unhandled_frame");
     }
     // After the other frames, which may show that `from` is this node itself.
     if (challenged) this.#membership.onChallenge(from, now);
+    // After the other frames, which may prove the address (a cookie echo). A challenge means the
+    // peer has not proven ours, so it ignored our limit: tell it again with the echo.
+    if (limit !== undefined) this.#limits.onLimit(from, limit, this.#validation.isValid(from));
+    if (challenged) this.#limits.forget(from);
     // A stranger gets a challenge back (within what it sent), whatever else it gets; not this
     // node itself (its own frames looped back), or the two would challenge each other forever.
     if (!this.#validation.isValid(from) && !this.#membership.isOwnAddress(from)) {
@@ -349,6 +401,12 @@ export class Engine {
       cacheEvicted: { ...cache.evicted },
       seenEntries: this.#broadcast.seen.size,
       seenEvicted: this.#broadcast.seen.evictions,
+      chunks: {
+        ...this.#broadcast.reassembly.counters,
+        partialMessages: this.#broadcast.reassembly.size,
+        partialBytes: this.#broadcast.reassembly.bytes,
+      },
+      datagramLimits: { ...this.#limits.counters },
       validation: { ...this.#validation.counters, validAddresses: this.#validation.validCount },
       seenRunsForgotten: this.#broadcast.seen.runsForgotten,
     };
@@ -367,7 +425,9 @@ export class Engine {
 
   #flush(): void {
     this.#broadcast.beforeFlush();
-    this.#ctx.outbox.flush();
+    const outbox = this.#ctx.outbox;
+    this.#limits.tell(outbox.destinations(), (to, frame) => outbox.push(to, frame), this.#now);
+    outbox.flush();
     this.#replyFirst = undefined;
     if (this.#replyMore.size > 0) this.#replyMore.clear();
   }

@@ -16,6 +16,7 @@ import { type Frame, FrameType, WIRE_VERSION } from "../wire/frame.ts";
 export type DatagramSink = (to: Address, datagram: Uint8Array, frames: number) => void;
 
 /** Marks a frame too large for any datagram (already counted) in a queue being packed. */
+const NO_QUEUES: ReadonlyMap<Address, Frame[]> = new Map();
 const SKIPPED: Frame = { type: FrameType.Prune };
 
 /**
@@ -55,12 +56,26 @@ export class Outbox {
    * @param sink Receives each finished datagram.
    * @param gate Sees each destination's frames before packing and returns what to send (address
    *   validation adds cookies and padding, and holds back replies beyond the credit).
+   * @param limitOf The largest datagram a destination accepts (mixed limits); datagrams to it are
+   *   never larger, and a frame larger than that is dropped and counted in `unencodable`.
    */
   constructor(
     readonly maxDatagramSize: number,
     readonly sink: DatagramSink,
     readonly gate?: (to: Address, frames: Frame[]) => Frame[],
+    readonly limitOf?: (to: Address) => number,
   ) {}
+
+  /** The largest datagram this outbox builds for `to`. */
+  limitFor(to: Address): number {
+    const limit = this.limitOf?.(to);
+    return limit === undefined ? this.maxDatagramSize : Math.min(limit, this.maxDatagramSize);
+  }
+
+  /** Destinations with a datagram leaving at the next flush. */
+  destinations(): IterableIterator<Address> {
+    return (this.#queues ?? NO_QUEUES).keys();
+  }
 
   /** Queues `frame` for `to`. */
   push(to: Address, frame: Frame): void {
@@ -99,7 +114,7 @@ export class Outbox {
    * which is then trimmed (a shorter view of the same bytes).
    */
   #pack(to: Address, frames: Frame[]): void {
-    const max = this.maxDatagramSize;
+    const max = this.limitOf ? this.limitFor(to) : this.maxDatagramSize;
     let first = 0;
     let size = DATAGRAM_HEADER;
     for (let i = 0; i < frames.length; i++) {

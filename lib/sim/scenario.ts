@@ -45,6 +45,13 @@ export interface ScenarioOptions {
   gossip?: GossipOptions;
   /** Called for every delivery, in order (see {@linkcode SimulationOptions.onDeliver}). */
   onDeliver?: SimulationOptions["onDeliver"];
+  /** Node i's own protocol options (see {@linkcode SimulationOptions.gossipOf}). */
+  gossipOf?: SimulationOptions["gossipOf"];
+  /**
+   * When set: each measured message carries this many bytes (larger than a datagram: chunks),
+   * and the result adds `payload_bytes` and the wire ratios. @default {undefined}
+   */
+  payloadBytes?: number;
 }
 
 /** Figures of one run; snake_case because it is printed as JSON. */
@@ -81,6 +88,12 @@ export interface ScenarioResult {
   bytes_per_node: number;
   /** Messages delivered twice to one node (must be 0). */
   duplicate_deliveries: number;
+  /** With `payloadBytes`: the size of each measured message. */
+  payload_bytes?: number;
+  /** With `payloadBytes`: bytes sent per live node per message, over the message size. */
+  wire_ratio?: number;
+  /** With `payloadBytes`: the most bytes any live node received per message, over its size. */
+  max_node_wire_ratio_in?: number;
 }
 
 /** Traffic totals over the live nodes, from one stats() snapshot per node. */
@@ -108,6 +121,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     jitterMs: options.jitterMs ?? 5,
     ...(options.gossip ? { gossip: options.gossip } : {}),
     ...(options.onDeliver ? { onDeliver: options.onDeliver } : {}),
+    ...(options.gossipOf ? { gossipOf: options.gossipOf } : {}),
   });
   const pick = seededPrng(seed ^ 0x5eed);
   sim.startAll(interval);
@@ -125,6 +139,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
 
   const live = sim.liveNodes();
   const before = totals(sim);
+  const bytesInBefore = live.map((i) => sim.engines[i]!.stats().bytesIn);
   const count = options.messages ?? 1;
   const ids: MessageId[] = [];
   const partitionMs = options.partitionMs ?? 0;
@@ -140,7 +155,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
         Math.floor(pick() * live.length / 2)
       ] ?? live[0]!
       : live[Math.floor(pick() * live.length)]!;
-    ids.push(sim.publish(publisher, new TextEncoder().encode(`message ${m}`)));
+    ids.push(sim.publish(publisher, messageBytes(m, options.payloadBytes)));
     sim.run(sim.now + 10);
   }
   let healAt: number | undefined;
@@ -177,6 +192,16 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   }
   const full = fullTimes.length === records.length;
   const round = (x: number) => Math.round(x * 1000) / 1000;
+  const sizes = options.payloadBytes === undefined ? {} : {
+    payload_bytes: options.payloadBytes,
+    wire_ratio: round(
+      (after.bytesOut - before.bytesOut) / liveCount / count / options.payloadBytes,
+    ),
+    max_node_wire_ratio_in: round(
+      Math.max(...live.map((i, k) => sim.engines[i]!.stats().bytesIn - bytesInBefore[k]!)) /
+        count / options.payloadBytes,
+    ),
+  };
   return {
     nodes: options.nodes,
     mode: options.gossip?.mode ?? "tree",
@@ -201,5 +226,14 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     ),
     bytes_per_node: round((after.bytesOut - before.bytesOut) / liveCount),
     duplicate_deliveries: sim.duplicateDeliveries,
+    ...sizes,
   };
+}
+
+/** Message `m`'s bytes: its text, or `size` bytes of a pattern that differs per message. */
+function messageBytes(m: number, size: number | undefined): Uint8Array {
+  if (size === undefined) return new TextEncoder().encode(`message ${m}`);
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + m * 7) & 0xff;
+  return out;
 }

@@ -31,6 +31,9 @@ const HELP = `Usage: deno task sim [options]
   --rate R         open loop: every live node publishes an equal share of R msgs/s in total
                    (replaces --messages/--warmup; reports p50/p99 to full, datagrams/message)
   --duration MS    open loop: virtual ms of publishing (default 5000)
+  --payload BYTES   size of each measured message (larger than a datagram: sent as chunks);
+                   adds payload_bytes, wire_ratio and max_node_wire_ratio_in
+  --mixed F        fraction of nodes with maxDatagramSize 512, the others 65507 (mixed limits)
   --json           print one JSON object instead of a table
   --attack NAME    run an attack or fault scenario and print its JSON (see lib/sim/attacks.ts):
                    ${ATTACKS.join(", ")}; with --attack, --duration is the attack's length
@@ -47,6 +50,16 @@ function numberFlag(name: string, text: string | undefined, fallback: number): n
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) fail(`--${name} needs a non-negative number`);
   return value;
+}
+
+/** Node i's datagram limit for `--mixed F`: 512 for a fraction F of the nodes, else 65,507. */
+function mixedLimits(text: string): (i: number) => GossipOptions {
+  const fraction = numberFlag("mixed", text, 0);
+  if (fraction > 1) fail("--mixed needs a fraction from 0 to 1");
+  // Spread evenly over the indices (node 0, the seed, is a large one unless F is 1).
+  return (i) => ({
+    maxDatagramSize: Math.floor((i + 1) * fraction) > Math.floor(i * fraction) ? 512 : 65507,
+  });
 }
 
 if (import.meta.main) {
@@ -74,6 +87,8 @@ if (import.meta.main) {
         jitter: { type: "string" },
         delay: { type: "string" },
         json: { type: "boolean" },
+        payload: { type: "string" },
+        mixed: { type: "string" },
         attack: { type: "string" },
         help: { type: "boolean" },
       },
@@ -157,6 +172,10 @@ if (import.meta.main) {
         partitionMs: numberFlag("partition", values.partition, 0),
         warmupMessages: Math.floor(numberFlag("warmup", values.warmup, 0)),
         gossip,
+        ...(values.payload === undefined
+          ? {}
+          : { payloadBytes: Math.max(1, Math.floor(numberFlag("payload", values.payload, 0))) }),
+        ...(values.mixed === undefined ? {} : { gossipOf: mixedLimits(values.mixed) }),
       });
   } catch (error) {
     // A bad protocol option (a view size out of range…) is a user mistake: one line, no stack.

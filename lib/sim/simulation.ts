@@ -30,6 +30,8 @@ export interface SimulationOptions {
   jitterMs?: number;
   /** Protocol options for every engine (seeds are set by the simulator). */
   gossip?: GossipOptions;
+  /** Node i's own protocol options, over `gossip` (mixed datagram limits, for example). */
+  gossipOf?: (index: number) => GossipOptions;
   /** Node i's seeds: by default everyone joins through node 0. */
   seedsOf?: (index: number) => number[];
   /** Called for every delivery, in order (to check ordering, for example). */
@@ -146,6 +148,7 @@ export class Simulation {
     const seedsOf = this.#options.seedsOf ?? ((n: number) => (n === 0 ? [] : [0]));
     const engine = new Engine({
       ...this.#options.gossip,
+      ...this.#options.gossipOf?.(i),
       rng: seededPrng((seed * 1_000_003 + i * 7919 + this.engines.length) >>> 0),
       seeds: seedsOf(i).map((k) => this.#addresses[k] ?? simAddress(k)),
     }, {

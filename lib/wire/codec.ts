@@ -10,6 +10,7 @@
  */
 
 import { readAddress } from "./address.ts";
+import { validChunk } from "./chunk_header.ts";
 import { DATA_FRAME_HEADER, MAX_UDP_PAYLOAD, PEER_ENTRY_FIXED } from "./encode.ts";
 
 export {
@@ -20,6 +21,7 @@ export {
   writeFrame,
 } from "./encode.ts";
 import {
+  DataFlag,
   type DataFrame,
   type Frame,
   FrameType,
@@ -116,10 +118,11 @@ function readData(r: Reader): DataFrame | DecodeReason {
   const hops = r.view.getUint8(r.at + 9);
   const length = r.view.getUint16(r.at + 10);
   r.at += 12;
-  if (flags > 7) return "bad_field";
+  if (flags > 15) return "bad_field";
   if (!r.has(length)) return "truncated";
   const payload = r.bytes.subarray(r.at, r.at + length);
   r.at += length;
+  if ((flags & DataFlag.Chunk) !== 0 && !validChunk(flags, id, payload)) return "bad_field";
   return { type: FrameType.Data, flags, id, hops, payload };
 }
 
@@ -179,6 +182,12 @@ function readFrame(r: Reader): FrameResult {
       if (!r.has(1 + length)) return "truncated";
       r.at += 1 + length;
       return { type, length };
+    }
+    case FrameType.DatagramLimit: {
+      if (!r.has(2)) return "truncated";
+      const size = r.view.getUint16(r.at);
+      r.at += 2;
+      return { type, size };
     }
     case FrameType.TreeLink: {
       if (!r.has(2)) return "truncated";

@@ -52,6 +52,8 @@ export function frameSize(frame: Frame): number {
       return 6;
     case FrameType.Pad:
       return 2 + frame.length;
+    case FrameType.DatagramLimit:
+      return 3;
     case FrameType.Digest:
       return 3 + (frame.windowMs !== undefined ? 2 : 0) + 11 * frame.ranges.length;
     case FrameType.Join:
@@ -188,6 +190,9 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
       view.setUint8(at + 1, frame.length);
       out.fill(0, at + 2, at + 2 + frame.length);
       return at + 2 + frame.length;
+    case FrameType.DatagramLimit:
+      view.setUint16(at + 1, Math.min(0xffff, frame.size));
+      return at + 3;
     case FrameType.TreeLink: {
       if (frame.origins.length === 0 || frame.origins.length > 255) return -1;
       view.setUint8(at + 1, frame.eager ? 1 : 0);

@@ -56,10 +56,11 @@ export const FrameType = {
   Cookie: 20,
   /** Padding: lets a first contact carry enough bytes for the answer (anti-amplification). */
   Pad: 21,
+  /** The largest datagram the sender accepts (mixed limits; see lib/engine/datagram_limits.ts). */
+  DatagramLimit: 22,
   /**
    * Failure detection: a suspicion notice to a suspect, its refutation (ALIVE with a newer
-   * incarnation), or a helper's NACK (see {@linkcode SuspicionKind}). Number 22 is left to the
-   * chunked-message frame.
+   * incarnation), or a helper's NACK (see {@linkcode SuspicionKind}).
    */
   Suspicion: 23,
 } as const;
@@ -107,6 +108,12 @@ export const DataFlag = {
   Repair: 2,
   /** A tree beacon of the anchor origin (empty, never handed to the application). */
   Beacon: 4,
+  /**
+   * One chunk of a message too large for one datagram: the payload starts with a 4-byte chunk
+   * header (index, count; see lib/broadcast/chunking.ts). Each chunk has its own id and travels,
+   * is cached and is repaired as a message of its own; the receiver reassembles and delivers once.
+   */
+  Chunk: 8,
 } as const;
 
 /** Frames that carry a list of ids. */
@@ -148,6 +155,12 @@ export interface CookieFrame {
 export interface PadFrame {
   type: typeof FrameType.Pad;
   length: number;
+}
+
+/** The largest datagram the sender accepts, in bytes (the receiver clamps it to [512, 65507]). */
+export interface DatagramLimitFrame {
+  type: typeof FrameType.DatagramLimit;
+  size: number;
 }
 
 /** Anti-entropy digest. */
@@ -233,6 +246,7 @@ export type Frame =
   | TreeLinkFrame
   | CookieFrame
   | PadFrame
+  | DatagramLimitFrame
   | DigestFrame
   | NodeFrame
   | PeersFrame
