@@ -70,6 +70,9 @@ export interface BroadcastStats {
   pendingJoinWindow: number;
 }
 
+/** An anchor rebuilds the shared tree from itself this often (ms), and when it becomes anchor. */
+const ANCHOR_REROOT_MS = 30_000;
+
 /** Own messages remembered when published with no neighbour to send them to. */
 const MAX_UNSENT = 64;
 
@@ -95,6 +98,9 @@ export class Broadcaster {
   #unsent: DataFrame[] = [];
   #nextRound = 0;
   #lastOwn = -Infinity;
+  /** When this node last rebuilt the shared tree from itself (while it anchors it). */
+  #lastReroot = -Infinity;
+  #startedAt = 0;
 
   /**
    * @param ctx The engine's shared state.
@@ -138,6 +144,7 @@ export class Broadcaster {
 
   /** Schedules the first anti-entropy round. */
   start(now: number): void {
+    this.#startedAt = now;
     this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
   }
 
@@ -153,6 +160,11 @@ export class Broadcaster {
 
   /** Publishes a payload the caller has already checked for size. */
   publish(payload: Uint8Array, flags: number, now: number): MessageId {
+    if (this.#claimsAnchor(now)) {
+      // This message floods and rebuilds the shared tree from here (see tree_links.ts).
+      flags |= DataFlag.Reroot;
+      this.#lastReroot = now;
+    }
     const id = this.nextMessageId();
     this.#seq++;
     this.#lastOwn = now;
@@ -267,15 +279,39 @@ export class Broadcaster {
   }
 
   /**
+   * True when this node takes the anchor role as it publishes: in tree mode, when no anchor is
+   * known, and only after two beacon periods up, so that a node that just (re)joined hears the
+   * standing anchor's beacon instead of contesting it.
+   */
+  #claimsAnchor(now: number): boolean {
+    const every = this.ctx.options.anchorBeaconMs;
+    if (this.ctx.options.mode !== "tree" || every === 0) return false;
+    if (now - this.#startedAt < 2 * every) return false;
+    const links = this.plumtree.links;
+    return links.anchorAt(now) === undefined && links.claim(this.#origin, now);
+  }
+
+  /**
    * While this node's origin anchors the shared tree, keeps that tree maintained: an empty
    * beacon after `anchorBeaconMs` without a message of its own. Returns when to check again.
    */
   #beacon(now: number): number {
     const every = this.ctx.options.anchorBeaconMs;
     if (this.ctx.options.mode !== "tree" || every === 0) return Infinity;
-    if (this.plumtree.links.anchor !== this.#origin) return Infinity;
-    if (now - this.#lastOwn >= every) this.publish(new Uint8Array(0), DataFlag.Beacon, now);
-    return this.#lastOwn + every;
+    if (this.plumtree.links.anchorAt(now) !== this.#origin) {
+      this.#lastReroot = -Infinity;
+      return Infinity;
+    }
+    if (now - this.#lastReroot >= ANCHOR_REROOT_MS) {
+      // A while since the tree was rebuilt: the view has changed since, and grafts have patched
+      // the tree where it broke, deeper than paths from here. One flooding beacon rebuilds it as
+      // this node's tree of first arrivals.
+      this.#lastReroot = now;
+      this.publish(new Uint8Array(0), DataFlag.Beacon | DataFlag.Reroot, now);
+    } else if (now - this.#lastOwn >= every) {
+      this.publish(new Uint8Array(0), DataFlag.Beacon, now);
+    }
+    return Math.min(this.#lastOwn + every, this.#lastReroot + ANCHOR_REROOT_MS);
   }
 
   /** Lets held IHAVEs ride on datagrams already going to their peers; call before a flush. */
@@ -386,7 +422,7 @@ export class Broadcaster {
     let targets: Address[];
     if (mode === "tree") {
       this.#syncTree();
-      targets = this.plumtree.forward(frame.id, frame.hops, except, now);
+      targets = this.plumtree.forward(frame.id, frame.hops, except, now, frame.flags);
     } else if (mode === "pull") {
       return;
     } else {

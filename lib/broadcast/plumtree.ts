@@ -21,8 +21,8 @@
 import type { EngineContext } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
-import { FrameType } from "../wire/frame.ts";
-import { type MessageId, originOf } from "../wire/message_id.ts";
+import { DataFlag, FrameType } from "../wire/frame.ts";
+import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
 import { TreeLinks } from "./tree_links.ts";
 
 /** Grafts sent for one missing id before it is left to anti-entropy. */
@@ -84,9 +84,24 @@ export class Plumtree {
    * Sends a first-seen payload on: its origin's eager links get it, lazy links get its id soon.
    * The link it came over (`from`) becomes eager for that origin: it is this node's parent.
    */
-  forward(id: MessageId, hops: number, from: Address | undefined, now: number): Address[] {
-    const tree = this.links.treeOf(originOf(id), now);
+  forward(
+    id: MessageId,
+    hops: number,
+    from: Address | undefined,
+    now: number,
+    flags = 0,
+  ): Address[] {
+    const origin = originOf(id);
+    if ((flags & (DataFlag.Beacon | DataFlag.Reroot)) !== 0) this.links.claim(origin, now);
+    const tree = this.links.treeOf(origin, now);
+    const reroot = (flags & DataFlag.Reroot) !== 0;
     tree.messages++;
+    // A rerooting beacon floods: every link is eager again, and duplicates prune the tree down
+    // to the links the first copies came over.
+    if (reroot) {
+      this.links.promoteAll(tree);
+      tree.epoch = seqOf(id);
+    }
     if (from !== undefined && this.links.isActive(from)) {
       this.links.promote(tree, from);
       tree.parent = from;
@@ -134,7 +149,9 @@ export class Plumtree {
    */
   onDuplicate(id: MessageId, from: Address, now: number): void {
     const origin = originOf(id);
-    this.links.demote(this.links.treeOf(origin, now), from);
+    const tree = this.links.treeOf(origin, now);
+    if (seqOf(id) < tree.epoch) return; // an older message on the links the tree had before
+    this.links.demote(tree, from);
     this.ctx.outbox.push(from, { type: FrameType.TreeLink, eager: false, origins: [origin] });
     this.counters.prunesSent++;
   }

@@ -101,6 +101,11 @@ export const DataFlag = {
   Repair: 2,
   /** A tree beacon of the anchor origin (empty, never handed to the application). */
   Beacon: 4,
+  /**
+   * Sent by the anchor of the shared tree (on a beacon or a message): goes over every link, not
+   * only the tree's, and rebuilds the anchor's tree as the tree of first arrivals (tree_links.ts).
+   */
+  Reroot: 16,
 } as const;
 
 /** Frames that carry a list of ids. */
