@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_GRAFT_ATTEMPTS, Plumtree } from "../lib/broadcast/plumtree.ts";
 import { ANCHOR_IDLE_MS } from "../lib/broadcast/tree_links.ts";
-import { FrameType } from "../lib/wire/frame.ts";
+import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { harness } from "./engine_harness.ts";
 
@@ -38,7 +38,7 @@ Deno.test("Plumtree: one origin's prunes leave the other origins' trees alone", 
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  tree.forward(id(5), 0, a, 0); // origin 5 publishes first: its tree is the shared one
+  tree.forward(id(5), 0, a, 0, DataFlag.Beacon); // origin 5 anchors: its tree is the shared one
   tree.forward(id(9), 0, a, 0); // origin 9 gets a copy of it
   tree.onDuplicate(id(9), c, 0);
   h.flush();
@@ -51,25 +51,51 @@ Deno.test("Plumtree: a prune over the anchor's tree shapes every new origin's fi
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  tree.forward(id(5), 0, a, 0);
+  tree.forward(id(5), 0, a, 0, DataFlag.Beacon); // origin 5 claims the anchor role
   tree.onPrune(b, [5], 0);
   assert.equal(tree.links.anchor, 5);
   assert.deepEqual(tree.forward(id(30), 1, a, 0), [c]);
-  // A smaller origin takes the anchor role and carries the shared state on.
+  // A plain message of a smaller origin does not take the role; its claim does, and carries the
+  // shared state on.
   tree.forward(id(2), 1, a, 0);
-  assert.equal(tree.links.anchor, 2);
+  assert.equal(tree.links.anchor, 5);
+  tree.forward(id(3), 1, a, 0, DataFlag.Beacon);
+  assert.equal(tree.links.anchor, 3);
   assert.deepEqual(tree.forward(id(40), 1, a, 0), [c]);
+  tree.forward(id(4, 2), 1, a, 0, DataFlag.Beacon);
+  assert.equal(tree.links.anchor, 3, "of two claims the smaller origin wins, whatever the order");
 });
 
-Deno.test("Plumtree: an idle anchor hands the shared tree to the next publisher", () => {
+Deno.test("Plumtree: an idle anchor is released, and the next claim takes the role", () => {
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
-  tree.forward(id(5), 0, undefined, 0);
-  tree.forward(id(70), 0, undefined, 10);
+  tree.forward(id(5), 0, undefined, 0, DataFlag.Beacon);
+  tree.forward(id(70), 0, undefined, 10, DataFlag.Beacon);
   assert.equal(tree.links.anchor, 5);
-  tree.forward(id(70, 2), 0, undefined, ANCHOR_IDLE_MS + 1);
+  assert.equal(tree.links.anchorAt(ANCHOR_IDLE_MS + 1), undefined);
+  tree.forward(id(70, 2), 0, undefined, ANCHOR_IDLE_MS + 2, DataFlag.Beacon);
   assert.equal(tree.links.anchor, 70);
+});
+
+Deno.test("Plumtree: a rerooting message floods and rebuilds; older duplicates do not prune", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.forward(id(5), 0, a, 0, DataFlag.Beacon);
+  tree.onPrune(b, [5], 0);
+  tree.onPrune(c, [5], 0);
+  assert.deepEqual(tree.forward(id(5, 2), 1, a, 0), []);
+  assert.deepEqual(tree.forward(id(5, 3), 1, a, 0, DataFlag.Reroot).sort(), [b, c]);
+  h.flush();
+  tree.onDuplicate(id(5, 2), b, 0); // travelled the old links: says nothing of the new tree
+  assert.equal(h.flush().length, 0);
+  tree.onDuplicate(id(5, 3), b, 0);
+  assert.deepEqual(h.flush(), [{
+    to: b,
+    frame: { type: FrameType.TreeLink, eager: false, origins: [5] },
+  }]);
+  assert.deepEqual(tree.forward(id(5, 4), 1, a, 0), [c]);
 });
 
 Deno.test("Plumtree: IHAVE without payload grafts after T1, then the next announcer after T2", () => {
@@ -122,7 +148,7 @@ Deno.test("Plumtree: a much shorter IHAVE path moves the origin's tree onto it",
   const h = harness({ lazyDelayMs: 0 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b, c]);
-  tree.forward(id(2), 0, a, 0); // origin 2 anchors the shared tree
+  tree.forward(id(2), 0, a, 0, DataFlag.Beacon); // origin 2 anchors the shared tree
   tree.onAnnounceHeld(id(2), 0, 5, b);
   assert.equal(h.flush().length, 0, "the shared tree is never moved (copies of it must agree)");
   tree.forward(id(5), 0, a, 0);
@@ -162,7 +188,8 @@ Deno.test("Plumtree: origin trees are bounded; the least recently used goes", ()
   const h = harness({ lazyDelayMs: 0, maxTrees: 2 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a]);
-  for (const origin of [1, 20, 30, 40]) tree.forward(id(origin), 0, undefined, 0);
+  tree.forward(id(1), 0, undefined, 0, DataFlag.Beacon); // the anchor's tree is not counted
+  for (const origin of [20, 30, 40]) tree.forward(id(origin), 0, undefined, 0);
   assert.equal(tree.links.size, 2);
   assert.equal(tree.links.evicted, 1);
 });

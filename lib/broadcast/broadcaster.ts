@@ -74,6 +74,9 @@ export interface BroadcastStats {
   optimized: number;
 }
 
+/** An anchor rebuilds the shared tree from itself this often (ms), and when it becomes anchor. */
+const ANCHOR_REROOT_MS = 30_000;
+
 /** Own messages remembered when published with no neighbour to send them to. */
 const MAX_UNSENT = 64;
 
@@ -102,6 +105,9 @@ export class Broadcaster {
   #nextRound = 0;
   #lastOwn = -Infinity;
   readonly #chunkTargets = new ChunkTargets();
+  /** When this node last rebuilt the shared tree from itself (while it anchors it). */
+  #lastReroot = -Infinity;
+  #startedAt = 0;
 
   /**
    * @param ctx The engine's shared state.
@@ -151,6 +157,7 @@ export class Broadcaster {
 
   /** Schedules the first anti-entropy round. */
   start(now: number): void {
+    this.#startedAt = now;
     this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
   }
 
@@ -166,6 +173,11 @@ export class Broadcaster {
 
   /** Publishes a payload the caller has already checked for size. */
   publish(payload: Uint8Array, flags: number, now: number): MessageId {
+    if ((flags & DataFlag.Chunk) === 0 && this.#claimsAnchor(now)) {
+      // This message floods and rebuilds the shared tree from here (see tree_links.ts).
+      flags |= DataFlag.Reroot;
+      this.#lastReroot = now;
+    }
     const id = this.nextMessageId();
     this.#seq++;
     this.#lastOwn = now;
@@ -294,15 +306,39 @@ export class Broadcaster {
   }
 
   /**
+   * True when this node takes the anchor role as it publishes: in tree mode, when no anchor is
+   * known, and only after two beacon periods up, so that a node that just (re)joined hears the
+   * standing anchor's beacon instead of contesting it.
+   */
+  #claimsAnchor(now: number): boolean {
+    const every = this.ctx.options.anchorBeaconMs;
+    if (this.ctx.options.mode !== "tree" || every === 0) return false;
+    if (now - this.#startedAt < 2 * every) return false;
+    const links = this.plumtree.links;
+    return links.anchorAt(now) === undefined && links.claim(this.#origin, now);
+  }
+
+  /**
    * While this node's origin anchors the shared tree, keeps that tree maintained: an empty
    * beacon after `anchorBeaconMs` without a message of its own. Returns when to check again.
    */
   #beacon(now: number): number {
     const every = this.ctx.options.anchorBeaconMs;
     if (this.ctx.options.mode !== "tree" || every === 0) return Infinity;
-    if (this.plumtree.links.anchor !== this.#origin) return Infinity;
-    if (now - this.#lastOwn >= every) this.publish(new Uint8Array(0), DataFlag.Beacon, now);
-    return this.#lastOwn + every;
+    if (this.plumtree.links.anchorAt(now) !== this.#origin) {
+      this.#lastReroot = -Infinity;
+      return Infinity;
+    }
+    if (now - this.#lastReroot >= ANCHOR_REROOT_MS) {
+      // A while since the tree was rebuilt: the view has changed since, and grafts have patched
+      // the tree where it broke, deeper than paths from here. One flooding beacon rebuilds it as
+      // this node's tree of first arrivals.
+      this.#lastReroot = now;
+      this.publish(new Uint8Array(0), DataFlag.Beacon | DataFlag.Reroot, now);
+    } else if (now - this.#lastOwn >= every) {
+      this.publish(new Uint8Array(0), DataFlag.Beacon, now);
+    }
+    return Math.min(this.#lastOwn + every, this.#lastReroot + ANCHOR_REROOT_MS);
   }
 
   /** Lets held IHAVEs ride on datagrams already going to their peers; call before a flush. */
@@ -432,7 +468,7 @@ export class Broadcaster {
     if (mode === "tree") {
       this.#syncTree();
       const [first, last] = [chunkMessageOf(frame), chunkMessageEndOf(frame)];
-      targets = this.plumtree.forward(frame.id, frame.hops, except, now, first, last);
+      targets = this.plumtree.forward(frame.id, frame.hops, except, now, frame.flags, first, last);
     } else if (mode === "pull") {
       return;
     } else {

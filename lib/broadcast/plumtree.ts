@@ -21,8 +21,8 @@
 import type { EngineContext } from "../engine/context.ts";
 import { countDrop } from "../engine/stats.ts";
 import type { Address } from "../wire/address.ts";
-import { FrameType } from "../wire/frame.ts";
-import { type MessageId, originOf } from "../wire/message_id.ts";
+import { DataFlag, FrameType } from "../wire/frame.ts";
+import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
 import { TreeLinks } from "./tree_links.ts";
 
 /** Grafts sent for one missing id before it is left to anti-entropy. */
@@ -94,6 +94,7 @@ export class Plumtree {
     hops: number,
     from: Address | undefined,
     now: number,
+    flags = 0,
     message?: MessageId,
     messageLast: MessageId = id,
   ): Address[] {
@@ -101,8 +102,16 @@ export class Plumtree {
     const up = message === undefined
       ? undefined
       : this.#chunkArrived(id, message, messageLast, from, now);
-    const tree = this.links.treeOf(originOf(id), now);
+    const origin = originOf(id);
+    if ((flags & (DataFlag.Beacon | DataFlag.Reroot)) !== 0) this.links.claim(origin, now);
+    const tree = this.links.treeOf(origin, now);
     tree.messages++;
+    // A rerooting message floods: every link is eager again, and duplicates prune the tree down
+    // to the links the first copies came over.
+    if ((flags & DataFlag.Reroot) !== 0) {
+      this.links.promoteAll(tree);
+      tree.epoch = seqOf(id);
+    }
     // Of a chunked message, only the parent's link becomes eager: a chunk repaired by another
     // peer (pulled after a loss) would otherwise make its link eager toward that peer, which
     // then got every chunk of the next message twice.
@@ -160,7 +169,9 @@ export class Plumtree {
       const kept = this.#chunkParents.get(origin);
       if (kept !== undefined && kept.message === message && kept.parent === from) return;
     }
-    this.links.demote(this.links.treeOf(origin, now), from);
+    const tree = this.links.treeOf(origin, now);
+    if (seqOf(id) < tree.epoch) return; // an older message on the links the tree had before
+    this.links.demote(tree, from);
     this.ctx.outbox.push(from, { type: FrameType.TreeLink, eager: false, origins: [origin] });
     this.counters.prunesSent++;
   }

@@ -36,13 +36,24 @@ export interface TreeState {
   parent: Address | undefined;
   /** Messages of this origin forwarded through this tree. */
   messages: number;
+  /**
+   * Sequence number of the last rerooting beacon that rebuilt this tree: duplicates of older
+   * messages, still travelling the old links, must not prune the new ones.
+   */
+  epoch: number;
 }
 
 /** An anchor silent this long (ms) gives the shared tree to the next origin that publishes. */
 export const ANCHOR_IDLE_MS = 30_000;
 
 function copyTree(tree: TreeState): TreeState {
-  return { eager: new Set(tree.eager), lazy: new Set(tree.lazy), parent: undefined, messages: 0 };
+  return {
+    eager: new Set(tree.eager),
+    lazy: new Set(tree.lazy),
+    parent: undefined,
+    messages: 0,
+    epoch: 0,
+  };
 }
 
 /** The shared tree and the per-origin trees, reconciled with the active view. */
@@ -53,6 +64,7 @@ export class TreeLinks {
     lazy: new Set(),
     parent: undefined,
     messages: 0,
+    epoch: 0,
   };
   #anchor: number | undefined;
   #anchorSeen = 0;
@@ -108,27 +120,45 @@ export class TreeLinks {
   }
 
   /**
-   * The tree of `origin` at time `now`, created from the shared tree when absent. A smaller
-   * origin id than the anchor's, or any origin once the anchor has been idle, becomes the anchor.
+   * The anchor at `now`: one silent for {@linkcode ANCHOR_IDLE_MS} (crashed, or left) is released,
+   * and the shared tree waits for the next claim.
    */
-  treeOf(origin: number, now: number): TreeState {
-    if (origin === this.#anchor) {
-      this.#anchorSeen = now;
-      return this.shared;
+  anchorAt(now: number): number | undefined {
+    if (this.#anchor !== undefined && now - this.#anchorSeen > ANCHOR_IDLE_MS) {
+      this.#store(this.#anchor, copyTree(this.shared));
+      this.#anchor = undefined;
     }
-    if (
-      this.#anchor === undefined ||
-      (origin < this.#anchor && !this.#trees.has(origin)) ||
-      now - this.#anchorSeen > ANCHOR_IDLE_MS
-    ) {
-      // The old anchor keeps the state it had as a tree of its own; the new anchor drives the
-      // shared state from here on.
-      if (this.#anchor !== undefined) this.#store(this.#anchor, copyTree(this.shared));
-      this.#trees.delete(origin);
-      this.#anchor = origin;
+    return this.#anchor;
+  }
+
+  /**
+   * `origin` claims the anchor role (its beacon or rerooting message arrived, or this node claims
+   * it for itself). The smaller origin id wins a contest, so every node ends with the same anchor
+   * however the claims crossed. Returns true when `origin` anchors the shared tree now.
+   */
+  claim(origin: number, now: number): boolean {
+    const anchor = this.anchorAt(now);
+    if (origin === anchor) {
       this.#anchorSeen = now;
-      this.shared.messages = 0;
-      this.shared.parent = undefined;
+      return true;
+    }
+    if (anchor !== undefined && origin > anchor) return false;
+    // The old anchor keeps the state it had as a tree of its own; the new anchor drives the
+    // shared state from here on (and its rerooting message rebuilds it).
+    if (anchor !== undefined) this.#store(anchor, copyTree(this.shared));
+    this.#trees.delete(origin);
+    this.#anchor = origin;
+    this.#anchorSeen = now;
+    this.shared.messages = 0;
+    this.shared.parent = undefined;
+    this.shared.epoch = 0;
+    return true;
+  }
+
+  /** The tree of `origin` at time `now`, created from the shared tree when absent. */
+  treeOf(origin: number, now: number): TreeState {
+    if (origin === this.anchorAt(now)) {
+      this.#anchorSeen = now;
       return this.shared;
     }
     const found = this.#trees.get(origin);
@@ -168,6 +198,11 @@ export class TreeLinks {
     if (!this.#activeSet.has(peer)) return;
     tree.lazy.delete(peer);
     tree.eager.add(peer);
+  }
+
+  /** Makes every neighbour eager in `tree`. */
+  promoteAll(tree: TreeState): void {
+    for (const peer of this.#active) this.promote(tree, peer);
   }
 
   /** The peer pruned the whole link: lazy in every tree. */

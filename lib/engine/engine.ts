@@ -254,10 +254,10 @@ export class Engine {
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
     checkPublishArguments(data, flags);
-    if ((flags & (DataFlag.Chunk | DataFlag.Beacon)) !== 0) {
+    if ((flags & ~(DataFlag.Signed | DataFlag.Repair)) !== 0) {
       throw new GossipError(
         "invalid_argument",
-        "Cannot publish with the Chunk or Beacon flag: the engine sets them; pass Signed or 0",
+        "Cannot publish with the Chunk, Beacon or Reroot flag: the engine sets them; pass Signed or 0",
       );
     }
     if (data.length > this.maxPayloadSize || (flags !== 0 && data.length > this.maxSinglePayload)) {

@@ -118,7 +118,7 @@ function readData(r: Reader): DataFrame | DecodeReason {
   const hops = r.view.getUint8(r.at + 9);
   const length = r.view.getUint16(r.at + 10);
   r.at += 12;
-  if (flags > 15) return "bad_field";
+  if (flags > 31) return "bad_field";
   if (!r.has(length)) return "truncated";
   const payload = r.bytes.subarray(r.at, r.at + length);
   r.at += length;

@@ -114,6 +114,11 @@ export const DataFlag = {
    * is cached and is repaired as a message of its own; the receiver reassembles and delivers once.
    */
   Chunk: 8,
+  /**
+   * Sent by the anchor of the shared tree (on a beacon or a message): goes over every link, not
+   * only the tree's, and rebuilds the anchor's tree as the tree of first arrivals (tree_links.ts).
+   */
+  Reroot: 16,
 } as const;
 
 /** Frames that carry a list of ids. */
