@@ -44,7 +44,7 @@ Deno.test("the decoder rejects inconsistent chunk headers as bad_field", () => {
     chunk(DataFlag.Chunk | DataFlag.Beacon, 5, [0, 1, 0, 3]), // a beacon never has chunks
     chunk(DataFlag.Chunk, 1, [0, 1, 0, 3]), // first sequence number would be 0
     chunk(DataFlag.Chunk, 2 ** 24 - 1, [0, 0, 0, 3]), // past the last sequence number
-    chunk(16, 5, [0, 1, 0, 3]), // unknown flag
+    chunk(32, 5, [0, 1, 0, 3]), // unknown flag
   ];
   for (const datagram of bad) {
     assert.deepEqual(decodeDatagram(datagram), { ok: false, reason: "bad_field" });
