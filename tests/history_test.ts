@@ -112,6 +112,22 @@ Deno.test("HistoryGate: live evidence makes a message news; floors expire after 
   assert.equal(g.isHistory(makeMessageId(7, 3), true, 5000 + 120_000), false, "forgotten");
 });
 
+Deno.test("HistoryGate: above a message that came live, an origin's repairs are news", () => {
+  // A node that takes its snapshot late (no digest in the first half) gets floors that include
+  // messages published in its window; one of them that reached it only by repair was lost
+  // (the loopback key-rotation test caught it).
+  const g = gate();
+  g.heard(0);
+  g.onLive(makeMessageId(7, 4), 100); // pushed live while the window was open
+  g.clipDigest(
+    { type: FrameType.Digest, complete: true, ranges: [{ origin: 7, low: 1, high: 6 }] },
+    3000,
+  );
+  assert.equal(g.floorOf(7), 6);
+  assert.equal(g.isHistory(makeMessageId(7, 5), true, 3100), false, "after a live one: news");
+  assert.equal(g.isHistory(makeMessageId(7, 3), true, 3100), true, "before it: history");
+});
+
 Deno.test("HistoryGate: marks hold without a window, even with history cached", () => {
   const g = gate(false);
   g.addMarks([[7, 10]]);

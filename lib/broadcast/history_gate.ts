@@ -24,8 +24,9 @@
  *   (`clipDigest`); the repair of the rest waits for the window to close. A repair of an origin
  *   without a floor that comes anyway (a graft) is `undecided`: dropped unseen, to be judged
  *   when it comes again;
- * - live evidence makes a message news whatever its number: a copy that came by push rather
- *   than as a repair, or an IHAVE announcement from an active neighbour (one from another
+ * - live evidence makes a message news whatever its number, and with it every later message of
+ *   its origin: a copy that came by push rather than as a repair, or an IHAVE announcement from
+ *   an active neighbour (one from another
  *   address may be meant for a predecessor on the same address). Old messages are never pushed
  *   or announced again; they only come back as repairs, out of caches. (Senders help: a link
  *   that went down gets no repeat of its earlier announcements when it comes back, and messages
@@ -77,6 +78,8 @@ export class HistoryGate {
   #floors = new Map<number, number>();
   #marks = new Map<number, number>();
   #live = new Set<MessageId>();
+  /** Per origin, the lowest sequence number seen live in the window: anything above is news. */
+  #liveLow = new Map<number, number>();
   #windowStart: number | undefined;
   /** True once a digest was read for floors. */
   #snapshotTaken = false;
@@ -162,6 +165,10 @@ export class HistoryGate {
     if (!this.inWindow(now)) return;
     if (this.#live.size >= MAX_LIVE_IDS) this.#live.delete(this.#live.values().next().value!);
     this.#live.add(id);
+    const origin = originOf(id);
+    const low = this.#liveLow.get(origin);
+    if (low === undefined && this.#liveLow.size >= this.options.maxOrigins) return;
+    if (low === undefined || seqOf(id) < low) this.#liveLow.set(origin, seqOf(id));
   }
 
   /** True when the new message `id` (a repair when `repair`) is history: do not deliver it. */
@@ -172,7 +179,10 @@ export class HistoryGate {
     if (mark !== undefined && seq <= mark) return true;
     if (!repair || this.#expired(now) || this.#live.has(id)) return false;
     const floor = this.#floors.get(origin);
-    return floor !== undefined && seq <= floor;
+    if (floor === undefined || seq > floor) return false;
+    // Above a message of its origin that came live in the window: published after the join too.
+    const low = this.#liveLow.get(origin);
+    return low === undefined || seq < low;
   }
 
   /**
@@ -204,6 +214,7 @@ export class HistoryGate {
     this.#forgotten = true;
     this.#floors.clear();
     this.#live.clear();
+    this.#liveLow.clear();
     return true;
   }
 }
