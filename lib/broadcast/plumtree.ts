@@ -292,6 +292,16 @@ export class Plumtree {
     if (this.#lazyQueue.size === 0) this.#lazyDue = Infinity;
   }
 
+  /**
+   * A link to `peer` went down or came up: announcements meant for the link before are not
+   * repeated over it. A neighbour that restarted on the same address would otherwise get the
+   * previous batch again, ids published before it joined, and take them for news (its join
+   * window counts an IHAVE as live evidence; see history_gate.ts).
+   */
+  forgetPeer(peer: Address): void {
+    this.#lastBatch.delete(peer);
+  }
+
   /** Sends every held IHAVE batch. */
   flushLazy(): void {
     for (const [peer, entries] of this.#lazyQueue) this.#sendAnnouncements(peer, entries);
