@@ -248,7 +248,15 @@ export class HyParView {
       case FrameType.Disconnect:
         if (this.#isSelf(frame.nodeId, from)) return true;
         this.counters.disconnectsReceived++;
-        this.#drop(from, "disconnected", now);
+        // Under another id than our link's: the neighbour crashed and restarted (a probe of the
+        // old link reached its new incarnation, which knows nothing of us). Rejoin it as a dead
+        // neighbour: NEIGHBOR(high) with backoff, which the new incarnation accepts even with its
+        // view full; else the restarted nodes stay an island of each other.
+        this.#drop(
+          from,
+          this.active.get(from)?.nodeId === frame.nodeId ? "disconnected" : "dead",
+          now,
+        );
         return true;
       case FrameType.Peers:
       case FrameType.Shuffle:
