@@ -14,7 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { finish, say } from "./harness.ts";
-import { randomInt, seededPrng } from "../lib/engine/prng.ts";
+import { randomInt, seededPrng } from "../lib/core/prng.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { chunkDataSize, MAX_CHUNKS, splitMessage } from "../lib/broadcast/chunking.ts";
 import { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { GossipError } from "../lib/errors.ts";
-import type { Delivery } from "../lib/engine/context.ts";
+import type { Delivery } from "../lib/core/context.ts";
 import { CHUNK_HEADER, readChunkHeader, validChunk } from "../lib/wire/chunk_header.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId, originOf, seqOf } from "../lib/wire/message_id.ts";
 

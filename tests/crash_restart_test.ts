@@ -14,7 +14,7 @@
  * too (they do not answer in their windows) closed its window without a snapshot.
  */
 import assert from "node:assert/strict";
-import { randomInt, seededPrng } from "../lib/engine/prng.ts";
+import { randomInt, seededPrng } from "../lib/core/prng.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
+import type { EngineContext } from "../core/context.ts";
 import { DataFlag } from "../wire/frame.ts";
 import type { TreeLinks } from "./tree_links.ts";
 

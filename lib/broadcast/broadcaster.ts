@@ -12,8 +12,8 @@
  * @module
  */
 
-import type { EngineContext, PeerEvent } from "../engine/context.ts";
-import { countDrop } from "../engine/stats.ts";
+import type { EngineContext, PeerEvent } from "../core/context.ts";
+import { countDrop } from "../core/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { DataFlag, type DataFrame, type Frame, FrameType } from "../wire/frame.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Delivery, EngineContext } from "../engine/context.ts";
+import type { Delivery, EngineContext } from "../core/context.ts";
 import { DataFlag } from "../wire/frame.ts";
 import { OrderedDelivery } from "./ordered_delivery.ts";
 import { isLastChunk, Reassembly } from "./reassembly.ts";

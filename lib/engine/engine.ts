@@ -24,17 +24,17 @@ import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
 import { DataFlag, FrameType } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
-import type { Delivery, EngineContext } from "./context.ts";
+import type { Delivery, EngineContext } from "../core/context.ts";
 import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox } from "../core/outbox.ts";
 import { type DatagramLimitCounters, DatagramLimits } from "./datagram_limits.ts";
 import type { ReassemblyCounters } from "../broadcast/reassembly.ts";
 import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
-import type { Prng } from "./prng.ts";
-import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
+import type { Prng } from "../core/prng.ts";
+import { countDrop, createCounters, type EngineCounters } from "../core/stats.ts";
 
-export type { Delivery, PeerEvent } from "./context.ts";
-import type { PeerEvent } from "./context.ts";
+export type { Delivery, PeerEvent } from "../core/context.ts";
+import type { PeerEvent } from "../core/context.ts";
 import type { MembershipStats } from "../membership/membership.ts";
 
 /** Peers whose datagram limit is remembered (least recently told first out). */
@@ -105,7 +105,7 @@ const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
  * @example Two engines wired by hand
  * ```ts
  * import { Engine } from "./engine.ts";
- * import { seededPrng } from "./prng.ts";
+ * import { seededPrng } from "../core/prng.ts";
  * const wire: [string, string, Uint8Array][] = [];
  * const got: string[] = [];
  * const make = (self: string, seeds: string[]) =>

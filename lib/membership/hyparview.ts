@@ -24,8 +24,8 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import { type Prng, sample } from "../engine/prng.ts";
+import type { EngineContext } from "../core/context.ts";
+import { type Prng, sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
 import { ActiveView } from "./active_view.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import { sample } from "../engine/prng.ts";
+import type { EngineContext } from "../core/context.ts";
+import { sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType, type NodeFrame, SuspicionKind } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";

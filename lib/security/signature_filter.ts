@@ -81,7 +81,7 @@ export function stripSignature(data: Uint8Array, flags: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeFrames } from "../engine/outbox.ts";
+ * import { encodeFrames } from "../core/outbox.ts";
  * import { DataFlag, FrameType } from "../wire/frame.ts";
  * import { generateSigningKeyPair } from "./origin_signer.ts";
  * import { OriginSignatureFilter } from "./signature_filter.ts";

@@ -6,11 +6,14 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { RateLimit } from "./defaults.ts";
-import { Keyring } from "./security/keyring.ts";
-import { SecureTransport, type SecureTransportOptions } from "./security/secure_transport.ts";
-import { OriginSignatureFilter, type SignatureFilterOptions } from "./security/signature_filter.ts";
-import type { Transport } from "./transport/transport.ts";
+import type { RateLimit } from "../defaults.ts";
+import { Keyring } from "../security/keyring.ts";
+import { SecureTransport, type SecureTransportOptions } from "../security/secure_transport.ts";
+import {
+  OriginSignatureFilter,
+  type SignatureFilterOptions,
+} from "../security/signature_filter.ts";
+import type { Transport } from "../transport/transport.ts";
 
 const logger = getLogger(["starling", "security"]);
 

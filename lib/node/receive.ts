@@ -11,9 +11,9 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { EngineDriver } from "./node_driver.ts";
-import type { OriginSignatureFilter } from "./security/signature_filter.ts";
-import type { Packet, Transport } from "./transport/transport.ts";
+import type { EngineDriver } from "./driver.ts";
+import type { OriginSignatureFilter } from "../security/signature_filter.ts";
+import type { Packet, Transport } from "../transport/transport.ts";
 
 const securityLogger = getLogger(["starling", "security"]);
 
