@@ -75,7 +75,15 @@ Deno.test("A rolling key rotation across 20 loopback UDP nodes loses no message"
     await until(
       () => [...publishedBy.keys()].every((text) => everywhere(text)()),
       15_000,
-      `every one of ${publishedBy.size} messages delivered everywhere (last ${last})`,
+      () => {
+        const missing = [...publishedBy.keys()].flatMap((text) =>
+          seen.flatMap((got, n) =>
+            n === publishedBy.get(text) || got.has(text) ? [] : [`${text} at ${n}`]
+          )
+        );
+        return `every one of ${publishedBy.size} messages delivered everywhere (last ${last}); ` +
+          `missing: ${missing.slice(0, 10).join(", ")}`;
+      },
     );
 
     for (const [n, got] of seen.entries()) {
