@@ -3,11 +3,9 @@
  * role, and, while it holds it, the beacons that keep the tree alive and the rerooting messages
  * that rebuild it.
  *
- * A node claims the role as it publishes when it knows no anchor. (Waiting two beacon periods
- * first, so that a newcomer would hear the standing anchor's beacon rather than contest it, left
- * a new cluster without an anchor for 4 s, flooding every origin's first message: 100 loopback
- * nodes at 100 msgs/s had a 900 ms p99. A contest costs one flood, and the smaller id wins it.)
- * The claiming message carries the Reroot flag: it floods and rebuilds the shared
+ * A node claims the role as it publishes when no anchor is known, and only after two beacon
+ * periods up, so that a node that just (re)joined hears the standing anchor's beacon instead of
+ * contesting it. The claiming message carries the Reroot flag: it floods and rebuilds the shared
  * tree as this node's tree of first arrivals. An anchor that has been silent for `anchorBeaconMs`
  * sends an empty beacon, and every {@linkcode ANCHOR_REROOT_MS} a rerooting one: by then the view
  * has changed, and grafts have patched the tree where it broke, deeper than paths from here.
@@ -24,6 +22,7 @@ export const ANCHOR_REROOT_MS = 30_000;
 
 /** When this node claims, beacons and reroots the shared tree. */
 export class AnchorRole {
+  #startedAt = 0;
   #lastOwn = -Infinity;
   #lastReroot = -Infinity;
 
@@ -33,6 +32,11 @@ export class AnchorRole {
    */
   constructor(readonly ctx: EngineContext, readonly links: TreeLinks) {}
 
+  /** The node started at `now`. */
+  start(now: number): void {
+    this.#startedAt = now;
+  }
+
   /**
    * Flags for an own message of `origin` about to be published at `now`: the Reroot flag added
    * when this message claims the anchor role.
@@ -40,6 +44,7 @@ export class AnchorRole {
   flagsFor(origin: number, flags: number, now: number): number {
     this.#lastOwn = now;
     if ((flags & (DataFlag.Chunk | DataFlag.Reroot)) !== 0 || !this.#enabled()) return flags;
+    if (now - this.#startedAt < 2 * this.ctx.options.anchorBeaconMs) return flags;
     if (this.links.anchorAt(now) !== undefined || !this.links.claim(origin, now)) return flags;
     this.#lastReroot = now;
     return flags | DataFlag.Reroot;

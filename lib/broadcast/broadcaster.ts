@@ -114,6 +114,7 @@ export class Broadcaster {
 
   /** Schedules the first anti-entropy round. */
   start(now: number): void {
+    this.anchor.start(now);
     this.#nextRound = now + this.ctx.options.antiEntropyIntervalMs;
   }
 
