@@ -348,9 +348,6 @@ export class GossipNode extends EventTarget {
     if (this.#closed) {
       throw new GossipError("closed", "Cannot publish: the node is closed; start a new one");
     }
-    if (this.#driver.inEngine) {
-      throw new GossipError("closed", "Cannot publish from inside an engine callback");
-    }
     if (data.length > this.maxPayloadSize) {
       throw new GossipError(
         "payload_too_large",

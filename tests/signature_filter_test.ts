@@ -1,5 +1,6 @@
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
-import { type Delivery, Engine } from "../lib/engine/engine.ts";
+import type { Delivery } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/engine/prng.ts";
 import { generateSigningKeyPair } from "../lib/security/origin_signer.ts";
 import { OriginSignatureFilter, stripSignature } from "../lib/security/signature_filter.ts";
@@ -17,11 +18,11 @@ function harness(filter: OriginSignatureFilter) {
   const toReceiver: Uint8Array[] = [];
   const toPublisher: Uint8Array[] = [];
   const got: Delivery[] = [];
-  const publisher = new Engine({ rng: seededPrng(1) }, {
+  const publisher = drivenEngine({ rng: seededPrng(1) }, {
     send: (_to, bytes) => toReceiver.push(bytes),
     deliver: () => {},
   });
-  const receiver = new Engine({ rng: seededPrng(2), seeds: ["10.0.0.1:1"] }, {
+  const receiver = drivenEngine({ rng: seededPrng(2), seeds: ["10.0.0.1:1"] }, {
     send: (_to, bytes) => toPublisher.push(bytes),
     deliver: (m) => got.push(m),
   });

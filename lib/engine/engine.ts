@@ -1,9 +1,11 @@
 /**
  * The gossip protocol as a pure state machine.
  *
- * Inputs are calls (`receive`, `publish`, `tick`) that carry the current time; outputs are
- * datagrams and deliveries handed to an {@linkcode EngineOutput}, plus the time the engine wants
- * to be ticked next. It never reads a clock, never draws global randomness (it is given a
+ * Inputs are calls (`receive`, `publish`, `tick`, `addSeeds`) that carry the current time and only
+ * change state; their outputs (datagrams to send, deliveries, peer events and the time the engine
+ * wants to be ticked next) wait in one batch that the driver takes with
+ * {@linkcode Engine.ready} (see ready.ts). Nothing calls out of the engine while it runs, so a
+ * driver's listeners may call it again freely. It never reads a clock, never draws global randomness (it is given a
  * seeded {@linkcode Prng}), never sleeps and never touches a socket, so the same engine runs on
  * real UDP inside `GossipNode`, thousands at a time in the simulator, and step by step in tests.
  *
@@ -24,7 +26,7 @@ import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
 import { DataFlag, FrameType } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
-import type { Delivery, EngineContext } from "./context.ts";
+import type { EngineContext } from "./context.ts";
 import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
 import { Outbox } from "./outbox.ts";
 import { type DatagramLimitCounters, DatagramLimits } from "./datagram_limits.ts";
@@ -32,23 +34,14 @@ import type { ReassemblyCounters } from "../broadcast/reassembly.ts";
 import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
 import type { Prng } from "./prng.ts";
 import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
+import { type Ready, ReadyBatch } from "./ready.ts";
 
 export type { Delivery, PeerEvent } from "./context.ts";
-import type { PeerEvent } from "./context.ts";
+export type { Ready } from "./ready.ts";
 import type { MembershipStats } from "../membership/membership.ts";
 
 /** Peers whose datagram limit is remembered (least recently told first out). */
 const LIMIT_PEERS = 2048;
-
-/** Where the engine's outputs go. Called synchronously; must not call back into the engine. */
-export interface EngineOutput {
-  /** Send `datagram` to `to` (best effort). */
-  send(to: Address, datagram: Uint8Array): void;
-  /** A new message for the application. */
-  deliver(message: Delivery): void;
-  /** A neighbour came up or went down. */
-  peer?(event: PeerEvent): void;
-}
 
 /** Options of an {@linkcode Engine}: the protocol options plus its source of randomness. */
 export interface EngineOptions extends GossipOptions {
@@ -106,23 +99,27 @@ const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
  * ```ts
  * import { Engine } from "./engine.ts";
  * import { seededPrng } from "./prng.ts";
+ * const a = new Engine({ rng: seededPrng(1) });
+ * const b = new Engine({ rng: seededPrng(2), seeds: ["10.0.0.1:1"] });
+ * const engines: Record<string, Engine> = { "10.0.0.1:1": a, "10.0.0.2:1": b };
  * const wire: [string, string, Uint8Array][] = [];
  * const got: string[] = [];
- * const make = (self: string, seeds: string[]) =>
- *   new Engine({ rng: seededPrng(self.charCodeAt(7)), seeds }, {
- *     send: (to, bytes) => wire.push([self, to, bytes]),
- *     deliver: (m) => got.push(new TextDecoder().decode(m.data)),
- *   });
- * const a = make("10.0.0.1:1", []), b = make("10.0.0.2:1", ["10.0.0.1:1"]);
- * const engines: Record<string, Engine> = { "10.0.0.1:1": a, "10.0.0.2:1": b };
- * a.start(0);
- * b.start(0);
+ * // Takes each engine's batch: datagrams onto the wire, deliveries into `got`.
+ * const drain = () => {
+ *   for (const [self, engine] of Object.entries(engines)) {
+ *     const ready = engine.ready();
+ *     ready.datagrams.forEach((bytes, i) => wire.push([self, ready.to[i]!, bytes]));
+ *     for (const m of ready.deliveries) got.push(new TextDecoder().decode(m.data));
+ *   }
+ * };
  * const pump = () => {
- *   while (wire.length) {
+ *   for (drain(); wire.length; drain()) {
  *     const [from, to, bytes] = wire.shift()!;
  *     engines[to]!.receive(bytes, from, 0);
  *   }
  * };
+ * a.start(0);
+ * b.start(0);
  * pump();
  * b.publish(new TextEncoder().encode("hello"), 0);
  * pump();
@@ -163,14 +160,15 @@ export class Engine {
    * record updated per frame was a measurable share of a 10,000-node simulation.
    */
   readonly #framesByType = new Uint32Array(FRAME_TYPE_CODES);
+  /** Outputs waiting for {@linkcode Engine.ready}. */
+  readonly #ready = new ReadyBatch();
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
    *
    * @param options Protocol options and the random source.
-   * @param output Receives datagrams to send and messages to deliver.
    */
-  constructor(options: EngineOptions, readonly output: EngineOutput) {
+  constructor(options: EngineOptions) {
     const { rng, nodeId, datagramOverhead, ...rest } = options;
     if (typeof rng !== "function") {
       throw new GossipError(
@@ -189,6 +187,7 @@ export class Engine {
     this.maxPayloadSize = this.options.maxMessageSize;
     this.maxSinglePayload = Math.min(maxPayloadSize(limits.floor), this.maxPayloadSize);
     const counters = this.#counters;
+    const ready = this.#ready;
     const validation = new AddressValidation(rng);
     this.#validation = validation;
     const outbox = new Outbox(
@@ -197,7 +196,8 @@ export class Engine {
         counters.datagramsOut++;
         counters.bytesOut += datagram.length;
         counters.framesOut += frames;
-        output.send(to, datagram);
+        ready.to.push(to);
+        ready.datagrams.push(datagram);
       },
       (to, frames) => validation.gate(to, frames, this.#isReplyTo(to), this.#now),
       (to) => limits.limitFor(to),
@@ -211,7 +211,7 @@ export class Engine {
       deliver: (message) => {
         // A neighbour that hands us new messages is worth keeping (eclipse resistance).
         this.#membership.delivered(message.from);
-        output.deliver(message);
+        ready.deliveries.push(message);
       },
       wakeAt: (at) => {
         if (at < this.#deadline) this.#deadline = at;
@@ -219,7 +219,7 @@ export class Engine {
       isValidated: (address) => validation.isValid(address),
       peerEvent: (event) => {
         this.#broadcast.onPeerEvent(event);
-        output.peer?.(event);
+        ready.peerEvents.push(event);
       },
     };
     this.#membership = new Membership(this.#ctx);
@@ -228,6 +228,11 @@ export class Engine {
 
   /** Joins through the seeds and schedules the periodic work. Call once, before anything else. */
   start(now: number): void {
+    this.#ready.renew();
+    this.#start(now);
+  }
+
+  #start(now: number): void {
     if (now > this.#now) this.#now = now;
     if (this.#started) return;
     this.#started = true;
@@ -354,6 +359,30 @@ export class Engine {
     return this.#deadline;
   }
 
+  /**
+   * Takes what the inputs since the last call want done: datagrams to send, deliveries, peer
+   * events, and the deadline. The batch is the engine's own and valid until its next input or
+   * `ready()` call; copy what listeners that may call the engine again are handed.
+   *
+   * @example
+   * ```ts
+   * import { Engine } from "./engine.ts";
+   * import { seededPrng } from "./prng.ts";
+   * const engine = new Engine({ rng: seededPrng(1), seeds: ["10.0.0.2:7946"] });
+   * engine.start(0);
+   * const ready = engine.ready();
+   * if (ready.to[0] !== "10.0.0.2:7946") throw new Error("the join goes to the seed");
+   * if (engine.ready().datagrams.length !== 0) throw new Error("taken once");
+   * ```
+   */
+  ready(): Ready {
+    const ready = this.#ready;
+    ready.renew();
+    ready.handedOut = true;
+    ready.deadline = this.#deadline;
+    return ready;
+  }
+
   /** Adds candidate peers (from discovery) and joins through those not yet known. */
   addSeeds(addresses: readonly Address[], now: number): void {
     this.#ensureStarted(now);
@@ -437,7 +466,8 @@ export class Engine {
   }
 
   #ensureStarted(now: number): void {
+    this.#ready.renew();
     if (now > this.#now) this.#now = now;
-    if (!this.#started) this.start(now);
+    if (!this.#started) this.#start(now);
   }
 }
