@@ -31,6 +31,18 @@ class DrivenEngine extends Engine {
     return id;
   }
 
+  override publishSigned(
+    id: bigint,
+    data: Uint8Array,
+    signature: Uint8Array,
+    now: number,
+    flags?: number,
+  ) {
+    const published = super.publishSigned(id, data, signature, now, flags);
+    this.#drain();
+    return published;
+  }
+
   override receive(bytes: Uint8Array, from: Address, now: number): void {
     super.receive(bytes, from, now);
     this.#drain();

@@ -171,15 +171,24 @@ export class Broadcaster {
     return makeMessageId(this.#origin, this.#seq + 1);
   }
 
-  /** Publishes a payload the caller has already checked for size. */
-  publish(payload: Uint8Array, flags: number, now: number): MessageId {
+  /** Takes the next id for a later {@linkcode publish} with it (a signed message's). */
+  reserveId(): MessageId {
+    const id = this.nextMessageId();
+    this.#seq++;
+    return id;
+  }
+
+  /**
+   * Publishes a payload the caller has already checked for size, under the next id or under
+   * `reserved` (from {@linkcode reserveId}).
+   */
+  publish(payload: Uint8Array, flags: number, now: number, reserved?: MessageId): MessageId {
     if ((flags & DataFlag.Chunk) === 0 && this.#claimsAnchor(now)) {
       // This message floods and rebuilds the shared tree from here (see tree_links.ts).
       flags |= DataFlag.Reroot;
       this.#lastReroot = now;
     }
-    const id = this.nextMessageId();
-    this.#seq++;
+    const id = reserved ?? this.reserveId();
     this.#lastOwn = now;
     this.seen.add(id);
     this.cache.put(id, flags, 0, payload, now);

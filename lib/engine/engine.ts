@@ -24,7 +24,7 @@ import { Broadcaster, type BroadcastStats } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
-import { DataFlag, FrameType } from "../wire/frame.ts";
+import { DataFlag, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { EngineContext } from "./context.ts";
 import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
@@ -39,6 +39,9 @@ import { type Ready, ReadyBatch } from "./ready.ts";
 export type { Delivery, PeerEvent } from "./context.ts";
 export type { Ready } from "./ready.ts";
 import type { MembershipStats } from "../membership/membership.ts";
+
+/** Ids reserved for signed messages and not yet published, at most (see reserveId). */
+const MAX_RESERVED = 1024;
 
 /** Peers whose datagram limit is remembered (least recently told first out). */
 const LIMIT_PEERS = 2048;
@@ -136,6 +139,8 @@ export class Engine {
    * messages go as chunks (see lib/broadcast/chunking.ts).
    */
   readonly maxSinglePayload: number;
+  /** Largest payload {@linkcode Engine.publishSigned} accepts: one data frame with the signature. */
+  readonly maxSignedPayload: number;
   readonly #limits: DatagramLimits;
   /** The options in force, defaults filled in. */
   readonly options: ResolvedOptions;
@@ -162,6 +167,8 @@ export class Engine {
   readonly #framesByType = new Uint32Array(FRAME_TYPE_CODES);
   /** Outputs waiting for {@linkcode Engine.ready}. */
   readonly #ready = new ReadyBatch();
+  /** Ids handed out by reserveId() and not yet published. */
+  readonly #reserved = new Set<MessageId>();
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
@@ -186,6 +193,7 @@ export class Engine {
     this.#limits = limits;
     this.maxPayloadSize = this.options.maxMessageSize;
     this.maxSinglePayload = Math.min(maxPayloadSize(limits.floor), this.maxPayloadSize);
+    this.maxSignedPayload = Math.max(0, this.maxSinglePayload - SIGNATURE_BYTES);
     const counters = this.#counters;
     const ready = this.#ready;
     const validation = new AddressValidation(rng);
@@ -211,6 +219,13 @@ export class Engine {
       deliver: (message) => {
         // A neighbour that hands us new messages is worth keeping (eclipse resistance).
         this.#membership.delivered(message.from);
+        // The signature was checked below the engine (a transport decorator): hand out the data.
+        if ((message.flags & DataFlag.Signed) !== 0) {
+          message.data = message.data.subarray(
+            0,
+            Math.max(0, message.data.length - SIGNATURE_BYTES),
+          );
+        }
         ready.deliveries.push(message);
       },
       wakeAt: (at) => {
@@ -242,9 +257,74 @@ export class Engine {
     this.#flush();
   }
 
-  /** The id the next {@linkcode publish} call will assign (so a driver can sign it first). */
+  /** The id the next {@linkcode publish} call will assign. */
   nextMessageId(): MessageId {
     return this.#broadcast.nextMessageId();
+  }
+
+  /**
+   * Takes a message id for a message published later with {@linkcode Engine.publishSigned}: the
+   * driver signs the id and the payload meanwhile (Web Crypto is asynchronous), and publishes
+   * that can come in between take other ids.
+   *
+   * @throws {GossipError} `invalid_argument` when 1,024 reserved ids wait to be published.
+   */
+  reserveId(): MessageId {
+    if (this.#reserved.size >= MAX_RESERVED) {
+      throw new GossipError(
+        "invalid_argument",
+        `Cannot reserve a message id: ${MAX_RESERVED} reserved ids wait for publishSigned(); ` +
+          "publish them (or sign fewer at once)",
+      );
+    }
+    const id = this.#broadcast.reserveId();
+    this.#reserved.add(id);
+    return id;
+  }
+
+  /**
+   * Publishes `data` with its origin `signature` under `id` (from {@linkcode reserveId}): the
+   * data frame carries `data ‖ signature` with `DataFlag.Signed`, which receivers strip on delivery.
+   * It must fit one datagram ({@linkcode Engine.maxSinglePayload} with the signature).
+   *
+   * @throws {GossipError} `invalid_argument` for an id not reserved (or already published) or a
+   * signature that is not 64 bytes, `payload_too_large` when it does not fit one datagram.
+   */
+  publishSigned(
+    id: MessageId,
+    data: Uint8Array,
+    signature: Uint8Array,
+    now: number,
+    flags = 0,
+  ): MessageId {
+    checkPublishArguments(data, flags);
+    if (!this.#reserved.has(id)) {
+      throw new GossipError(
+        "invalid_argument",
+        `Cannot publish under id ${id}: it was not reserved, or was published already; ` +
+          "take one from reserveId()",
+      );
+    }
+    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+      throw new GossipError(
+        "invalid_argument",
+        `Cannot publish a signed message: the signature must be ${SIGNATURE_BYTES} bytes`,
+      );
+    }
+    const payload = new Uint8Array(data.length + SIGNATURE_BYTES);
+    payload.set(data);
+    payload.set(signature, data.length);
+    this.#checkPublish(payload, flags | DataFlag.Signed);
+    this.#reserved.delete(id);
+    this.#ensureStarted(now);
+    this.#broadcast.publish(payload, flags | DataFlag.Signed, now, id);
+    this.#flush();
+    return id;
+  }
+
+  /** True when a data frame with `id` was accepted (a copy now is a duplicate). */
+  hasSeen(id: MessageId): boolean {
+    return this.#broadcast.seen.has(id);
   }
 
   /**
@@ -259,6 +339,16 @@ export class Engine {
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
     checkPublishArguments(data, flags);
+    this.#checkPublish(data, flags);
+    this.#ensureStarted(now);
+    const id = data.length > this.maxSinglePayload
+      ? this.#broadcast.publishChunks(splitMessage(data, chunkDataSize(this.#limits.floor)), now)
+      : this.#broadcast.publish(data, flags, now);
+    this.#flush();
+    return id;
+  }
+
+  #checkPublish(data: Uint8Array, flags: number): void {
     if ((flags & ~(DataFlag.Signed | DataFlag.Repair)) !== 0) {
       throw new GossipError(
         "invalid_argument",
@@ -275,12 +365,6 @@ export class Engine {
             : ` for a flagged (signed) message, which must fit one datagram; send a smaller one`),
       );
     }
-    this.#ensureStarted(now);
-    const id = data.length > this.maxSinglePayload
-      ? this.#broadcast.publishChunks(splitMessage(data, chunkDataSize(this.#limits.floor)), now)
-      : this.#broadcast.publish(data, flags, now);
-    this.#flush();
-    return id;
   }
 
   /** Handles one datagram from the network. Never throws: bad input is dropped and counted. */
