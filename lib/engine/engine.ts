@@ -20,28 +20,26 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "../options.ts";
-import { Broadcaster, type BroadcastStats } from "../broadcast/broadcaster.ts";
+import { Broadcaster } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
 import { DataFlag, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { EngineContext } from "./context.ts";
-import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
+import { AddressValidation } from "./address_validation.ts";
 import { Outbox } from "./outbox.ts";
-import { type DatagramLimitCounters, DatagramLimits } from "./datagram_limits.ts";
-import type { ReassemblyCounters } from "../broadcast/reassembly.ts";
+import { DatagramLimits } from "./datagram_limits.ts";
 import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
 import type { Prng } from "./prng.ts";
 import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
 import { type Ready, ReadyBatch } from "./ready.ts";
+import { type EngineStats, engineStats, frameCounts } from "./engine_stats.ts";
+import { checkPublishLimits, IdReservations, signedPayload } from "./publish_checks.ts";
 
 export type { Delivery, PeerEvent } from "./context.ts";
 export type { Ready } from "./ready.ts";
-import type { MembershipStats } from "../membership/membership.ts";
-
-/** Ids reserved for signed messages and not yet published, at most (see reserveId). */
-const MAX_RESERVED = 1024;
+export type { EngineStats } from "./engine_stats.ts";
 
 /** Peers whose datagram limit is remembered (least recently told first out). */
 const LIMIT_PEERS = 2048;
@@ -58,42 +56,6 @@ export interface EngineOptions extends GossipOptions {
    */
   datagramOverhead?: number;
 }
-
-/** A snapshot of an engine's counters and table sizes. */
-export interface EngineStats extends EngineCounters {
-  /** This incarnation's node id. */
-  nodeId: number;
-  /** Peers known. */
-  peers: number;
-  /** Membership figures (view sizes, joins, evictions, probes). */
-  membership: MembershipStats;
-  /** Broadcast figures (tree links, prunes, grafts, ACKs, pending tables). */
-  broadcast: BroadcastStats;
-  /** Messages in the repair cache. */
-  cacheEntries: number;
-  /** Payload bytes in the repair cache. */
-  cacheBytes: number;
-  /** Cache evictions by cause. */
-  cacheEvicted: { entries: number; bytes: number; age: number };
-  /** Ids in the seen set. */
-  seenEntries: number;
-  /** Ids forgotten by the seen set. */
-  seenEvicted: number;
-  /** Chunked messages: reassembly figures and buffer (see lib/broadcast/reassembly.ts). */
-  chunks: ReassemblyCounters & { partialMessages: number; partialBytes: number };
-  /** Mixed datagram limits told and heard (see datagram_limits.ts). */
-  datagramLimits: DatagramLimitCounters;
-  /** Address validation and the anti-amplification limit (see address_validation.ts). */
-  validation: ValidationCounters & { validAddresses: number };
-  /** Runs of forgotten ids the seen set dropped for its per-origin bound (see seen_set.ts). */
-  seenRunsForgotten: number;
-}
-
-const FRAME_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(FrameType).map(([name, type]) => [type, name]),
-);
-/** Per-type frame counts live in an array indexed by type code (the decoder knows every code). */
-const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
 
 /**
  * One gossip node's protocol state.
@@ -164,11 +126,11 @@ export class Engine {
    * Frames received by type code; `stats()` turns them into `framesInByType`. A string-keyed
    * record updated per frame was a measurable share of a 10,000-node simulation.
    */
-  readonly #framesByType = new Uint32Array(FRAME_TYPE_CODES);
+  readonly #framesByType = frameCounts();
   /** Outputs waiting for {@linkcode Engine.ready}. */
   readonly #ready = new ReadyBatch();
   /** Ids handed out by reserveId() and not yet published. */
-  readonly #reserved = new Set<MessageId>();
+  readonly #reserved = new IdReservations();
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
@@ -270,16 +232,7 @@ export class Engine {
    * @throws {GossipError} `invalid_argument` when 1,024 reserved ids wait to be published.
    */
   reserveId(): MessageId {
-    if (this.#reserved.size >= MAX_RESERVED) {
-      throw new GossipError(
-        "invalid_argument",
-        `Cannot reserve a message id: ${MAX_RESERVED} reserved ids wait for publishSigned(); ` +
-          "publish them (or sign fewer at once)",
-      );
-    }
-    const id = this.#broadcast.reserveId();
-    this.#reserved.add(id);
-    return id;
+    return this.#reserved.reserve(() => this.#broadcast.reserveId());
   }
 
   /**
@@ -298,23 +251,14 @@ export class Engine {
     flags = 0,
   ): MessageId {
     checkPublishArguments(data, flags);
-    if (!this.#reserved.has(id)) {
-      throw new GossipError(
-        "invalid_argument",
-        `Cannot publish under id ${id}: it was not reserved, or was published already; ` +
-          "take one from reserveId()",
-      );
-    }
-    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
-      throw new GossipError(
-        "invalid_argument",
-        `Cannot publish a signed message: the signature must be ${SIGNATURE_BYTES} bytes`,
-      );
-    }
-    const payload = new Uint8Array(data.length + SIGNATURE_BYTES);
-    payload.set(data);
-    payload.set(signature, data.length);
-    this.#checkPublish(payload, flags | DataFlag.Signed);
+    this.#reserved.check(id);
+    const payload = signedPayload(data, signature);
+    checkPublishLimits(
+      payload,
+      flags | DataFlag.Signed,
+      this.maxPayloadSize,
+      this.maxSinglePayload,
+    );
     this.#reserved.delete(id);
     this.#ensureStarted(now);
     this.#broadcast.publish(payload, flags | DataFlag.Signed, now, id);
@@ -339,32 +283,13 @@ export class Engine {
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
     checkPublishArguments(data, flags);
-    this.#checkPublish(data, flags);
+    checkPublishLimits(data, flags, this.maxPayloadSize, this.maxSinglePayload);
     this.#ensureStarted(now);
     const id = data.length > this.maxSinglePayload
       ? this.#broadcast.publishChunks(splitMessage(data, chunkDataSize(this.#limits.floor)), now)
       : this.#broadcast.publish(data, flags, now);
     this.#flush();
     return id;
-  }
-
-  #checkPublish(data: Uint8Array, flags: number): void {
-    if ((flags & ~(DataFlag.Signed | DataFlag.Repair)) !== 0) {
-      throw new GossipError(
-        "invalid_argument",
-        "Cannot publish with the Chunk, Beacon or Reroot flag: the engine sets them; pass Signed or 0",
-      );
-    }
-    if (data.length > this.maxPayloadSize || (flags !== 0 && data.length > this.maxSinglePayload)) {
-      const limit = flags === 0 ? this.maxPayloadSize : this.maxSinglePayload;
-      throw new GossipError(
-        "payload_too_large",
-        `Cannot publish ${data.length} bytes: the limit is ${limit}` +
-          (flags === 0
-            ? ` (maxMessageSize); raise maxMessageSize (up to 1048576) or send a smaller payload`
-            : ` for a flagged (signed) message, which must fit one datagram; send a smaller one`),
-      );
-    }
   }
 
   /** Handles one datagram from the network. Never throws: bad input is dropped and counted. */
@@ -495,45 +420,17 @@ export class Engine {
 
   /** A snapshot of the counters. */
   stats(): EngineStats {
-    const c = this.#counters;
-    const cache = this.#broadcast.cache;
-    const dropped = { ...c.dropped };
-    if (this.#ctx.outbox.unencodable > 0) dropped.unencodable = this.#ctx.outbox.unencodable;
-    const refused = this.#validation.counters.refusedFrames;
-    if (refused > 0) dropped.amplification_limit = refused;
-    return {
-      ...c,
-      framesInByType: this.#framesInByType(),
-      dropped,
+    return engineStats({
+      counters: this.#counters,
+      framesByType: this.#framesByType,
       nodeId: this.nodeId,
-      peers: this.#membership.knownPeers().length,
-      membership: this.#membership.stats(),
-      broadcast: this.#broadcast.stats(this.#now),
-      cacheEntries: cache.size,
-      cacheBytes: cache.bytes,
-      cacheEvicted: { ...cache.evicted },
-      seenEntries: this.#broadcast.seen.size,
-      seenEvicted: this.#broadcast.seen.evictions,
-      chunks: {
-        ...this.#broadcast.reassembly.counters,
-        partialMessages: this.#broadcast.reassembly.size,
-        partialBytes: this.#broadcast.reassembly.bytes,
-      },
-      datagramLimits: { ...this.#limits.counters },
-      validation: { ...this.#validation.counters, validAddresses: this.#validation.validCount },
-      seenRunsForgotten: this.#broadcast.seen.runsForgotten,
-    };
-  }
-
-  #framesInByType(): Record<string, number> {
-    const byType: Record<string, number> = { ...this.#counters.framesInByType };
-    const counts = this.#framesByType;
-    for (let type = 0; type < counts.length; type++) {
-      if (counts[type] === 0) continue;
-      const name = FRAME_NAMES[type]!;
-      byType[name] = (byType[name] ?? 0) + counts[type]!;
-    }
-    return byType;
+      now: this.#now,
+      outbox: this.#ctx.outbox,
+      membership: this.#membership,
+      broadcast: this.#broadcast,
+      limits: this.#limits,
+      validation: this.#validation,
+    });
   }
 
   #flush(): void {
