@@ -18,8 +18,8 @@ import { readSigningKey } from "./lib/cli/keys.ts";
 import { readLines } from "./lib/cli/lines.ts";
 import { GossipError } from "./lib/errors.ts";
 import { type MetricsServer, serveMetrics } from "./lib/metrics/server.ts";
-import { GossipNode, type NodeOptions } from "./lib/node.ts";
-import { keygenCommand, loadKeyring } from "./lib/security/keygen_command.ts";
+import { GossipNode, type NodeOptions } from "./lib/node/node.ts";
+import { keygenCommand, loadKeyring } from "./lib/cli/keygen_command.ts";
 
 const encoder = new TextEncoder();
 

@@ -35,5 +35,5 @@ export {
   type PeerEvent,
   type Ready,
 } from "./lib/engine/engine.ts";
-export { type Prng, seededPrng } from "./lib/engine/prng.ts";
+export { type Prng, seededPrng } from "./lib/core/prng.ts";
 export { DEFAULT_OPTIONS, type ResolvedOptions, resolveOptions } from "./lib/options.ts";

@@ -21,9 +21,9 @@
 
 export { formatPrometheus, metricName, PROMETHEUS_CONTENT_TYPE } from "./lib/metrics/prometheus.ts";
 export { type MetricsServer, serveMetrics } from "./lib/metrics/server.ts";
-export type { NodeCounters, NodeStats, NodeTransportStats } from "./lib/node.ts";
+export type { NodeCounters, NodeStats, NodeTransportStats } from "./lib/node/node.ts";
 export type { EngineStats } from "./lib/engine/engine.ts";
-export type { EngineCounters } from "./lib/engine/stats.ts";
+export type { EngineCounters } from "./lib/core/stats.ts";
 export type { MembershipStats } from "./lib/membership/membership.ts";
 export type { BroadcastStats } from "./lib/broadcast/broadcaster.ts";
 export type { ValidationCounters } from "./lib/engine/address_validation.ts";

@@ -31,7 +31,7 @@ export {
   type NodeSecurityOptions,
   type NodeStats,
   type NodeTransportStats,
-} from "./lib/node.ts";
+} from "./lib/node/node.ts";
 export type { Delivery, PeerEvent } from "./lib/engine/engine.ts";
 export {
   type BroadcastMode,

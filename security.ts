@@ -42,5 +42,5 @@ export {
   SIGNATURE_BYTES,
   type SigningKeyPair,
 } from "./lib/security/origin_signer.ts";
-export { keygenCommand, type KeygenIo, loadKeyring } from "./lib/security/keygen_command.ts";
+export { keygenCommand, type KeygenIo, loadKeyring } from "./lib/cli/keygen_command.ts";
 export type { RateLimit } from "./lib/defaults.ts";

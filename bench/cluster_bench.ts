@@ -18,7 +18,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { localOptions } from "../lib/presets.ts";
 import type { BroadcastMode } from "../lib/options.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { encodeFrames, Outbox } from "../lib/engine/outbox.ts";
+import { encodeFrames, Outbox } from "../lib/core/outbox.ts";
 import { decodeDatagram, writeFrame } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { consume, finish, measure, measureAsync, say, type Timing } from "./harness.ts";

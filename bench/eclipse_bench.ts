@@ -14,7 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { GossipNode } from "../lib/node.ts";
+import type { GossipNode } from "../lib/node/node.ts";
 import { loopbackCluster } from "../tests/loopback_cluster.ts";
 import { SybilSwarm } from "../tests/sybil_swarm.ts";
 import { until } from "../tests/until.ts";

@@ -19,7 +19,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import { finish, say } from "./harness.ts";
 

@@ -22,61 +22,16 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import type { GossipOptions } from "../lib/options.ts";
 import { lanOptions, localOptions } from "../lib/presets.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 import { percentile, round } from "./bench_stats.ts";
 import { delay, finish, say } from "./harness.ts";
-import { loadChart } from "./load_chart.ts";
+import { loadChart, type LoadFigures, type RateFigures } from "./load_chart.ts";
+
+export type { LoadFigures, RateFigures } from "./load_chart.ts";
 import { measureCeiling } from "./udp_ceiling.ts";
-
-/** Figures of one offered rate. */
-export interface RateFigures {
-  /** Messages per second offered by all nodes together. */
-  offered_msgs_per_s: number;
-  /** Messages actually published (the scheduler's catch-up keeps this at rate × seconds). */
-  published: number;
-  /** Fraction of messages that reached every other node within 2 s. */
-  delivered_fraction: number;
-  /** Time to full delivery; null when that percentile is a message that never got there. */
-  p50_ms: number | null;
-  p99_ms: number | null;
-  max_ms: number | null;
-  /** Datagrams sent by all nodes per message, all traffic (floor N − 1). */
-  datagrams_per_message: number;
-  /** datagrams_per_message / (N − 1). */
-  datagrams_per_message_over_floor: number;
-  /** Data frames received per node per message (floor 1). */
-  payload_copies_per_node: number;
-  /** Bytes sent by all nodes per message. */
-  bytes_per_message: number;
-  /** Frames received by all nodes per message, by frame type. */
-  frames_per_message: Record<string, number>;
-  /** Received datagrams per second, all nodes, publishing window and drain. */
-  datagrams_in_per_s: number;
-  /** CPU time of this process over wall time, window and drain (1 = one core busy). */
-  cpu_cores: number;
-  /** CPU time per datagram received by any node: the node side's cost per datagram. */
-  cpu_us_per_datagram: number;
-  /** How late the publishing scheduler ran at worst (event-loop saturation), ms. */
-  scheduler_lag_max_ms: number;
-  /** The machine's 1-minute load average at the end of the window (null without --allow-sys). */
-  load_average: number | null;
-  /** Receive-queue drops and engine drops during the window. */
-  drops: Record<string, number>;
-}
-
-/** Figures of one cluster size. */
-export interface LoadFigures {
-  nodes: number;
-  preset: string;
-  payload_bytes: number;
-  seconds_per_rate: number;
-  /** Raw UDP received datagrams/s, N/2 flow-controlled socket pairs, same run. */
-  ceiling_datagrams_per_s: number;
-  rates: RateFigures[];
-}
 
 const PAYLOAD = 100;
 const FULL_WITHIN_MS = 2000;

@@ -9,8 +9,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { seededPrng } from "../lib/engine/prng.ts";
-import { connectedComponents, inDegrees } from "../lib/membership/components.ts";
+import { seededPrng } from "../lib/core/prng.ts";
+import { connectedComponents, inDegrees } from "../lib/sim/components.ts";
 import { DEFAULT_OPTIONS } from "../lib/options.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import { overlayComponents, overlayOf } from "../lib/sim/overlay.ts";

@@ -15,12 +15,12 @@
  */
 
 import { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { DEFAULT_OPTIONS, maxPayloadSize } from "../lib/options.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { finish, say } from "./harness.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 /** Figures of the memory benchmark. */
 export interface MemoryFigures {

@@ -9,7 +9,7 @@
  */
 
 import type { BroadcastMode } from "../lib/options.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 import { deliveryCurve, median, round } from "./bench_stats.ts";

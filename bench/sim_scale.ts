@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import type { GossipOptions } from "../lib/options.ts";
 import { wanOptions } from "../lib/presets.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 

@@ -194,6 +194,14 @@ export async function phaseCrash(ctx: Ctx, fraction = 0.3): Promise<PhaseResult>
   await waitPairs(ctx, "crash: after restart", ctx.nodes, pairs2, 60_000);
   const restartedNames = new Set(victims.map((v) => v.name));
   const rejoinedMissing = ctx.ledger.missing(pairs2).filter((p) => restartedNames.has(p.node));
+  // Once across restarts (history "none", the CLI default): a restarted process hands its
+  // application nothing published before it started, neither what its predecessor delivered
+  // nor what the survivors published while it was down.
+  await ctx.ledger.refresh(ctx.nodes);
+  const redelivered = victims.reduce((n, v) => n + (ctx.ledger.redelivered.get(v.name) ?? 0), 0);
+  const whileDown = pairsOf(victims, msgs1.map((m) => m.data))
+    .filter((p) => ctx.ledger.get(p.node, p.data)).length;
+  const old = redelivered + whileDown;
   return result(
     ctx,
     "crash",
@@ -202,8 +210,18 @@ export async function phaseCrash(ctx: Ctx, fraction = 0.3): Promise<PhaseResult>
     msgs1.concat(msgs2),
     pairs1.concat(pairs2),
     {
+      ...(old > 0
+        ? {
+          status: "failed",
+          reason: `restarted nodes delivered ${old} old messages (${redelivered} again, ` +
+            `${whileDown} published while they were down)`,
+        }
+        : {}),
       figures: {
         killed: victims.length,
+        oldDeliveredAfterRestart: old,
+        redeliveredAfterRestart: redelivered,
+        publishedWhileDownDelivered: whileDown,
         survivorMissing,
         restartToRejoinMs: rejoinMs,
         restartedMissingNew: rejoinedMissing.length,

@@ -2,10 +2,10 @@ import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import { AddressValidation, COOKIE_PERIOD_MS } from "../lib/engine/address_validation.ts";
 import type { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 const attacker = "203.0.113.9:4000";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { ActiveView } from "../lib/membership/active_view.ts";
 import { addressGroup } from "../lib/membership/address_group.ts";
 import { Admission, diverseFirst, EVICTION_BURST } from "../lib/membership/admission.ts";

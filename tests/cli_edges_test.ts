@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { GossipError } from "../lib/errors.ts";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { CLI, type CliProc, ROOT, runCli, spawnCli } from "./cli_spawn.ts";
 import { until } from "./until.ts";
 

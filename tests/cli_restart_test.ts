@@ -129,7 +129,7 @@ Deno.test("with --state-dir and --history cached a restarted node catches up wit
     procs.push(b1);
     await publishAndWait(a, b1, ["before 1", "before 2"]);
     await publishAndWait(b1, a, ["own 1"]);
-    // Marks reach the file within 100 ms of a delivery (lib/node_state.ts); kill after that.
+    // Marks reach the file within 100 ms of a delivery (lib/node/state.ts); kill after that.
     const originA = JSON.parse(b1.lines[0]!).origin;
     const originB = JSON.parse(a.lines.find((l) => data(l) === "own 1")!).origin;
     let written: Record<string, number> = {};

@@ -4,8 +4,8 @@ import { DECODE_REASONS, decodeDatagram } from "../lib/wire/codec.ts";
 import { DataFlag, type Frame, FrameType, WIRE_VERSION } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { writeAddress } from "../lib/wire/address.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { seededPrng } from "../lib/core/prng.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 const id = makeMessageId(0xab_cdef_0123, 0x123456);
 const peer = { nodeId: 2 ** 40 - 1, address: "192.168.1.20:7946", age: 7 };

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { dnsDiscovery } from "../lib/discovery/discovery.ts";
 import type { DnsResolver } from "../lib/discovery/resolve.ts";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { localOptions } from "../lib/presets.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
 import type { Transport } from "../lib/transport/transport.ts";

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { Delivery, EngineContext, PeerEvent } from "../lib/engine/context.ts";
-import { Outbox } from "../lib/engine/outbox.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
-import { createCounters } from "../lib/engine/stats.ts";
+import type { Delivery, EngineContext, PeerEvent } from "../lib/core/context.ts";
+import { Outbox } from "../lib/core/outbox.ts";
+import { seededPrng } from "../lib/core/prng.ts";
+import { createCounters } from "../lib/core/stats.ts";
 import { type GossipOptions, resolveOptions } from "../lib/options.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
 import type { Frame } from "../lib/wire/frame.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventQueue } from "../lib/sim/event_queue.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 
 Deno.test("event queue pops in time order, ties in insertion order, across growth", () => {
   const queue = new EventQueue<string>();

@@ -7,7 +7,7 @@
  * clock is frozen (no token comes back while the flood runs, however slow the machine).
  */
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
 import { Sealer } from "../lib/security/sealer.ts";
@@ -16,7 +16,7 @@ import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { until } from "./until.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 const BOUNDS = { seenCapacity: 500, cacheMaxEntries: 100, cacheMaxBytes: 16 * 1024 };
 

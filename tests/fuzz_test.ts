@@ -6,7 +6,7 @@
 import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import type { Engine } from "../lib/engine/engine.ts";
-import { type Prng, seededPrng } from "../lib/engine/prng.ts";
+import { type Prng, seededPrng } from "../lib/core/prng.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
 import { DEFAULT_OPTIONS } from "../lib/defaults.ts";
@@ -14,7 +14,7 @@ import { Sealer } from "../lib/security/sealer.ts";
 import { DECODE_REASONS, decodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 const BOUNDS = { seenCapacity: 2000, cacheMaxEntries: 300, cacheMaxBytes: 64 * 1024 };
 /** Known peers are the active and passive views, each bounded by its size option. */

@@ -61,6 +61,43 @@ Deno.test("HistoryGate: floors come from digests (slices too) in the first half-
   assert.equal(g.inWindow(5000), false);
 });
 
+Deno.test("HistoryGate: with no digest in the first half, the first later one is the snapshot", () => {
+  // After a crash of many nodes, a restarted node's neighbours may all be restarted too, and
+  // nodes in their windows send no digests: its window then closed with no floor at all, and
+  // every old message in the caches was delivered as news.
+  const g = gate();
+  g.heard(0);
+  const digest = (origin: number, high: number): DigestFrame => ({
+    type: FrameType.Digest,
+    complete: true,
+    ranges: [{ origin, low: 1, high }],
+  });
+  g.clipDigest(digest(7, 5), 4000);
+  assert.equal(g.floorOf(7), 5, "a floor from the first digest, past the first half");
+  g.clipDigest(digest(8, 3), 4500);
+  assert.equal(g.floorOf(8), 0, "only from that one");
+  assert.equal(g.isHistory(makeMessageId(7, 5), true, 4600), true, "old: history");
+  assert.equal(g.joining(5000), false, "the window keeps its length");
+});
+
+Deno.test("HistoryGate: a repair of an origin without a floor waits in the window", () => {
+  const g = gate();
+  g.heard(0);
+  const id = makeMessageId(9, 2);
+  assert.equal(g.undecided(id, 100), true, "no digest listed origin 9 yet: cannot judge");
+  g.clipDigest(
+    { type: FrameType.Digest, complete: true, ranges: [{ origin: 9, low: 1, high: 2 }] },
+    200,
+  );
+  assert.equal(g.undecided(id, 300), false, "a floor now: judged");
+  assert.equal(g.isHistory(id, true, 300), true);
+  assert.equal(g.undecided(makeMessageId(10, 1), 300), true);
+  g.onLive(makeMessageId(10, 1), 300);
+  assert.equal(g.undecided(makeMessageId(10, 1), 400), false, "announced live: news");
+  assert.equal(g.undecided(makeMessageId(11, 1), 5000), false, "after the window: news");
+  assert.equal(gate(false).undecided(id, 100), false, "history cached: never waits");
+});
+
 Deno.test("HistoryGate: live evidence makes a message news; floors expire after keepMs", () => {
   const g = gate();
   g.heard(0);
@@ -73,6 +110,22 @@ Deno.test("HistoryGate: live evidence makes a message news; floors expire after 
   assert.equal(g.isHistory(makeMessageId(7, 3), false, 30), false, "a pushed copy is news");
   assert.equal(g.isHistory(makeMessageId(7, 3), true, 30), true);
   assert.equal(g.isHistory(makeMessageId(7, 3), true, 5000 + 120_000), false, "forgotten");
+});
+
+Deno.test("HistoryGate: above a message that came live, an origin's repairs are news", () => {
+  // A node that takes its snapshot late (no digest in the first half) gets floors that include
+  // messages published in its window; one of them that reached it only by repair was lost
+  // (the loopback key-rotation test caught it).
+  const g = gate();
+  g.heard(0);
+  g.onLive(makeMessageId(7, 4), 100); // pushed live while the window was open
+  g.clipDigest(
+    { type: FrameType.Digest, complete: true, ranges: [{ origin: 7, low: 1, high: 6 }] },
+    3000,
+  );
+  assert.equal(g.floorOf(7), 6);
+  assert.equal(g.isHistory(makeMessageId(7, 5), true, 3100), false, "after a live one: news");
+  assert.equal(g.isHistory(makeMessageId(7, 3), true, 3100), true, "before it: history");
 });
 
 Deno.test("HistoryGate: marks hold without a window, even with history cached", () => {

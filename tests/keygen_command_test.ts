@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GossipError } from "../lib/errors.ts";
-import { keygenCommand, loadKeyring } from "../lib/security/keygen_command.ts";
+import { keygenCommand, loadKeyring } from "../lib/cli/keygen_command.ts";
 import { parseKeyFile } from "../lib/security/key_material.ts";
 import { importPublisherKey, importSigningKey } from "../lib/security/origin_signer.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { GossipNode } from "../lib/node.ts";
+import type { GossipNode } from "../lib/node/node.ts";
 import { loopbackCluster } from "./loopback_cluster.ts";
 import { until } from "./until.ts";
 

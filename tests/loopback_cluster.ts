@@ -5,8 +5,8 @@
  * @module
  */
 
-import { GossipNode } from "../lib/node.ts";
-import type { NodeOptions } from "../lib/node_options.ts";
+import { GossipNode } from "../lib/node/node.ts";
+import type { NodeOptions } from "../lib/node/options.ts";
 import { localOptions } from "../lib/presets.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 

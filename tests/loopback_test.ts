@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { LossyTransport } from "../lib/transport/lossy_transport.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { until } from "./until.ts";
 
 interface Cluster {

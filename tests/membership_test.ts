@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { seededPrng } from "../lib/engine/prng.ts";
-import { connectedComponents, inDegrees } from "../lib/membership/components.ts";
+import { seededPrng } from "../lib/core/prng.ts";
+import { connectedComponents, inDegrees } from "../lib/sim/components.ts";
 import { RetryList } from "../lib/membership/rejoin.ts";
 import { simAddress, Simulation } from "../lib/sim/simulation.ts";
 import { overlayComponents, overlayOf } from "../lib/sim/overlay.ts";

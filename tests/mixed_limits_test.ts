@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { DatagramLimits, LIMIT_FLOOR, RETELL_MS } from "../lib/engine/datagram_limits.ts";
-import { Outbox } from "../lib/engine/outbox.ts";
+import { Outbox } from "../lib/core/outbox.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
 import type { Frame } from "../lib/wire/frame.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 import type { MessageId } from "../lib/wire/message_id.ts";
 
 Deno.test("DatagramLimits: untold peers get the floor; claims are clamped and need a proven address", () => {

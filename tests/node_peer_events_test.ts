@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PeerEvent } from "../lib/engine/engine.ts";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 
 /** Every "peer" event a node dispatches, with a bounded wait for one that matches. */
 class PeerLog {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Delivery } from "../lib/engine/engine.ts";
 import { GossipError } from "../lib/errors.ts";
-import { GossipNode, type NodeOptions } from "../lib/node.ts";
+import { GossipNode, type NodeOptions } from "../lib/node/node.ts";
 import { maxPayloadSize } from "../lib/options.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { generateSigningKeyPair } from "../lib/security/origin_signer.ts";

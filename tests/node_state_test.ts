@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { GossipError } from "../lib/errors.ts";
-import { DeliveryMarks, MARKS_FILE, type StateFiles } from "../lib/node_state.ts";
+import { DeliveryMarks, MARKS_FILE, type StateFiles } from "../lib/node/state.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 
 function memoryFiles(initial: Record<string, string> = {}) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { functionDiscovery } from "../lib/discovery/discovery.ts";
 import type { Delivery } from "../lib/engine/engine.ts";
 import { GossipError } from "../lib/errors.ts";
-import { type DeliveryEvent, GossipNode } from "../lib/node.ts";
+import { type DeliveryEvent, GossipNode } from "../lib/node/node.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
 import { until } from "./until.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { GossipError } from "../lib/errors.ts";
 import { DEFAULT_OPTIONS, maxPayloadSize, resolveOptions } from "../lib/options.ts";
 import { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 
 Deno.test("resolveOptions() fills defaults and keeps given values", () => {
   const options = resolveOptions({ fanout: 5 });

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { OrderedDelivery } from "../lib/broadcast/ordered_delivery.ts";
-import type { Delivery } from "../lib/engine/context.ts";
-import { createCounters } from "../lib/engine/stats.ts";
+import type { Delivery } from "../lib/core/context.ts";
+import { createCounters } from "../lib/core/stats.ts";
 import { runScenario } from "../lib/sim/scenario.ts";
 import { makeMessageId, seqOf } from "../lib/wire/message_id.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Outbox } from "../lib/engine/outbox.ts";
+import { Outbox } from "../lib/core/outbox.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 

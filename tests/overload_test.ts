@@ -4,7 +4,7 @@
  * batches its stdout writes so that it drops nothing while stdout keeps up.
  */
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { formatPrometheus } from "../lib/metrics/prometheus.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
 import { spawnCli } from "./cli_spawn.ts";

@@ -3,7 +3,7 @@ import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { loopbackCluster } from "./loopback_cluster.ts";
 import { until } from "./until.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 Deno.test("own id: frames carrying the victim's own node id change neither its view nor its delivery", async () => {
   const nodes = await loopbackCluster(6, 900);

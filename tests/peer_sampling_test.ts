@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { SamplingView } from "../lib/membership/peer_sampling.ts";
 import type { PeerEntry } from "../lib/wire/frame.ts";
 

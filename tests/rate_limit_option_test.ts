@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GossipError } from "../lib/errors.ts";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { MemoryNetwork } from "../lib/transport/memory_transport.ts";
 import { until } from "./until.ts";

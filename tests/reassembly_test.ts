@@ -8,10 +8,10 @@ import {
   PULLING,
   Reassembly,
 } from "../lib/broadcast/reassembly.ts";
-import type { Delivery } from "../lib/engine/context.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import type { Delivery } from "../lib/core/context.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { writeChunkHeader } from "../lib/wire/chunk_header.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 

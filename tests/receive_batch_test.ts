@@ -1,11 +1,11 @@
 import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import type { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
 import { FrameType } from "../lib/wire/frame.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 const PEER = "10.0.0.2:7946";
 const ping = (value: number) => encodeFrames([{ type: FrameType.Ping, nodeId: 77, value }]);

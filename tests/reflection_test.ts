@@ -2,13 +2,13 @@
 // proved it receives there gets back no more bytes than it brought (0.1: 934x for a 4-byte
 // DIGEST, 2.8x for a JOIN, up to 11.5x for a SHUFFLE).
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { localOptions } from "../lib/presets.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { until } from "./until.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 Deno.test("reflection: an unproven address gets back no more bytes than it sent, per frame type", async () => {
   await using a = await GossipNode.start({

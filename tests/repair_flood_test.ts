@@ -3,11 +3,11 @@
 // windowed digests, the flooded origins filled every digest slice and the honest messages waited
 // until the flood left the 120 s cache (0/20 delivered at 2, 10 and 60 s).
 import assert from "node:assert/strict";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { type DataFrame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId, NODE_ID_SPACE } from "../lib/wire/message_id.ts";
 import { simAddress, Simulation } from "../lib/sim/simulation.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 Deno.test("repair under flood: 20/20 honest messages reach everyone within 10 s after 10,000 injected", () => {
   const nodes = 100;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
 import { SEAL_OVERHEAD } from "../lib/security/sealer.ts";

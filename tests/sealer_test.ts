@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Engine } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
 import {
@@ -11,7 +11,7 @@ import {
   Sealer,
 } from "../lib/security/sealer.ts";
 import { FrameType } from "../lib/wire/frame.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 function plainDatagram(id = 1n, size = 20): Uint8Array {
   const payload = new Uint8Array(size).fill(7);

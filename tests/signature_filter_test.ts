@@ -1,12 +1,12 @@
 import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import type { Delivery } from "../lib/engine/engine.ts";
-import { seededPrng } from "../lib/engine/prng.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import { generateSigningKeyPair } from "../lib/security/origin_signer.ts";
 import { OriginSignatureFilter, stripSignature } from "../lib/security/signature_filter.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
 import { DataFlag, type DataFrame, FrameType } from "../lib/wire/frame.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 const text = new TextEncoder();
 const unseen = () => false;

@@ -1,7 +1,7 @@
 // Loopback UDP: nodes that know each other only through a static discovery list form one
 // overlay, and keep delivering after one of them is killed.
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { staticDiscovery } from "../lib/discovery/discovery.ts";
 import { localOptions } from "../lib/presets.ts";
 import { until } from "./until.ts";

@@ -11,7 +11,7 @@ import type { Transport } from "../lib/transport/transport.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
 import { type Frame, FrameType, type PeerEntry } from "../lib/wire/frame.ts";
-import { encodeFrames } from "../lib/engine/outbox.ts";
+import { encodeFrames } from "../lib/core/outbox.ts";
 
 /** Sybil sockets that look alive and eager to a victim. */
 export class SybilSwarm {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { formatPrometheus } from "../lib/metrics/prometheus.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { openTransport } from "../lib/transport/open_transport.ts";

@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import { countDrop } from "../engine/stats.ts";
+import type { EngineContext } from "../core/context.ts";
+import { countDrop } from "../core/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType } from "../wire/frame.ts";
 import type { MessageId } from "../wire/message_id.ts";

@@ -16,8 +16,8 @@
  * @module
  */
 
-import type { Delivery } from "../engine/context.ts";
-import type { EngineCounters } from "../engine/stats.ts";
+import type { Delivery } from "../core/context.ts";
+import type { EngineCounters } from "../core/stats.ts";
 import { seqOf } from "../wire/message_id.ts";
 
 /** Settings and hooks of an {@linkcode OrderedDelivery}. */

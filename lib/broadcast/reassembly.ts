@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { Delivery } from "../engine/context.ts";
+import type { Delivery } from "../core/context.ts";
 import type { Address } from "../wire/address.ts";
 import { CHUNK_HEADER, readChunkHeader } from "../wire/chunk_header.ts";
 import { DataFlag, type DataFrame } from "../wire/frame.ts";

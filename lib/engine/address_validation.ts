@@ -29,7 +29,7 @@
 import type { Address } from "../wire/address.ts";
 import { frameSize } from "../wire/codec.ts";
 import { type Frame, FrameType } from "../wire/frame.ts";
-import type { Prng } from "./prng.ts";
+import type { Prng } from "../core/prng.ts";
 
 /** First-contact datagrams to unvalidated addresses are padded to this many bytes. */
 export const CONTACT_PAD_TO = 64;

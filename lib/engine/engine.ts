@@ -26,18 +26,18 @@ import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
 import { DataFlag, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
-import type { EngineContext } from "./context.ts";
+import type { EngineContext } from "../core/context.ts";
 import { AddressValidation } from "./address_validation.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox } from "../core/outbox.ts";
 import { DatagramLimits } from "./datagram_limits.ts";
 import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
-import type { Prng } from "./prng.ts";
-import { countDrop, createCounters, type EngineCounters } from "./stats.ts";
+import type { Prng } from "../core/prng.ts";
+import { countDrop, createCounters, type EngineCounters } from "../core/stats.ts";
 import { type Ready, ReadyBatch } from "./ready.ts";
 import { type EngineStats, engineStats, frameCounts } from "./engine_stats.ts";
 import { checkPublishLimits, IdReservations, signedPayload } from "./publish_checks.ts";
 
-export type { Delivery, PeerEvent } from "./context.ts";
+export type { Delivery, PeerEvent } from "../core/context.ts";
 export type { Ready } from "./ready.ts";
 export type { EngineStats } from "./engine_stats.ts";
 
@@ -63,7 +63,7 @@ export interface EngineOptions extends GossipOptions {
  * @example Two engines wired by hand
  * ```ts
  * import { Engine } from "./engine.ts";
- * import { seededPrng } from "./prng.ts";
+ * import { seededPrng } from "../core/prng.ts";
  * const a = new Engine({ rng: seededPrng(1) });
  * const b = new Engine({ rng: seededPrng(2), seeds: ["10.0.0.1:1"] });
  * const engines: Record<string, Engine> = { "10.0.0.1:1": a, "10.0.0.2:1": b };
@@ -376,7 +376,7 @@ export class Engine {
    * @example
    * ```ts
    * import { Engine } from "./engine.ts";
-   * import { seededPrng } from "./prng.ts";
+   * import { seededPrng } from "../core/prng.ts";
    * const engine = new Engine({ rng: seededPrng(1), seeds: ["10.0.0.2:7946"] });
    * engine.start(0);
    * const ready = engine.ready();

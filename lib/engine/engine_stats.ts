@@ -11,8 +11,8 @@ import type { Membership, MembershipStats } from "../membership/membership.ts";
 import { FrameType } from "../wire/frame.ts";
 import type { AddressValidation, ValidationCounters } from "./address_validation.ts";
 import type { DatagramLimitCounters, DatagramLimits } from "./datagram_limits.ts";
-import type { Outbox } from "./outbox.ts";
-import type { EngineCounters } from "./stats.ts";
+import type { Outbox } from "../core/outbox.ts";
+import type { EngineCounters } from "../core/stats.ts";
 
 /** A snapshot of an engine's counters and table sizes. */
 export interface EngineStats extends EngineCounters {

@@ -12,7 +12,7 @@
  */
 
 import type { Address } from "../wire/address.ts";
-import type { Delivery, PeerEvent } from "./context.ts";
+import type { Delivery, PeerEvent } from "../core/context.ts";
 
 /** What an engine wants done: the outputs of its inputs since the last `ready()`. */
 export interface Ready {

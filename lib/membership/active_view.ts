@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Prng, randomInt } from "../engine/prng.ts";
+import { type Prng, randomInt } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 
 /** One neighbour link. */

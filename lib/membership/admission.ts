@@ -35,7 +35,7 @@
  * @module
  */
 
-import { type Prng, randomInt } from "../engine/prng.ts";
+import { type Prng, randomInt } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import type { ActiveView, Neighbor } from "./active_view.ts";
 import { addressGroup } from "./address_group.ts";

@@ -33,7 +33,7 @@
  * @module
  */
 
-import { type Prng, seededPrng } from "../engine/prng.ts";
+import { type Prng, seededPrng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { createDetectorCounters, type DetectorCounters } from "./detector_counters.ts";
 import { LocalHealth } from "./local_health.ts";

@@ -6,7 +6,7 @@
  * - **Join and neighbour requests**: see neighbor_handshake.ts (JOIN, FORWARD_JOIN walks,
  *   NEIGHBOR with priorities and timeouts). A node short of neighbours asks random passive
  *   peers (high priority when it has none).
- * - **Failure detection**: see failure_detector.ts. A dead neighbour is replaced from the passive
+ * - **Failure detection**: see probing.ts and failure_detector.ts. A dead neighbour is replaced from the passive
  *   view at once and remembered in the rejoin list.
  * - **Peer sampling**: see shuffle_exchange.ts and peer_sampling.ts; a SHUFFLE carries this node,
  *   up to 3 neighbours (fresh: they are probed) and a passive buffer.
@@ -24,26 +24,21 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import { type Prng, sample } from "../engine/prng.ts";
+import type { EngineContext } from "../core/context.ts";
+import { type Prng, sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
-import {
-  type Frame,
-  FrameType,
-  type NodeFrame,
-  type PeersFrame,
-  SuspicionKind,
-} from "../wire/frame.ts";
+import { type Frame, FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
 import { ActiveView } from "./active_view.ts";
 import { Admission, diverseFirst } from "./admission.ts";
-import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
+import type { FailureDetector } from "./failure_detector.ts";
+import { Probing } from "./probing.ts";
 import { createHyParViewCounters, type HyParViewCounters } from "./hyparview_counters.ts";
 import { NeighborHandshake } from "./neighbor_handshake.ts";
 import { SamplingView } from "./peer_sampling.ts";
 import { RetryList } from "./rejoin.ts";
 import { OwnIdentity } from "./self_addresses.ts";
 import { ShuffleExchange } from "./shuffle_exchange.ts";
-import { Refutation, suspicion } from "./suspicion.ts";
+import type { Refutation } from "./suspicion.ts";
 
 export type { HyParViewCounters } from "./hyparview_counters.ts";
 
@@ -65,6 +60,8 @@ type DropReason = "dead" | "evicted" | "disconnected" | "restarted";
 export class HyParView {
   readonly active: ActiveView;
   readonly passive: SamplingView;
+  /** Probes of the active links (probing.ts). */
+  readonly probing: Probing;
   readonly detector: FailureDetector;
   /** This node's incarnation and its answers to suspicion notices. */
   readonly refutation: Refutation;
@@ -102,29 +99,16 @@ export class HyParView {
       healing: o.samplingHealing,
       swap: o.samplingSwap,
     });
-    this.detector = new FailureDetector(o, {
-      ping: (target, value) => this.#send(target, FrameType.Ping, value),
-      pingReq: (helper, target, seq) =>
-        ctx.outbox.push(helper, {
-          type: FrameType.PingReq,
-          nodeId: ctx.nodeId,
-          value: seq,
-          target,
-        }),
-      helpers: (target, count) => this.#helpers(target, count),
-      notice: (target, incarnation, value) =>
-        ctx.outbox.push(target, {
-          ...suspicion(SuspicionKind.Suspect, ctx.nodeId, value),
-          incarnation,
-        }),
-      nack: (requester, value) =>
-        ctx.outbox.push(requester, suspicion(SuspicionKind.Nack, ctx.nodeId, value)),
-    }, ctx.rng);
-    this.refutation = new Refutation(ctx, this.active, this.detector, (from) => {
-      if (!this.handshake.isPending(from) && !this.handshake.isJoining(from)) {
-        this.#send(from, FrameType.Disconnect, 0);
-      }
+    this.probing = new Probing(ctx, {
+      active: this.active,
+      passiveAddresses: () => this.passive.addresses(),
+      linking: (address) => this.handshake.isPending(address) || this.handshake.isJoining(address),
+      isSelf: (nodeId, from) => this.#isSelf(nodeId, from),
+      checkIdentity: (address, nodeId, now) => this.#checkIdentity(address, nodeId, now),
+      send: (to, type, value) => this.#send(to, type, value),
     });
+    this.detector = this.probing.detector;
+    this.refutation = this.probing.refutation;
     this.retry = new RetryList({
       baseMs: o.rejoinBackoffMs,
       maxMs: o.rejoinBackoffMaxMs,
@@ -238,17 +222,14 @@ export class HyParView {
     }
     switch (frame.type) {
       case FrameType.Ping:
-        this.#onPing(frame.nodeId, frame.value, from, now);
+        this.probing.onPing(frame.nodeId, frame.value, from, now);
         return true;
       case FrameType.Pong:
-        this.#onPong(frame.nodeId, frame.value, from, now);
+        this.probing.onPong(frame.nodeId, frame.value, from, now);
         return true;
-      case FrameType.PingReq: {
-        if (this.#isSelf(frame.nodeId, from)) return true;
-        const value = this.detector.startRelay(from, frame.value, now);
-        if (value !== undefined) this.#send(frame.target, FrameType.Ping, value);
+      case FrameType.PingReq:
+        this.probing.onPingReq(frame.nodeId, frame.value, frame.target, from, now);
         return true;
-      }
       case FrameType.Suspicion:
         this.refutation.onFrame(frame, from, now);
         return true;
@@ -267,7 +248,15 @@ export class HyParView {
       case FrameType.Disconnect:
         if (this.#isSelf(frame.nodeId, from)) return true;
         this.counters.disconnectsReceived++;
-        this.#drop(from, "disconnected", now);
+        // Under another id than our link's: the neighbour crashed and restarted (a probe of the
+        // old link reached its new incarnation, which knows nothing of us). Rejoin it as a dead
+        // neighbour: NEIGHBOR(high) with backoff, which the new incarnation accepts even with its
+        // view full; else the restarted nodes stay an island of each other.
+        this.#drop(
+          from,
+          this.active.get(from)?.nodeId === frame.nodeId ? "disconnected" : "dead",
+          now,
+        );
         return true;
       case FrameType.Peers:
       case FrameType.Shuffle:
@@ -299,31 +288,6 @@ export class HyParView {
   }
 
   // ---- frames -------------------------------------------------------------------------------
-
-  #onPing(nodeId: number, value: number, from: Address, now: number): void {
-    if (this.#isSelf(nodeId, from)) return;
-    this.#send(from, FrameType.Pong, value);
-    if ((value & INDIRECT_BIT) !== 0) return;
-    this.#checkIdentity(from, nodeId, now);
-    const handshake = this.handshake;
-    if (!this.active.has(from) && !handshake.isPending(from) && !handshake.isJoining(from)) {
-      // The sender believes we are neighbours; we are not. Tell it, so links stay symmetric.
-      this.#send(from, FrameType.Disconnect, 0);
-    }
-  }
-
-  #onPong(nodeId: number, value: number, from: Address, now: number): void {
-    const relay = this.detector.finishRelay(value);
-    if (relay) {
-      this.ctx.outbox.push(relay.requester, { type: FrameType.Pong, nodeId, value: relay.seq });
-      return;
-    }
-    // An unmatched PONG is stale, and may be a relayed answer (it carries the probed target's
-    // id, not the relay's): checking the relay's identity against it dropped healthy links
-    // about once per node per second at 10% loss. Only a matched PONG says who answered.
-    const target = this.detector.acknowledged(value, now, from);
-    if (target !== undefined) this.#checkIdentity(target, nodeId, now);
-  }
 
   /** PEERS (the answer to a JOIN), SHUFFLE or SHUFFLE_REPLY. */
   #onPeers(frame: PeersFrame, from: Address, now: number): void {
@@ -481,16 +445,6 @@ export class HyParView {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
-
-  #helpers(target: Address, count: number): Address[] {
-    const helpers = sample(this.#rng, this.active.addresses(), count, (a) => a === target);
-    if (helpers.length < count) {
-      helpers.push(
-        ...sample(this.#rng, this.passive.addresses(), count - helpers.length, (a) => a === target),
-      );
-    }
-    return helpers;
-  }
 
   #send(to: Address, type: NodeFrame["type"], value: number): void {
     this.ctx.outbox.push(to, { type, nodeId: this.ctx.nodeId, value });

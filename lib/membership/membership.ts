@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import { sample } from "../engine/prng.ts";
+import type { EngineContext } from "../core/context.ts";
+import { sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import type { Frame } from "../wire/frame.ts";
 import { HyParView } from "./hyparview.ts";

@@ -26,8 +26,8 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import type { Prng } from "../engine/prng.ts";
+import type { EngineContext } from "../core/context.ts";
+import type { Prng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";

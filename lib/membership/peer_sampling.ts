@@ -31,7 +31,7 @@
  * @module
  */
 
-import { type Prng, randomInt } from "../engine/prng.ts";
+import { type Prng, randomInt } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import type { PeerEntry } from "../wire/frame.ts";
 import { addressGroup } from "./address_group.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Prng } from "../engine/prng.ts";
+import type { Prng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 
 /** One address being retried. */

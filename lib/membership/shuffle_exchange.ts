@@ -22,8 +22,8 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
-import { type Prng, sample } from "../engine/prng.ts";
+import type { EngineContext } from "../core/context.ts";
+import { type Prng, sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType, type PeerEntry, type PeersFrame } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";

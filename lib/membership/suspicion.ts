@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { EngineContext } from "../engine/context.ts";
+import type { EngineContext } from "../core/context.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType, type SuspicionFrame, SuspicionKind } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";

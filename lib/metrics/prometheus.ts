@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { NodeStats } from "../node_options.ts";
+import type { NodeStats } from "../node/options.ts";
 
 /** The content type of {@linkcode formatPrometheus}'s text. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

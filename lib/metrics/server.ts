@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { GossipError } from "../errors.ts";
-import type { NodeStats } from "../node_options.ts";
+import type { NodeStats } from "../node/options.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 

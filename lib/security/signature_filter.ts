@@ -26,7 +26,7 @@
  */
 
 import { GossipError } from "../errors.ts";
-import { encodeFrames } from "../engine/outbox.ts";
+import { encodeFrames } from "../core/outbox.ts";
 import { decodeDatagram, MAX_UDP_PAYLOAD } from "../wire/codec.ts";
 import { DataFlag, type DataFrame, type Frame, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
 import { type MessageId, originOf } from "../wire/message_id.ts";
@@ -87,7 +87,7 @@ export function stripSignature(data: Uint8Array, flags: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeFrames } from "../engine/outbox.ts";
+ * import { encodeFrames } from "../core/outbox.ts";
  * import { DataFlag, FrameType } from "../wire/frame.ts";
  * import { generateSigningKeyPair } from "./origin_signer.ts";
  * import { OriginSignatureFilter } from "./signature_filter.ts";

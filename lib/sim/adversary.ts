@@ -12,13 +12,13 @@
  * @module
  */
 
-import { type Prng, randomInt, seededPrng } from "../engine/prng.ts";
+import { type Prng, randomInt, seededPrng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
 import { type Frame, FrameType, type PeerEntry, type PeersFrame } from "../wire/frame.ts";
 import { NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { Simulation } from "./simulation.ts";
-import { encodeFrames } from "../engine/outbox.ts";
+import { encodeFrames } from "../core/outbox.ts";
 
 /** Address of Sybil `i`: 172.16.0.0/16, 250 per /24, so they span several network groups. */
 export function sybilAddress(i: number): Address {

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { seededPrng } from "../engine/prng.ts";
+import { seededPrng } from "../core/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import type { Address } from "../wire/address.ts";
 import { type Frame, FrameType } from "../wire/frame.ts";

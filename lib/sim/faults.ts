@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type Prng, seededPrng } from "../engine/prng.ts";
+import { type Prng, seededPrng } from "../core/prng.ts";
 
 /** Faults on chosen nodes and links (by node index). */
 export class LinkFaults {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { connectedComponents } from "../membership/components.ts";
+import { connectedComponents } from "./components.ts";
 import type { Address } from "../wire/address.ts";
 import { simAddress, type Simulation } from "./simulation.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { seededPrng } from "../engine/prng.ts";
+import { seededPrng } from "../core/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import type { MessageId } from "../wire/message_id.ts";
 import { median } from "./percentile.ts";

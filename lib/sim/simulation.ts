@@ -11,8 +11,8 @@
  */
 
 import { Engine } from "../engine/engine.ts";
-import type { Delivery } from "../engine/context.ts";
-import { type Prng, seededPrng } from "../engine/prng.ts";
+import type { Delivery } from "../core/context.ts";
+import { type Prng, seededPrng } from "../core/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import { type Address, readAddress, writeAddress } from "../wire/address.ts";
 import type { MessageId } from "../wire/message_id.ts";

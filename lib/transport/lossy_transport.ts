@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Prng, seededPrng } from "../engine/prng.ts";
+import { type Prng, seededPrng } from "../core/prng.ts";
 import { GossipError } from "../errors.ts";
 import type { Address } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";

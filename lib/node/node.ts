@@ -1,46 +1,46 @@
 /**
  * {@linkcode GossipNode}: the protocol {@linkcode Engine} bound to a UDP transport, the real clock
  * and timers. This is what an application uses. The pump between engine, clock, timers and
- * transport lives in node_driver.ts, the receive loop in node_receive.ts, the discovery refresh in
- * node_discovery.ts, the transport stack (sealing, signatures) in node_security.ts; this file binds
- * them together and turns the engine's outputs into events and async iterators.
+ * transport lives in driver.ts, the receive loop in receive.ts, the discovery refresh in
+ * discovery.ts, the transport stack (sealing, signatures) in security.ts; this file binds them
+ * together and turns the engine's outputs into events and async iterators.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { Discovery } from "./discovery/discovery.ts";
-import { type DnsResolver, resolveAddresses } from "./discovery/resolve.ts";
-import type { Delivery, Engine, PeerEvent } from "./engine/engine.ts";
-import { seededPrng } from "./engine/prng.ts";
-import { checkPublishArguments } from "./argument_checks.ts";
-import { BoundedQueue } from "./bounded_queue.ts";
-import { GossipError } from "./errors.ts";
-import { DEFAULT_OPTIONS, NODE_DEFAULTS } from "./defaults.ts";
-import type { GossipOptions } from "./options.ts";
+import type { Discovery } from "../discovery/discovery.ts";
+import { type DnsResolver, resolveAddresses } from "../discovery/resolve.ts";
+import type { Delivery, Engine, PeerEvent } from "../engine/engine.ts";
+import { seededPrng } from "../core/prng.ts";
+import { checkPublishArguments } from "../argument_checks.ts";
+import { BoundedQueue } from "../bounded_queue.ts";
+import { GossipError } from "../errors.ts";
+import { DEFAULT_OPTIONS, NODE_DEFAULTS } from "../defaults.ts";
+import type { GossipOptions } from "../options.ts";
 import {
   type NodeCounters,
   type NodeOptions,
   type NodeStats,
   pickGossipOptions,
   validateNodeOptions,
-} from "./node_options.ts";
-import { DiscoveryLoop, isOwnAddress, resolveSeeds, SeedRetry } from "./node_discovery.ts";
-import { EngineDriver } from "./node_driver.ts";
-import { pumpDatagrams } from "./node_receive.ts";
-import { openListenTransport } from "./node_listen.ts";
-import { DeliveryMarks } from "./node_state.ts";
-import { prepareSecurity, secureTransport } from "./node_security.ts";
-import type { Keyring } from "./security/keyring.ts";
-import type { SignatureStats } from "./security/signature_filter.ts";
-import type { SignatureTransport } from "./security/signature_transport.ts";
-import { transportStats } from "./transport/open_transport.ts";
-import type { Transport } from "./transport/transport.ts";
-import type { Address } from "./wire/address.ts";
-import type { MessageId } from "./wire/message_id.ts";
+} from "./options.ts";
+import { DiscoveryLoop, isOwnAddress, resolveSeeds, SeedRetry } from "./discovery.ts";
+import { EngineDriver } from "./driver.ts";
+import { pumpDatagrams } from "./receive.ts";
+import { openListenTransport } from "./listen.ts";
+import { DeliveryMarks } from "./state.ts";
+import { prepareSecurity, secureTransport } from "./security.ts";
+import type { Keyring } from "../security/keyring.ts";
+import type { SignatureStats } from "../security/signature_filter.ts";
+import type { SignatureTransport } from "../security/signature_transport.ts";
+import { transportStats } from "../transport/open_transport.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { Address } from "../wire/address.ts";
+import type { MessageId } from "../wire/message_id.ts";
 
-export type { NodeCounters, NodeOptions, NodeStats, NodeTransportStats } from "./node_options.ts";
-export type { NodeSecurityOptions } from "./node_security.ts";
+export type { NodeCounters, NodeOptions, NodeStats, NodeTransportStats } from "./options.ts";
+export type { NodeSecurityOptions } from "./security.ts";
 
 const logger = getLogger(["starling", "node"]);
 

@@ -7,9 +7,9 @@
 import { parseArgs } from "node:util";
 import type { BroadcastMode, GossipOptions } from "../options.ts";
 import { lanOptions, localOptions, wanOptions } from "../presets.ts";
-import { runOpenLoop } from "./open_loop.ts";
-import { type AttackName, ATTACKS, runAttack } from "./attacks.ts";
-import { runScenario } from "./scenario.ts";
+import { runOpenLoop } from "../sim/open_loop.ts";
+import { type AttackName, ATTACKS, runAttack } from "../sim/attacks.ts";
+import { runScenario } from "../sim/scenario.ts";
 
 const HELP = `Usage: deno task sim [options]
   --nodes N        nodes in the cluster (default 1000)

@@ -18,9 +18,9 @@
  * @module
  */
 
-import { type Delivery, Engine, type EngineOptions, type PeerEvent } from "./engine/engine.ts";
-import type { Packet, Transport } from "./transport/transport.ts";
-import type { Address } from "./wire/address.ts";
+import { type Delivery, Engine, type EngineOptions, type PeerEvent } from "../engine/engine.ts";
+import type { Packet, Transport } from "../transport/transport.ts";
+import type { Address } from "../wire/address.ts";
 
 /** Timers armed at once per driver; past this the latest one is cancelled. */
 const MAX_TIMERS = 3;

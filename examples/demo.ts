@@ -8,7 +8,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { GossipNode } from "../lib/node.ts";
+import { GossipNode } from "../lib/node/node.ts";
 import { localOptions } from "../lib/presets.ts";
 import { formatMessageId } from "../lib/wire/message_id.ts";
 

@@ -7,12 +7,15 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { RateLimit } from "./defaults.ts";
-import { Keyring } from "./security/keyring.ts";
-import { SecureTransport, type SecureTransportOptions } from "./security/secure_transport.ts";
-import { OriginSignatureFilter, type SignatureFilterOptions } from "./security/signature_filter.ts";
-import { SignatureTransport } from "./security/signature_transport.ts";
-import type { Transport } from "./transport/transport.ts";
+import type { RateLimit } from "../defaults.ts";
+import { Keyring } from "../security/keyring.ts";
+import { SecureTransport, type SecureTransportOptions } from "../security/secure_transport.ts";
+import {
+  OriginSignatureFilter,
+  type SignatureFilterOptions,
+} from "../security/signature_filter.ts";
+import { SignatureTransport } from "../security/signature_transport.ts";
+import type { Transport } from "../transport/transport.ts";
 
 const logger = getLogger(["starling", "security"]);
 

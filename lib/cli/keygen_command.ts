@@ -11,9 +11,9 @@ import {
   encodeBase64,
   generateKey,
   parseKeyFile,
-} from "./key_material.ts";
-import { Keyring } from "./keyring.ts";
-import { generateSigningKeyPair } from "./origin_signer.ts";
+} from "../security/key_material.ts";
+import { Keyring } from "../security/keyring.ts";
+import { generateSigningKeyPair } from "../security/origin_signer.ts";
 
 /** Usage text of `keygen`. */
 export const KEYGEN_USAGE =

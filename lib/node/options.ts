@@ -4,20 +4,20 @@
  * @module
  */
 
-import type { Discovery } from "./discovery/discovery.ts";
-import type { DnsResolver } from "./discovery/resolve.ts";
-import type { EngineStats } from "./engine/engine.ts";
-import type { Prng } from "./engine/prng.ts";
-import { checkOptionsObject, checkOptionType } from "./argument_checks.ts";
-import { NODE_DEFAULTS } from "./defaults.ts";
-import { GossipError } from "./errors.ts";
-import { type NodeSecurityOptions, SECURITY_KEYS } from "./node_security.ts";
-import type { GossipOptions } from "./options.ts";
-import type { SecurityStats } from "./security/secure_transport.ts";
-import type { SignatureStats } from "./security/signature_filter.ts";
-import type { Transport } from "./transport/transport.ts";
-import type { TransportStats } from "./transport/udp_transport.ts";
-import type { Address } from "./wire/address.ts";
+import type { Discovery } from "../discovery/discovery.ts";
+import type { DnsResolver } from "../discovery/resolve.ts";
+import type { EngineStats } from "../engine/engine.ts";
+import type { Prng } from "../core/prng.ts";
+import { checkOptionsObject, checkOptionType } from "../argument_checks.ts";
+import { NODE_DEFAULTS } from "../defaults.ts";
+import { GossipError } from "../errors.ts";
+import { type NodeSecurityOptions, SECURITY_KEYS } from "./security.ts";
+import type { GossipOptions } from "../options.ts";
+import type { SecurityStats } from "../security/secure_transport.ts";
+import type { SignatureStats } from "../security/signature_filter.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { TransportStats } from "../transport/udp_transport.ts";
+import type { Address } from "../wire/address.ts";
 
 /** Options of {@linkcode GossipNode.start}: the protocol options plus the node's I/O. */
 export interface NodeOptions extends GossipOptions, NodeSecurityOptions {
@@ -43,7 +43,7 @@ export interface NodeOptions extends GossipOptions, NodeSecurityOptions {
   /** DNS lookups of seed and discovered host names. @default {Deno.resolveDns} */
   resolver?: DnsResolver;
   /**
-   * A directory where the node keeps per-origin delivery marks across restarts (lib/node_state.ts),
+   * A directory where the node keeps per-origin delivery marks across restarts (lib/node/state.ts),
    * so a restarted node never delivers a message twice. Needs read and write permission on it.
    * Without it, `history: "none"` still keeps a restarted node from delivering what was
    * published before it joined, learned from the cluster at join time. @default {undefined}

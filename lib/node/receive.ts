@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { EngineDriver } from "./node_driver.ts";
-import type { Transport } from "./transport/transport.ts";
+import type { EngineDriver } from "./driver.ts";
+import type { Transport } from "../transport/transport.ts";
 
 /**
  * @internal Feeds `transport`'s datagrams to `driver` until the transport ends or `closed()`

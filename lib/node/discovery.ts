@@ -12,11 +12,11 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { Discovery } from "./discovery/discovery.ts";
-import { discoverAll } from "./discovery/discovery.ts";
-import { type DnsResolver, isLiteralAddress, resolveAddresses } from "./discovery/resolve.ts";
-import type { NodeCounters } from "./node_options.ts";
-import { type Address, splitHostPort } from "./wire/address.ts";
+import type { Discovery } from "../discovery/discovery.ts";
+import { discoverAll } from "../discovery/discovery.ts";
+import { type DnsResolver, isLiteralAddress, resolveAddresses } from "../discovery/resolve.ts";
+import type { NodeCounters } from "./options.ts";
+import { type Address, splitHostPort } from "../wire/address.ts";
 
 const logger = getLogger(["starling", "node"]);
 

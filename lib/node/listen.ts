@@ -5,10 +5,10 @@
  * @module
  */
 
-import { GossipError } from "./errors.ts";
-import { openTransport } from "./transport/open_transport.ts";
-import type { Transport } from "./transport/transport.ts";
-import type { Address } from "./wire/address.ts";
+import { GossipError } from "../errors.ts";
+import { openTransport } from "../transport/open_transport.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { Address } from "../wire/address.ts";
 
 /** Binds the UDP socket; a failure of any kind becomes a one-line `GossipError`. */
 export async function openListenTransport(

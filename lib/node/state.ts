@@ -19,8 +19,8 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { GossipError } from "./errors.ts";
-import { type MessageId, originOf, seqOf } from "./wire/message_id.ts";
+import { GossipError } from "../errors.ts";
+import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
 
 const logger = getLogger(["starling", "node"]);
 
