@@ -34,6 +34,10 @@ export {
   stripSignature,
 } from "./lib/security/signature_filter.ts";
 export {
+  SignatureTransport,
+  type SignatureTransportStats,
+} from "./lib/security/signature_transport.ts";
+export {
   generateSigningKeyPair,
   SIGNATURE_BYTES,
   type SigningKeyPair,

@@ -1,6 +1,7 @@
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import { AddressValidation, COOKIE_PERIOD_MS } from "../lib/engine/address_validation.ts";
-import { Engine } from "../lib/engine/engine.ts";
+import type { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/core/prng.ts";
 import { type Frame, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
@@ -38,7 +39,7 @@ Deno.test("AddressValidation: replies to a stranger fit in what it sent; contact
 /** An engine with full caches and views, as a reflector would find it. */
 function loadedEngine(maxDatagramSize: number) {
   const out: { to: string; bytes: Uint8Array }[] = [];
-  const engine = new Engine({ rng: seededPrng(9), maxDatagramSize }, {
+  const engine = drivenEngine({ rng: seededPrng(9), maxDatagramSize }, {
     send: (to, bytes) => out.push({ to, bytes }),
     deliver: () => {},
   });
@@ -110,7 +111,7 @@ Deno.test("anti-amplification: two engines prove their addresses and then talk f
   const wire: [string, string, Uint8Array][] = [];
   const got: string[] = [];
   const make = (self: string, seeds: string[]) =>
-    new Engine({ rng: seededPrng(self.length + self.charCodeAt(7)), seeds }, {
+    drivenEngine({ rng: seededPrng(self.length + self.charCodeAt(7)), seeds }, {
       send: (to, bytes) => wire.push([self, to, bytes]),
       deliver: (m) => got.push(new TextDecoder().decode(m.data)),
     });

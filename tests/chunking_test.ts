@@ -1,6 +1,6 @@
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import { chunkDataSize, MAX_CHUNKS, splitMessage } from "../lib/broadcast/chunking.ts";
-import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/core/prng.ts";
 import { GossipError } from "../lib/errors.ts";
 import type { Delivery } from "../lib/core/context.ts";
@@ -58,7 +58,7 @@ function pair(limits: [number, number] = [512, 512], ordered = false) {
   const got: Delivery[][] = [[], []];
   const addresses = ["10.0.0.1:1", "10.0.0.2:1"];
   const engines = limits.map((maxDatagramSize, i) =>
-    new Engine({
+    drivenEngine({
       rng: seededPrng(i + 1),
       seeds: i === 0 ? [] : [addresses[0]!],
       maxDatagramSize,

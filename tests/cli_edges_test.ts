@@ -32,7 +32,7 @@ Deno.test("publish() refuses a string, null and bad flags with a GossipError say
   assertGossipError(() => publish(new ArrayBuffer(4)), "invalid_argument", /new Uint8Array/);
   assertGossipError(() => publish(new Uint8Array(1), 300), "invalid_argument", /flags/);
   assert.equal(node.stats().engine.published, 0, "nothing was sent");
-  const engine = new Engine({ rng: seededPrng(1) }, { send: () => {}, deliver: () => {} });
+  const engine = new Engine({ rng: seededPrng(1) });
   assertGossipError(
     () => (engine.publish as (d: unknown, n: number) => unknown)("hi", 0),
     "invalid_argument",

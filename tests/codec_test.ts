@@ -1,9 +1,9 @@
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import { DECODE_REASONS, decodeDatagram } from "../lib/wire/codec.ts";
 import { DataFlag, type Frame, FrameType, WIRE_VERSION } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { writeAddress } from "../lib/wire/address.ts";
-import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/core/prng.ts";
 import { encodeFrames } from "../lib/core/outbox.ts";
 
@@ -83,7 +83,7 @@ Deno.test("codec rejects bad datagrams with a reason instead of throwing", () =>
 Deno.test("engine.receive() takes 100,000 random and mutated datagrams without a throw", () => {
   const rng = seededPrng(42);
   const sent: Uint8Array[] = [];
-  const engine = new Engine({ rng, maxDatagramSize: 1400 }, {
+  const engine = drivenEngine({ rng, maxDatagramSize: 1400 }, {
     send: (_to, bytes) => sent.push(bytes),
     deliver: () => {},
   });

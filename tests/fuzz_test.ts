@@ -3,8 +3,9 @@
  * (and the decrypt path). Nothing may throw, every decoder rejection must be counted under its
  * reason, and the engine's tables must stay within their configured bounds.
  */
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
-import { Engine } from "../lib/engine/engine.ts";
+import type { Engine } from "../lib/engine/engine.ts";
 import { type Prng, seededPrng } from "../lib/core/prng.ts";
 import { generateKey } from "../lib/security/key_material.ts";
 import { Keyring } from "../lib/security/keyring.ts";
@@ -168,7 +169,7 @@ function feed(engine: Engine, tally: Tally, bytes: Uint8Array, from: string, now
 
 Deno.test("Fuzz: 1,000,000+ random, mutated and sealed-garbage datagrams; no throw, all counted", async () => {
   const rng = seededPrng(20240601);
-  const engine = new Engine(
+  const engine = drivenEngine(
     { rng: seededPrng(7), seeds: ["10.9.9.9:1"], maxDatagramSize: MAX_DATAGRAM, ...BOUNDS },
     { send: () => {}, deliver: () => {} },
   );

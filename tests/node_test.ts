@@ -155,3 +155,16 @@ Deno.test("GossipNode supports await using", async () => {
   }
   assert.equal(node.closed, true);
 });
+
+Deno.test("GossipNode lets a message listener publish: the engine hands out a batch, it calls no one", async () => {
+  await using nodes = await pair();
+  const { a, b } = nodes;
+  const echoes: string[] = [];
+  b.onMessage((m) => echoes.push(text(m.data)));
+  a.onMessage((m) => {
+    if (text(m.data) === "ping") a.publish(bytes("pong")); // re-enters the node from a listener
+  });
+  b.publish(bytes("ping"));
+  await until(() => echoes.includes("pong"), 5000, "b hears a's answer");
+  assert.equal(a.stats().node.listenerErrors, 0);
+});

@@ -23,7 +23,7 @@ Deno.test("resolveOptions() rejects out-of-range values with a message naming th
 });
 
 Deno.test("Engine.publish() throws payload_too_large naming the limit", () => {
-  const engine = new Engine({ rng: seededPrng(1) }, { send: () => {}, deliver: () => {} });
+  const engine = new Engine({ rng: seededPrng(1) });
   assert.equal(engine.maxSinglePayload, maxPayloadSize(512));
   assert.equal(engine.maxSinglePayload, 498);
   assert.equal(engine.maxPayloadSize, DEFAULT_OPTIONS.maxMessageSize);

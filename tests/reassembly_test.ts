@@ -1,3 +1,4 @@
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
 import { splitMessage } from "../lib/broadcast/chunking.ts";
 import {
@@ -8,7 +9,6 @@ import {
   Reassembly,
 } from "../lib/broadcast/reassembly.ts";
 import type { Delivery } from "../lib/core/context.ts";
-import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/core/prng.ts";
 import { writeChunkHeader } from "../lib/wire/chunk_header.ts";
 import { encodeFrames } from "../lib/core/outbox.ts";
@@ -116,7 +116,7 @@ Deno.test("a chunk flood of fake partial messages stays within the byte bound, c
 Deno.test("an engine flooded with forged chunks by a neighbour keeps its buffer bounded and still reassembles a real message", () => {
   const maxBytes = 256 * 1024;
   const deliveries: Delivery[] = [];
-  const victim = new Engine({ rng: seededPrng(11), reassemblyMaxBytes: maxBytes }, {
+  const victim = drivenEngine({ rng: seededPrng(11), reassemblyMaxBytes: maxBytes }, {
     send: () => {},
     deliver: (m) => deliveries.push(m),
   });

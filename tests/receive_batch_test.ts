@@ -1,5 +1,6 @@
+import { drivenEngine } from "./driven_engine.ts";
 import assert from "node:assert/strict";
-import { Engine } from "../lib/engine/engine.ts";
+import type { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/core/prng.ts";
 import { UdpTransport } from "../lib/transport/udp_transport.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
@@ -13,7 +14,7 @@ const ping = (value: number) => encodeFrames([{ type: FrameType.Ping, nodeId: 77
 function engineCapturing(): { engine: Engine; sent: { to: string; pongs: number }[] } {
   const sent: { to: string; pongs: number }[] = [];
   let challenge: number | undefined;
-  const engine = new Engine({ rng: seededPrng(3) }, {
+  const engine = drivenEngine({ rng: seededPrng(3) }, {
     send: (to, datagram) => {
       const decoded = decodeDatagram(datagram);
       assert.ok(decoded.ok);

@@ -156,7 +156,7 @@ Deno.test("Sealer refuses unsealed traffic when keys are set, unless migrating",
 
 Deno.test("An engine without keys drops a sealed datagram as bad_version", async () => {
   const { a } = await pair();
-  const engine = new Engine({ rng: seededPrng(1) }, { send: () => {}, deliver: () => {} });
+  const engine = new Engine({ rng: seededPrng(1) });
   engine.receive(await a.seal(plainDatagram()), "127.0.0.1:9", 0);
   engine.receive(
     await (await Sealer.create({ label: "x" })).seal(plainDatagram()),

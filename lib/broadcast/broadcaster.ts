@@ -128,11 +128,21 @@ export class Broadcaster {
     return makeMessageId(this.#origin, this.#seq + 1);
   }
 
-  /** Publishes a payload the caller has already checked for size. */
-  publish(payload: Uint8Array, flags: number, now: number): MessageId {
+  /** Takes the next id for a later {@linkcode publish} with it (a signed message's). */
+  reserveId(): MessageId {
     const id = this.nextMessageId();
-    flags = this.anchor.flagsFor(originOf(id), flags, now);
     this.#seq++;
+    return id;
+  }
+
+  /**
+   * Publishes a payload the caller has already checked for size, under the next id or under
+   * `reserved` (from {@linkcode reserveId}).
+   */
+  publish(payload: Uint8Array, flags: number, now: number, reserved?: MessageId): MessageId {
+    const id = reserved ?? this.nextMessageId();
+    flags = this.anchor.flagsFor(originOf(id), flags, now);
+    if (reserved === undefined) this.#seq++;
     this.seen.add(id);
     this.cache.put(id, flags, 0, payload, now);
     if ((flags & DataFlag.Beacon) !== 0) this.ctx.counters.beaconsSent++;

@@ -1,9 +1,11 @@
 /**
  * The gossip protocol as a pure state machine.
  *
- * Inputs are calls (`receive`, `publish`, `tick`) that carry the current time; outputs are
- * datagrams and deliveries handed to an {@linkcode EngineOutput}, plus the time the engine wants
- * to be ticked next. It never reads a clock, never draws global randomness (it is given a
+ * Inputs are calls (`receive`, `publish`, `tick`, `addSeeds`) that carry the current time and only
+ * change state; their outputs (datagrams to send, deliveries, peer events and the time the engine
+ * wants to be ticked next) wait in one batch that the driver takes with
+ * {@linkcode Engine.ready} (see ready.ts). Nothing calls out of the engine while it runs, so a
+ * driver's listeners may call it again freely. It never reads a clock, never draws global randomness (it is given a
  * seeded {@linkcode Prng}), never sleeps and never touches a socket, so the same engine runs on
  * real UDP inside `GossipNode`, thousands at a time in the simulator, and step by step in tests.
  *
@@ -18,37 +20,29 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "../options.ts";
-import { Broadcaster, type BroadcastStats } from "../broadcast/broadcaster.ts";
+import { Broadcaster } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
-import { DataFlag, FrameType } from "../wire/frame.ts";
+import { DataFlag, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
-import type { Delivery, EngineContext } from "../core/context.ts";
-import { AddressValidation, type ValidationCounters } from "./address_validation.ts";
+import type { EngineContext } from "../core/context.ts";
+import { AddressValidation } from "./address_validation.ts";
 import { Outbox } from "../core/outbox.ts";
-import { type DatagramLimitCounters, DatagramLimits } from "./datagram_limits.ts";
-import type { ReassemblyCounters } from "../broadcast/reassembly.ts";
+import { DatagramLimits } from "./datagram_limits.ts";
 import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
 import type { Prng } from "../core/prng.ts";
 import { countDrop, createCounters, type EngineCounters } from "../core/stats.ts";
+import { type Ready, ReadyBatch } from "./ready.ts";
+import { type EngineStats, engineStats, frameCounts } from "./engine_stats.ts";
+import { checkPublishLimits, IdReservations, signedPayload } from "./publish_checks.ts";
 
 export type { Delivery, PeerEvent } from "../core/context.ts";
-import type { PeerEvent } from "../core/context.ts";
-import type { MembershipStats } from "../membership/membership.ts";
+export type { Ready } from "./ready.ts";
+export type { EngineStats } from "./engine_stats.ts";
 
 /** Peers whose datagram limit is remembered (least recently told first out). */
 const LIMIT_PEERS = 2048;
-
-/** Where the engine's outputs go. Called synchronously; must not call back into the engine. */
-export interface EngineOutput {
-  /** Send `datagram` to `to` (best effort). */
-  send(to: Address, datagram: Uint8Array): void;
-  /** A new message for the application. */
-  deliver(message: Delivery): void;
-  /** A neighbour came up or went down. */
-  peer?(event: PeerEvent): void;
-}
 
 /** Options of an {@linkcode Engine}: the protocol options plus its source of randomness. */
 export interface EngineOptions extends GossipOptions {
@@ -63,42 +57,6 @@ export interface EngineOptions extends GossipOptions {
   datagramOverhead?: number;
 }
 
-/** A snapshot of an engine's counters and table sizes. */
-export interface EngineStats extends EngineCounters {
-  /** This incarnation's node id. */
-  nodeId: number;
-  /** Peers known. */
-  peers: number;
-  /** Membership figures (view sizes, joins, evictions, probes). */
-  membership: MembershipStats;
-  /** Broadcast figures (tree links, prunes, grafts, ACKs, pending tables). */
-  broadcast: BroadcastStats;
-  /** Messages in the repair cache. */
-  cacheEntries: number;
-  /** Payload bytes in the repair cache. */
-  cacheBytes: number;
-  /** Cache evictions by cause. */
-  cacheEvicted: { entries: number; bytes: number; age: number };
-  /** Ids in the seen set. */
-  seenEntries: number;
-  /** Ids forgotten by the seen set. */
-  seenEvicted: number;
-  /** Chunked messages: reassembly figures and buffer (see lib/broadcast/reassembly.ts). */
-  chunks: ReassemblyCounters & { partialMessages: number; partialBytes: number };
-  /** Mixed datagram limits told and heard (see datagram_limits.ts). */
-  datagramLimits: DatagramLimitCounters;
-  /** Address validation and the anti-amplification limit (see address_validation.ts). */
-  validation: ValidationCounters & { validAddresses: number };
-  /** Runs of forgotten ids the seen set dropped for its per-origin bound (see seen_set.ts). */
-  seenRunsForgotten: number;
-}
-
-const FRAME_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(FrameType).map(([name, type]) => [type, name]),
-);
-/** Per-type frame counts live in an array indexed by type code (the decoder knows every code). */
-const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
-
 /**
  * One gossip node's protocol state.
  *
@@ -106,23 +64,27 @@ const FRAME_TYPE_CODES = Math.max(...Object.values(FrameType)) + 1;
  * ```ts
  * import { Engine } from "./engine.ts";
  * import { seededPrng } from "../core/prng.ts";
+ * const a = new Engine({ rng: seededPrng(1) });
+ * const b = new Engine({ rng: seededPrng(2), seeds: ["10.0.0.1:1"] });
+ * const engines: Record<string, Engine> = { "10.0.0.1:1": a, "10.0.0.2:1": b };
  * const wire: [string, string, Uint8Array][] = [];
  * const got: string[] = [];
- * const make = (self: string, seeds: string[]) =>
- *   new Engine({ rng: seededPrng(self.charCodeAt(7)), seeds }, {
- *     send: (to, bytes) => wire.push([self, to, bytes]),
- *     deliver: (m) => got.push(new TextDecoder().decode(m.data)),
- *   });
- * const a = make("10.0.0.1:1", []), b = make("10.0.0.2:1", ["10.0.0.1:1"]);
- * const engines: Record<string, Engine> = { "10.0.0.1:1": a, "10.0.0.2:1": b };
- * a.start(0);
- * b.start(0);
+ * // Takes each engine's batch: datagrams onto the wire, deliveries into `got`.
+ * const drain = () => {
+ *   for (const [self, engine] of Object.entries(engines)) {
+ *     const ready = engine.ready();
+ *     ready.datagrams.forEach((bytes, i) => wire.push([self, ready.to[i]!, bytes]));
+ *     for (const m of ready.deliveries) got.push(new TextDecoder().decode(m.data));
+ *   }
+ * };
  * const pump = () => {
- *   while (wire.length) {
+ *   for (drain(); wire.length; drain()) {
  *     const [from, to, bytes] = wire.shift()!;
  *     engines[to]!.receive(bytes, from, 0);
  *   }
  * };
+ * a.start(0);
+ * b.start(0);
  * pump();
  * b.publish(new TextEncoder().encode("hello"), 0);
  * pump();
@@ -139,6 +101,8 @@ export class Engine {
    * messages go as chunks (see lib/broadcast/chunking.ts).
    */
   readonly maxSinglePayload: number;
+  /** Largest payload {@linkcode Engine.publishSigned} accepts: one data frame with the signature. */
+  readonly maxSignedPayload: number;
   readonly #limits: DatagramLimits;
   /** The options in force, defaults filled in. */
   readonly options: ResolvedOptions;
@@ -162,15 +126,18 @@ export class Engine {
    * Frames received by type code; `stats()` turns them into `framesInByType`. A string-keyed
    * record updated per frame was a measurable share of a 10,000-node simulation.
    */
-  readonly #framesByType = new Uint32Array(FRAME_TYPE_CODES);
+  readonly #framesByType = frameCounts();
+  /** Outputs waiting for {@linkcode Engine.ready}. */
+  readonly #ready = new ReadyBatch();
+  /** Ids handed out by reserveId() and not yet published. */
+  readonly #reserved = new IdReservations();
 
   /**
    * Creates an engine; call {@linkcode Engine.start} (or any input) to begin.
    *
    * @param options Protocol options and the random source.
-   * @param output Receives datagrams to send and messages to deliver.
    */
-  constructor(options: EngineOptions, readonly output: EngineOutput) {
+  constructor(options: EngineOptions) {
     const { rng, nodeId, datagramOverhead, ...rest } = options;
     if (typeof rng !== "function") {
       throw new GossipError(
@@ -188,7 +155,9 @@ export class Engine {
     this.#limits = limits;
     this.maxPayloadSize = this.options.maxMessageSize;
     this.maxSinglePayload = Math.min(maxPayloadSize(limits.floor), this.maxPayloadSize);
+    this.maxSignedPayload = Math.max(0, this.maxSinglePayload - SIGNATURE_BYTES);
     const counters = this.#counters;
+    const ready = this.#ready;
     const validation = new AddressValidation(rng);
     this.#validation = validation;
     const outbox = new Outbox(
@@ -197,7 +166,8 @@ export class Engine {
         counters.datagramsOut++;
         counters.bytesOut += datagram.length;
         counters.framesOut += frames;
-        output.send(to, datagram);
+        ready.to.push(to);
+        ready.datagrams.push(datagram);
       },
       (to, frames) => validation.gate(to, frames, this.#isReplyTo(to), this.#now),
       (to) => limits.limitFor(to),
@@ -211,7 +181,14 @@ export class Engine {
       deliver: (message) => {
         // A neighbour that hands us new messages is worth keeping (eclipse resistance).
         this.#membership.delivered(message.from);
-        output.deliver(message);
+        // The signature was checked below the engine (a transport decorator): hand out the data.
+        if ((message.flags & DataFlag.Signed) !== 0) {
+          message.data = message.data.subarray(
+            0,
+            Math.max(0, message.data.length - SIGNATURE_BYTES),
+          );
+        }
+        ready.deliveries.push(message);
       },
       wakeAt: (at) => {
         if (at < this.#deadline) this.#deadline = at;
@@ -219,7 +196,7 @@ export class Engine {
       isValidated: (address) => validation.isValid(address),
       peerEvent: (event) => {
         this.#broadcast.onPeerEvent(event);
-        output.peer?.(event);
+        ready.peerEvents.push(event);
       },
     };
     this.#membership = new Membership(this.#ctx);
@@ -228,6 +205,11 @@ export class Engine {
 
   /** Joins through the seeds and schedules the periodic work. Call once, before anything else. */
   start(now: number): void {
+    this.#ready.renew();
+    this.#start(now);
+  }
+
+  #start(now: number): void {
     if (now > this.#now) this.#now = now;
     if (this.#started) return;
     this.#started = true;
@@ -237,9 +219,56 @@ export class Engine {
     this.#flush();
   }
 
-  /** The id the next {@linkcode publish} call will assign (so a driver can sign it first). */
+  /** The id the next {@linkcode publish} call will assign. */
   nextMessageId(): MessageId {
     return this.#broadcast.nextMessageId();
+  }
+
+  /**
+   * Takes a message id for a message published later with {@linkcode Engine.publishSigned}: the
+   * driver signs the id and the payload meanwhile (Web Crypto is asynchronous), and publishes
+   * that can come in between take other ids.
+   *
+   * @throws {GossipError} `invalid_argument` when 1,024 reserved ids wait to be published.
+   */
+  reserveId(): MessageId {
+    return this.#reserved.reserve(() => this.#broadcast.reserveId());
+  }
+
+  /**
+   * Publishes `data` with its origin `signature` under `id` (from {@linkcode reserveId}): the
+   * data frame carries `data ‖ signature` with `DataFlag.Signed`, which receivers strip on delivery.
+   * It must fit one datagram ({@linkcode Engine.maxSinglePayload} with the signature).
+   *
+   * @throws {GossipError} `invalid_argument` for an id not reserved (or already published) or a
+   * signature that is not 64 bytes, `payload_too_large` when it does not fit one datagram.
+   */
+  publishSigned(
+    id: MessageId,
+    data: Uint8Array,
+    signature: Uint8Array,
+    now: number,
+    flags = 0,
+  ): MessageId {
+    checkPublishArguments(data, flags);
+    this.#reserved.check(id);
+    const payload = signedPayload(data, signature);
+    checkPublishLimits(
+      payload,
+      flags | DataFlag.Signed,
+      this.maxPayloadSize,
+      this.maxSinglePayload,
+    );
+    this.#reserved.delete(id);
+    this.#ensureStarted(now);
+    this.#broadcast.publish(payload, flags | DataFlag.Signed, now, id);
+    this.#flush();
+    return id;
+  }
+
+  /** True when a data frame with `id` was accepted (a copy now is a duplicate). */
+  hasSeen(id: MessageId): boolean {
+    return this.#broadcast.seen.has(id);
   }
 
   /**
@@ -254,22 +283,7 @@ export class Engine {
    */
   publish(data: Uint8Array, now: number, flags = 0): MessageId {
     checkPublishArguments(data, flags);
-    if ((flags & ~(DataFlag.Signed | DataFlag.Repair)) !== 0) {
-      throw new GossipError(
-        "invalid_argument",
-        "Cannot publish with the Chunk, Beacon or Reroot flag: the engine sets them; pass Signed or 0",
-      );
-    }
-    if (data.length > this.maxPayloadSize || (flags !== 0 && data.length > this.maxSinglePayload)) {
-      const limit = flags === 0 ? this.maxPayloadSize : this.maxSinglePayload;
-      throw new GossipError(
-        "payload_too_large",
-        `Cannot publish ${data.length} bytes: the limit is ${limit}` +
-          (flags === 0
-            ? ` (maxMessageSize); raise maxMessageSize (up to 1048576) or send a smaller payload`
-            : ` for a flagged (signed) message, which must fit one datagram; send a smaller one`),
-      );
-    }
+    checkPublishLimits(data, flags, this.maxPayloadSize, this.maxSinglePayload);
     this.#ensureStarted(now);
     const id = data.length > this.maxSinglePayload
       ? this.#broadcast.publishChunks(splitMessage(data, chunkDataSize(this.#limits.floor)), now)
@@ -354,6 +368,30 @@ export class Engine {
     return this.#deadline;
   }
 
+  /**
+   * Takes what the inputs since the last call want done: datagrams to send, deliveries, peer
+   * events, and the deadline. The batch is the engine's own and valid until its next input or
+   * `ready()` call; copy what listeners that may call the engine again are handed.
+   *
+   * @example
+   * ```ts
+   * import { Engine } from "./engine.ts";
+   * import { seededPrng } from "../core/prng.ts";
+   * const engine = new Engine({ rng: seededPrng(1), seeds: ["10.0.0.2:7946"] });
+   * engine.start(0);
+   * const ready = engine.ready();
+   * if (ready.to[0] !== "10.0.0.2:7946") throw new Error("the join goes to the seed");
+   * if (engine.ready().datagrams.length !== 0) throw new Error("taken once");
+   * ```
+   */
+  ready(): Ready {
+    const ready = this.#ready;
+    ready.renew();
+    ready.handedOut = true;
+    ready.deadline = this.#deadline;
+    return ready;
+  }
+
   /** Adds candidate peers (from discovery) and joins through those not yet known. */
   addSeeds(addresses: readonly Address[], now: number): void {
     this.#ensureStarted(now);
@@ -382,45 +420,17 @@ export class Engine {
 
   /** A snapshot of the counters. */
   stats(): EngineStats {
-    const c = this.#counters;
-    const cache = this.#broadcast.cache;
-    const dropped = { ...c.dropped };
-    if (this.#ctx.outbox.unencodable > 0) dropped.unencodable = this.#ctx.outbox.unencodable;
-    const refused = this.#validation.counters.refusedFrames;
-    if (refused > 0) dropped.amplification_limit = refused;
-    return {
-      ...c,
-      framesInByType: this.#framesInByType(),
-      dropped,
+    return engineStats({
+      counters: this.#counters,
+      framesByType: this.#framesByType,
       nodeId: this.nodeId,
-      peers: this.#membership.knownPeers().length,
-      membership: this.#membership.stats(),
-      broadcast: this.#broadcast.stats(this.#now),
-      cacheEntries: cache.size,
-      cacheBytes: cache.bytes,
-      cacheEvicted: { ...cache.evicted },
-      seenEntries: this.#broadcast.seen.size,
-      seenEvicted: this.#broadcast.seen.evictions,
-      chunks: {
-        ...this.#broadcast.reassembly.counters,
-        partialMessages: this.#broadcast.reassembly.size,
-        partialBytes: this.#broadcast.reassembly.bytes,
-      },
-      datagramLimits: { ...this.#limits.counters },
-      validation: { ...this.#validation.counters, validAddresses: this.#validation.validCount },
-      seenRunsForgotten: this.#broadcast.seen.runsForgotten,
-    };
-  }
-
-  #framesInByType(): Record<string, number> {
-    const byType: Record<string, number> = { ...this.#counters.framesInByType };
-    const counts = this.#framesByType;
-    for (let type = 0; type < counts.length; type++) {
-      if (counts[type] === 0) continue;
-      const name = FRAME_NAMES[type]!;
-      byType[name] = (byType[name] ?? 0) + counts[type]!;
-    }
-    return byType;
+      now: this.#now,
+      outbox: this.#ctx.outbox,
+      membership: this.#membership,
+      broadcast: this.#broadcast,
+      limits: this.#limits,
+      validation: this.#validation,
+    });
   }
 
   #flush(): void {
@@ -437,7 +447,8 @@ export class Engine {
   }
 
   #ensureStarted(now: number): void {
+    this.#ready.renew();
     if (now > this.#now) this.#now = now;
-    if (!this.#started) this.start(now);
+    if (!this.#started) this.#start(now);
   }
 }

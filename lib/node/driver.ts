@@ -1,13 +1,12 @@
 /**
- * Drives the sans-I/O {@linkcode Engine} with the real world: a monotonic clock, timers and a
- * transport.
+ * A pump between the sans-I/O {@linkcode Engine} and the real world: a monotonic clock, timers
+ * and a transport.
  *
- * Every input (a datagram, a publish, new seeds, a timer firing) goes through
- * {@linkcode EngineDriver.call}: the engine runs, then what it delivered and the neighbour
- * changes it reported are handed out in one batch, and a timer is made sure to fire by the
- * engine's `deadline()` (which inputs can move earlier). Outputs are buffered while the engine
- * runs so listeners never re-enter it; {@linkcode EngineDriver.inEngine} lets callers refuse
- * re-entry from engine callbacks.
+ * Every input (a datagram batch, a publish, new seeds, a timer firing) goes through
+ * {@linkcode EngineDriver.call}: the engine runs, then its output batch (`engine.ready()`) is
+ * carried out: datagrams to the transport, neighbour changes and deliveries to the node, and a
+ * timer made sure to fire by the batch's deadline (which inputs can move earlier). The engine
+ * calls nothing while it runs, so listeners handed the outputs may call the node again.
  *
  * Timers cost as much as a datagram here (measured on the 2-core VM: setTimeout + clearTimeout
  * ~10 µs, a timer firing ~24 µs), and the usual pattern is a deadline that jumps a few ms closer
@@ -34,9 +33,9 @@ interface ArmedTimer {
 
 /** Where the driver hands out what the engine produced. */
 export interface DriverOutput {
-  /** Neighbour changes of one engine call, in order. */
+  /** Neighbour changes of one engine call, in order (the driver's copy). */
   peers(events: PeerEvent[]): void;
-  /** Messages delivered by one engine call (or by listeners of the previous batch). */
+  /** Messages delivered by one engine call (the driver's copy). */
   deliver(batch: Delivery[]): void;
 }
 
@@ -46,10 +45,8 @@ export class EngineDriver {
   readonly engine: Engine;
   #started = performance.now();
   #timers: ArmedTimer[] = [];
-  #pending: Delivery[] = [];
-  #pendingPeers: PeerEvent[] = [];
-  #inEngine = false;
   #stopped = false;
+  readonly #send: (to: Address, datagram: Uint8Array) => void;
 
   /**
    * @param options Engine options (with its random source).
@@ -59,23 +56,10 @@ export class EngineDriver {
   constructor(options: EngineOptions, transport: Transport, readonly output: DriverOutput) {
     // Fire and forget: transports count their own failures and never re-enter the engine.
     // post() spares the promise per datagram where the transport has it.
-    const send = transport.post
+    this.#send = transport.post
       ? transport.post.bind(transport)
       : (to: Address, datagram: Uint8Array) => void transport.send(to, datagram).catch(() => {});
-    this.engine = new Engine(options, {
-      send,
-      deliver: (message) => {
-        this.#pending.push(message);
-      },
-      peer: (event) => {
-        this.#pendingPeers.push(event);
-      },
-    });
-  }
-
-  /** True while an engine call runs (engine callbacks must not call the engine again). */
-  get inEngine(): boolean {
-    return this.#inEngine;
+    this.engine = new Engine(options);
   }
 
   /** Milliseconds since the driver was made, on the monotonic clock. */
@@ -86,14 +70,8 @@ export class EngineDriver {
   /** Runs one engine call at the current time, hands out its outputs and re-arms the timer. */
   call(run: (now: number) => void): void {
     const now = this.now();
-    this.#inEngine = true;
-    try {
-      run(now);
-    } finally {
-      this.#inEngine = false;
-    }
-    this.#flush();
-    this.#arm(now);
+    run(now);
+    this.#drain(now);
   }
 
   /** Hands datagrams that arrived together to the engine in one call (one flush, one re-arm). */
@@ -108,23 +86,27 @@ export class EngineDriver {
     this.#timers = [];
   }
 
-  #flush(): void {
-    if (this.#pendingPeers.length > 0) {
-      const events = this.#pendingPeers;
-      this.#pendingPeers = [];
-      this.output.peers(events);
-    }
-    while (this.#pending.length > 0 && !this.#stopped) {
-      const batch = this.#pending;
-      this.#pending = [];
-      this.output.deliver(batch);
-    }
+  /**
+   * Carries out the engine's output batch. Sends first (the batch is only valid until the engine
+   * runs again), then hands out copies of the events and deliveries, whose listeners may call the
+   * node (and so the engine) again.
+   */
+  #drain(now: number): void {
+    const ready = this.engine.ready();
+    const to = ready.to;
+    const datagrams = ready.datagrams;
+    for (let i = 0; i < to.length; i++) this.#send(to[i]!, datagrams[i]!);
+    const deadline = ready.deadline;
+    const events = ready.peerEvents.length > 0 ? ready.peerEvents.slice() : undefined;
+    const batch = ready.deliveries.length > 0 ? ready.deliveries.slice() : undefined;
+    this.#arm(now, deadline);
+    if (events) this.output.peers(events);
+    if (batch && !this.#stopped) this.output.deliver(batch);
   }
 
-  /** Makes sure a timer fires by the engine's deadline (see the module doc). */
-  #arm(now: number): void {
+  /** Makes sure a timer fires by the engine's deadline `at` (see the module doc). */
+  #arm(now: number, at: number): void {
     if (this.#stopped) return;
-    const at = this.engine.deadline();
     if (!Number.isFinite(at)) return;
     const timers = this.#timers;
     for (let i = 0; i < timers.length; i++) if (timers[i]!.at <= at + 1) return;

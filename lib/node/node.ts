@@ -1,9 +1,9 @@
 /**
  * {@linkcode GossipNode}: the protocol {@linkcode Engine} bound to a UDP transport, the real clock
- * and timers. This is what an application uses. The clock and timer driving live in
- * driver.ts, the receive loop (batches, signature checks) in receive.ts, the discovery
- * refresh in discovery.ts; this file binds them together and turns the engine's outputs
- * into events and async iterators.
+ * and timers. This is what an application uses. The pump between engine, clock, timers and
+ * transport lives in driver.ts, the receive loop in receive.ts, the discovery refresh in
+ * discovery.ts, the transport stack (sealing, signatures) in security.ts; this file binds them
+ * together and turns the engine's outputs into events and async iterators.
  *
  * @module
  */
@@ -30,15 +30,13 @@ import { EngineDriver } from "./driver.ts";
 import { pumpDatagrams } from "./receive.ts";
 import { openListenTransport } from "./listen.ts";
 import { DeliveryMarks } from "./state.ts";
-import { prepareSecurity, secureTransport, transportOverhead } from "./security.ts";
+import { prepareSecurity, secureTransport } from "./security.ts";
 import type { Keyring } from "../security/keyring.ts";
-import { SIGNATURE_BYTES } from "../security/origin_signer.ts";
-import { SecureTransport } from "../security/secure_transport.ts";
-import { type OriginSignatureFilter, stripSignature } from "../security/signature_filter.ts";
+import type { SignatureStats } from "../security/signature_filter.ts";
+import type { SignatureTransport } from "../security/signature_transport.ts";
 import { transportStats } from "../transport/open_transport.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { Address } from "../wire/address.ts";
-import { DataFlag } from "../wire/frame.ts";
 import type { MessageId } from "../wire/message_id.ts";
 
 export type { NodeCounters, NodeOptions, NodeStats, NodeTransportStats } from "./options.ts";
@@ -74,7 +72,8 @@ export class GossipNode extends EventTarget {
   #driver: EngineDriver;
   #engine: Engine;
   #transport: Transport;
-  #filter: OriginSignatureFilter | undefined;
+  #signatures: SignatureTransport | undefined;
+  #keyring: Keyring | undefined;
   #discovery: DiscoveryLoop;
   #seedRetry: SeedRetry;
   #resolver: DnsResolver | undefined;
@@ -97,7 +96,8 @@ export class GossipNode extends EventTarget {
   private constructor(
     options: NodeOptions,
     transport: Transport,
-    filter: OriginSignatureFilter | undefined,
+    signatures: SignatureTransport | undefined,
+    keyring: Keyring | undefined,
     seeds: Address[],
     unresolvedSeeds: string[],
     discoveries: Discovery[],
@@ -106,14 +106,15 @@ export class GossipNode extends EventTarget {
     super();
     this.#marks = marks;
     this.#transport = transport;
-    this.#filter = filter;
+    this.#signatures = signatures;
+    this.#keyring = keyring;
     this.#resolver = options.resolver;
     this.#queueSize = options.messageQueueSize ?? NODE_DEFAULTS.messageQueueSize;
     const rng = options.rng ?? seededPrng(options.seed ?? randomSeed());
     const gossip: GossipOptions = { ...pickGossipOptions(options), seeds };
     // The sealing layer grows each datagram; the engine packs smaller ones so that what goes on
     // the wire still fits in maxDatagramSize.
-    const overhead = transportOverhead(transport);
+    const overhead = transport.overhead ?? 0;
     if (overhead > 0) {
       gossip.maxDatagramSize = (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) -
         overhead;
@@ -132,6 +133,9 @@ export class GossipNode extends EventTarget {
       },
     );
     this.#engine = this.#driver.engine;
+    const engine = this.#engine;
+    // A signature is verified once per message: copies of accepted ones are duplicates.
+    if (signatures) signatures.seen = (id) => engine.hasSeen(id);
     if (marks) this.#engine.addDeliveredMarks(marks.entries());
     const counters = this.#counters;
     const target = {
@@ -176,7 +180,7 @@ export class GossipNode extends EventTarget {
     const marks = options.stateDir === undefined
       ? undefined
       : await DeliveryMarks.open(options.stateDir);
-    const transport = await secureTransport(
+    const { transport, signatures } = await secureTransport(
       options.transport ?? await openListenTransport(options.listen ?? NODE_DEFAULTS.listen, {
         // One byte more than the largest valid datagram, so oversized ones are seen as such.
         receiveBufferSize: (options.maxDatagramSize ?? DEFAULT_OPTIONS.maxDatagramSize) + 1,
@@ -193,7 +197,8 @@ export class GossipNode extends EventTarget {
       node = new GossipNode(
         options,
         transport,
-        security.filter,
+        signatures,
+        security.sealing?.keyring,
         seeds,
         resolved.unresolved,
         discoveries,
@@ -220,7 +225,7 @@ export class GossipNode extends EventTarget {
 
   async #receive(): Promise<void> {
     try {
-      await pumpDatagrams(this.#transport, this.#driver, this.#filter, () => this.#closed);
+      await pumpDatagrams(this.#transport, this.#driver, () => this.#closed);
     } catch (error) {
       if (!this.#closed) logger.error("Receive loop failed: {error}", { error: String(error) });
       return;
@@ -235,11 +240,9 @@ export class GossipNode extends EventTarget {
   }
 
   #deliver(batch: Delivery[]): void {
-    for (const message of batch) {
-      const data = stripSignature(message.data, message.flags);
-      const delivery = data === message.data ? message : { ...message, data };
+    for (const delivery of batch) {
       this.#counters.delivered++;
-      this.#marks?.note(message.id);
+      this.#marks?.note(delivery.id);
       for (const reader of this.#readers) {
         if (!reader.push(delivery)) this.#counters.messagesDropped++;
       }
@@ -266,14 +269,12 @@ export class GossipNode extends EventTarget {
    * overhead and the 64-byte signature (a signature covers one data frame).
    */
   get maxPayloadSize(): number {
-    return this.signing
-      ? this.#engine.maxSinglePayload - SIGNATURE_BYTES
-      : this.#engine.maxPayloadSize;
+    return this.signing ? this.#engine.maxSignedPayload : this.#engine.maxPayloadSize;
   }
 
   /** True when this node signs what it publishes (the `signing` option); use `publishSigned`. */
   get signing(): boolean {
-    return this.#filter?.signing ?? false;
+    return this.#signatures?.filter.signing ?? false;
   }
 
   /**
@@ -281,7 +282,7 @@ export class GossipNode extends EventTarget {
    * runtime to rotate them without a restart (see docs/SECURITY.md).
    */
   get keyring(): Keyring | undefined {
-    return this.#transport instanceof SecureTransport ? this.#transport.keyring : undefined;
+    return this.#keyring;
   }
 
   /** True once {@linkcode GossipNode.close} was called. */
@@ -320,7 +321,7 @@ export class GossipNode extends EventTarget {
    */
   async publishSigned(data: Uint8Array, flags?: number): Promise<MessageId> {
     checkPublishArguments(data, flags);
-    const filter = this.#filter;
+    const filter = this.#signatures?.filter;
     if (!filter?.signing) {
       throw new GossipError(
         "invalid_option",
@@ -329,27 +330,19 @@ export class GossipNode extends EventTarget {
       );
     }
     this.#checkPublish(data);
-    // The signature covers the message id, so sign for the id the engine will give next; if
-    // another publish took that id while we signed, sign again for the new one.
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const id = this.#engine.nextMessageId();
-      const payload = await filter.signPublish(id, data);
-      this.#checkPublish(data);
-      if (this.#engine.nextMessageId() !== id) continue;
-      return this.#publishNow(payload, (flags ?? 0) | DataFlag.Signed);
-    }
-    throw new GossipError(
-      "closed",
-      "Cannot publish: other publishes kept taking the message id; publish less concurrently",
-    );
+    // The signature covers the message id: take one now, publish under it once signed (other
+    // publishes meanwhile take other ids).
+    const id = this.#engine.reserveId();
+    const signature = await filter.sign(id, data);
+    this.#checkPublish(data);
+    this.#driver.call((now) => this.#engine.publishSigned(id, data, signature, now, flags));
+    this.#marks?.note(id);
+    return id;
   }
 
   #checkPublish(data: Uint8Array): void {
     if (this.#closed) {
       throw new GossipError("closed", "Cannot publish: the node is closed; start a new one");
-    }
-    if (this.#driver.inEngine) {
-      throw new GossipError("closed", "Cannot publish from inside an engine callback");
     }
     if (data.length > this.maxPayloadSize) {
       throw new GossipError(
@@ -450,14 +443,19 @@ export class GossipNode extends EventTarget {
 
   /** Counters of the engine, the transport (with security) and the node, and signatures. */
   stats(): NodeStats {
+    const { signatures, ...transport } = transportStats(this.#transport) as
+      & NodeStats["transport"]
+      & {
+        signatures?: SignatureStats;
+      };
     const stats: NodeStats = {
       engine: this.#engine.stats(),
-      transport: transportStats(this.#transport),
+      transport,
       node: { ...this.#counters, stateWriteErrors: this.#marks?.writeErrors ?? 0 },
       peers: this.#engine.peers().length,
       uptimeMs: Math.round(this.#driver.now()),
     };
-    if (this.#filter) stats.signatures = this.#filter.stats();
+    if (signatures) stats.signatures = signatures;
     return stats;
   }
 

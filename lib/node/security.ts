@@ -1,6 +1,7 @@
 /**
- * The security layer of a {@linkcode GossipNode}: the options that switch it on and the pieces
- * `GossipNode.start` puts between the socket and the engine (sealing transport, signature filter).
+ * The security layer of a {@linkcode GossipNode}: the options that switch it on and the
+ * decorators `GossipNode.start` stacks between the socket and the engine (socket → sealing →
+ * signatures → engine).
  *
  * @module
  */
@@ -13,6 +14,7 @@ import {
   OriginSignatureFilter,
   type SignatureFilterOptions,
 } from "../security/signature_filter.ts";
+import { SignatureTransport } from "../security/signature_transport.ts";
 import type { Transport } from "../transport/transport.ts";
 
 const logger = getLogger(["starling", "security"]);
@@ -99,16 +101,32 @@ export async function prepareSecurity(options: NodeSecurityOptions): Promise<Pre
   return { sealing, filter };
 }
 
+/** @internal The transport stack {@linkcode secureTransport} built. */
+export interface SecuredTransport {
+  /** The top of the stack, what the engine's datagrams go through. */
+  transport: Transport;
+  /** The signature decorator (signing, and the engine's seen hook), when signatures are on. */
+  signatures: SignatureTransport | undefined;
+}
+
 /**
- * @internal Wraps `transport` in a {@linkcode SecureTransport} when sealing or labelling is on;
- * closes `transport` when wrapping fails.
+ * @internal Wraps `transport` in a {@linkcode SecureTransport} when sealing or labelling is on,
+ * and that in a {@linkcode SignatureTransport} when signing or checking; closes `transport` when
+ * wrapping fails.
  *
  * @throws {GossipError} `invalid_option` for a bad label.
  */
 export async function secureTransport(
   transport: Transport,
   prepared: PreparedSecurity,
-): Promise<Transport> {
+): Promise<SecuredTransport> {
+  const sealed = await sealTransport(transport, prepared);
+  if (prepared.filter === undefined) return { transport: sealed, signatures: undefined };
+  const signatures = new SignatureTransport(sealed, prepared.filter);
+  return { transport: signatures, signatures };
+}
+
+async function sealTransport(transport: Transport, prepared: PreparedSecurity): Promise<Transport> {
   const sealing = prepared.sealing;
   if (sealing === undefined) return transport;
   let wrapped: SecureTransport;
@@ -124,9 +142,4 @@ export async function secureTransport(
     keys: sealing.keyring ? `, primary key ${sealing.keyring.primary.fingerprint}` : "",
   });
   return wrapped;
-}
-
-/** @internal The datagram-size overhead a transport adds (0 for a plain one). */
-export function transportOverhead(transport: Transport): number {
-  return transport instanceof SecureTransport ? transport.overhead : 0;
 }

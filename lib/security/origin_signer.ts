@@ -12,8 +12,9 @@ import { GossipError } from "../errors.ts";
 import type { MessageId } from "../wire/message_id.ts";
 import { decodeBase64, encodeBase64 } from "./key_material.ts";
 
-/** Bytes of an Ed25519 signature. */
-export const SIGNATURE_BYTES = 64;
+import { SIGNATURE_BYTES } from "../wire/frame.ts";
+
+export { SIGNATURE_BYTES };
 /** Bytes of a raw Ed25519 public key. */
 export const PUBLIC_KEY_BYTES = 32;
 const CONTEXT = new TextEncoder().encode("starling/msg/v1\0");

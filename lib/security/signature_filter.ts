@@ -1,40 +1,43 @@
 /**
- * {@linkcode OriginSignatureFilter}: signs what this node publishes and checks every data frame of
- * a received datagram against the accepted publisher keys before the engine sees it, so a message
- * that is unsigned or wrongly signed is neither delivered nor forwarded.
+ * {@linkcode OriginSignatureFilter}: signs what this node publishes and checks the data frames of
+ * received datagrams against the accepted publisher keys before the engine sees them, so a message
+ * that is unsigned or wrongly signed is neither delivered nor forwarded. The node runs it inside a
+ * {@linkcode SignatureTransport} (signature_transport.ts); the engine attaches signatures when it
+ * publishes (`reserveId`, `publishSigned`) and strips them on delivery.
  *
- * Web Crypto is asynchronous, so this runs in the driver, not in the pure engine:
+ * Web Crypto is asynchronous, so this runs below the engine, not inside it:
  *
  * ```ts ignore
  * // publish
- * const id = engine.nextMessageId();
- * engine.publish(await filter.signPublish(id, payload), now, DataFlag.Signed);
+ * const id = engine.reserveId();
+ * engine.publishSigned(id, payload, await filter.sign(id, payload), now);
  * // receive
- * if ((await filter.check(bytes)) === true) engine.receive(bytes, from, now);
- * // deliver
- * const data = stripSignature(delivery.data, delivery.flags);
+ * const passed = await filter.filter(bytes, (id) => engine.hasSeen(id));
+ * if (passed) engine.receive(passed, from, now);
  * ```
  *
  * A signed data frame has {@linkcode DataFlag.Signed} and its payload ends with the 64-byte
- * signature. With accepted publishers configured, a datagram holding any data frame that is
- * unsigned or whose signature matches none of the keys is dropped whole and counted.
+ * signature. With accepted publishers configured, a data frame that is unsigned or whose signature
+ * matches none of the keys is removed from its datagram and counted; the datagram's other frames
+ * go on. A signature is verified once per message id: a copy of a message the engine has already
+ * accepted (its seen set) is a duplicate the engine drops, so it is not verified again.
  *
  * @module
  */
 
 import { GossipError } from "../errors.ts";
+import { encodeFrames } from "../core/outbox.ts";
 import { decodeDatagram, MAX_UDP_PAYLOAD } from "../wire/codec.ts";
-import { DataFlag, FrameType } from "../wire/frame.ts";
+import { DataFlag, type DataFrame, type Frame, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
 import { type MessageId, originOf } from "../wire/message_id.ts";
 import {
   importPublisherKey,
   importSigningKey,
-  SIGNATURE_BYTES,
   signMessage,
   verifyMessage,
 } from "./origin_signer.ts";
 
-/** Why {@linkcode OriginSignatureFilter.check} refused a datagram. */
+/** Why {@linkcode OriginSignatureFilter} refused a data frame. */
 export type SignatureReason = "unsigned" | "bad_signature";
 
 /** Options of {@linkcode OriginSignatureFilter.create}. */
@@ -56,12 +59,15 @@ export interface SignatureStats {
   signed: number;
   /** Data frames whose signature verified. */
   verified: number;
-  /** Datagrams dropped, by reason. */
+  /** Data frames of messages already accepted, passed on without verifying again. */
+  seenSkipped: number;
+  /** Data frames removed from their datagram, by reason. */
   dropped: Record<string, number>;
 }
 
 /**
- * The payload without its trailing signature when `flags` has {@linkcode DataFlag.Signed}.
+ * The payload without its trailing signature when `flags` has {@linkcode DataFlag.Signed} (the
+ * engine does this on delivery; this is for frames read off the wire).
  *
  * @example
  * ```ts
@@ -88,11 +94,13 @@ export function stripSignature(data: Uint8Array, flags: number): Uint8Array {
  * const pair = await generateSigningKeyPair();
  * const publisher = await OriginSignatureFilter.create({ signingKey: pair.privateKey });
  * const receiver = await OriginSignatureFilter.create({ acceptPublishers: [pair.publicKey] });
- * const payload = await publisher.signPublish(5n, new Uint8Array([9]));
+ * const data = new Uint8Array([9]);
+ * const payload = new Uint8Array([...data, ...await publisher.sign(5n, data)]);
  * const frame = { type: FrameType.Data, flags: DataFlag.Signed, id: 5n, hops: 0, payload } as const;
- * if ((await receiver.check(encodeFrames([frame]))) !== true) throw new Error("accepted");
- * const forged = { ...frame, id: 6n };
- * if ((await receiver.check(encodeFrames([forged]))) !== "bad_signature") throw new Error("refused");
+ * const unseen = () => false;
+ * if (!(await receiver.filter(encodeFrames([frame]), unseen))) throw new Error("accepted");
+ * const forged = encodeFrames([{ ...frame, id: 6n }]);
+ * if ((await receiver.filter(forged, unseen)) !== undefined) throw new Error("refused");
  * ```
  */
 export class OriginSignatureFilter {
@@ -102,6 +110,7 @@ export class OriginSignatureFilter {
   readonly #hintCapacity: number;
   #signed = 0;
   #verified = 0;
+  #seenSkipped = 0;
   #dropped: Record<string, number> = {};
 
   private constructor(
@@ -144,11 +153,11 @@ export class OriginSignatureFilter {
   }
 
   /**
-   * `payload ‖ signature` for message `id`; publish it with {@linkcode DataFlag.Signed}.
+   * The 64-byte signature of message `id` with `payload`, for `engine.publishSigned()`.
    *
    * @throws {GossipError} `invalid_option` when no signing key was given.
    */
-  async signPublish(id: MessageId, payload: Uint8Array): Promise<Uint8Array> {
+  async sign(id: MessageId, payload: Uint8Array): Promise<Uint8Array> {
     const key = this.#signingKey;
     if (key === undefined) {
       throw new GossipError(
@@ -157,43 +166,69 @@ export class OriginSignatureFilter {
       );
     }
     const signature = await signMessage(key, id, payload);
-    const out = new Uint8Array(payload.length + SIGNATURE_BYTES);
-    out.set(payload);
-    out.set(signature, payload.length);
     this.#signed++;
-    return out;
+    return signature;
   }
 
   /**
-   * Checks every data frame of a plain datagram. Returns true to pass it to the engine (also for
-   * datagrams that do not decode: the engine counts those), or the reason it was dropped.
-   * Never throws.
+   * Checks the data frames of a plain datagram: returns it whole when they all pass, without
+   * the frames that fail (re-encoded), or undefined when nothing is left. Frames of messages
+   * `seen(id)` says were accepted already are duplicates and pass unverified. Datagrams that do
+   * not decode pass as they are (the engine counts them). Never throws.
    */
-  async check(bytes: Uint8Array): Promise<true | SignatureReason> {
+  async filter(
+    bytes: Uint8Array,
+    seen: (id: MessageId) => boolean,
+  ): Promise<Uint8Array | undefined> {
     const publishers = this.#publishers;
-    if (publishers === undefined) return true;
+    if (publishers === undefined) return bytes;
     const decoded = decodeDatagram(bytes, MAX_UDP_PAYLOAD);
-    if (!decoded.ok) return true;
-    for (const frame of decoded.frames) {
-      if (frame.type !== FrameType.Data) continue;
-      if ((frame.flags & DataFlag.Signed) === 0 || frame.payload.length < SIGNATURE_BYTES) {
-        return this.#drop("unsigned");
-      }
-      const split = frame.payload.length - SIGNATURE_BYTES;
-      const body = frame.payload.subarray(0, split);
-      const signature = frame.payload.subarray(split);
-      const origin = originOf(frame.id);
-      if (!(await this.#verify(publishers, origin, frame.id, body, signature))) {
-        return this.#drop("bad_signature");
-      }
-      this.#verified++;
+    if (!decoded.ok) return bytes;
+    let kept: Frame[] | undefined;
+    const frames = decoded.frames;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i]!;
+      const ok = frame.type !== FrameType.Data || await this.#check(publishers, frame, seen);
+      if (ok) kept?.push(frame);
+      else kept ??= frames.slice(0, i);
     }
-    return true;
+    if (kept === undefined) return bytes;
+    return kept.length === 0 ? undefined : encodeFrames(kept);
   }
 
   /** The counters. */
   stats(): SignatureStats {
-    return { signed: this.#signed, verified: this.#verified, dropped: { ...this.#dropped } };
+    return {
+      signed: this.#signed,
+      verified: this.#verified,
+      seenSkipped: this.#seenSkipped,
+      dropped: { ...this.#dropped },
+    };
+  }
+
+  /** True when data frame `frame` may go on (counted either way). */
+  async #check(
+    publishers: CryptoKey[],
+    frame: DataFrame,
+    seen: (id: MessageId) => boolean,
+  ): Promise<boolean> {
+    if ((frame.flags & DataFlag.Signed) === 0 || frame.payload.length < SIGNATURE_BYTES) {
+      this.#drop("unsigned");
+      return false;
+    }
+    if (seen(frame.id)) {
+      this.#seenSkipped++;
+      return true;
+    }
+    const split = frame.payload.length - SIGNATURE_BYTES;
+    const body = frame.payload.subarray(0, split);
+    const signature = frame.payload.subarray(split);
+    if (!(await this.#verify(publishers, originOf(frame.id), frame.id, body, signature))) {
+      this.#drop("bad_signature");
+      return false;
+    }
+    this.#verified++;
+    return true;
   }
 
   async #verify(
@@ -221,8 +256,7 @@ export class OriginSignatureFilter {
     return false;
   }
 
-  #drop(reason: SignatureReason): SignatureReason {
+  #drop(reason: SignatureReason): void {
     this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1;
-    return reason;
   }
 }

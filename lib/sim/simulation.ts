@@ -2,8 +2,10 @@
  * A deterministic simulator: many engines in one process on virtual time, over a network with
  * per-link delay, jitter, loss and partitions, all drawn from one seed.
  *
- * The engines are the real ones; only the clock and the wire are simulated. The same seed and
- * the same calls replay the same run, event for event.
+ * The engines are the real ones; only the clock and the wire are simulated. After every input
+ * the simulator takes the engine's output batch (`engine.ready()`), as `GossipNode` does: its
+ * deliveries are recorded, its datagrams put on the simulated links, its deadline scheduled. The
+ * same seed and the same calls replay the same run, event for event.
  *
  * @module
  */
@@ -151,9 +153,6 @@ export class Simulation {
       ...this.#options.gossipOf?.(i),
       rng: seededPrng((seed * 1_000_003 + i * 7919 + this.engines.length) >>> 0),
       seeds: seedsOf(i).map((k) => this.#addresses[k] ?? simAddress(k)),
-    }, {
-      send: (to, bytes) => this.#send(i, to, bytes),
-      deliver: (message) => this.#record(i, message),
     });
     this.engines[i] = engine;
     this.alive[i] = true;
@@ -190,7 +189,7 @@ export class Simulation {
       maxHops: 0,
     });
     this.#holders.set(id, this.alive[i] ? 1 : 0);
-    this.#reschedule(i);
+    this.drain(i);
     return id;
   }
 
@@ -282,19 +281,34 @@ export class Simulation {
         this.#tickAt[node] = Infinity;
         this.ticksRun++;
         this.engines[node]!.tick(at);
-        this.#reschedule(node);
+        this.drain(node);
       } else {
         const bytes = queue.ref!;
         if (!this.alive[node]) continue;
         this.datagramsDelivered++;
         const source = from >= 0 ? this.#addresses[from]! : this.#injectedSources[-2 - from]!;
         this.engines[node]!.receive(bytes, source, at);
-        this.#reschedule(node);
+        this.drain(node);
         if (stop?.()) return this.now;
       }
     }
     this.now = Math.max(this.now, until);
     return this.now;
+  }
+
+  /**
+   * Carries out node `i`'s output batch at the current time: records its deliveries, sends its
+   * datagrams, schedules its next tick. The simulator does this after each input it makes; call
+   * it after calling one of `engines[i]`'s inputs directly.
+   */
+  drain(i: number): void {
+    const ready = this.engines[i]!.ready();
+    const deliveries = ready.deliveries;
+    for (let k = 0; k < deliveries.length; k++) this.#record(i, deliveries[k]!);
+    const to = ready.to;
+    const datagrams = ready.datagrams;
+    for (let k = 0; k < to.length; k++) this.#send(i, to[k]!, datagrams[k]!);
+    this.#schedule(i, ready.deadline);
   }
 
   #send(from: number, to: Address, bytes: Uint8Array): void {
@@ -329,9 +343,5 @@ export class Simulation {
       this.#tickAt[i] = at;
       this.#queue.push(at, i, TICK);
     }
-  }
-
-  #reschedule(i: number): void {
-    this.#schedule(i, this.engines[i]!.deadline());
   }
 }

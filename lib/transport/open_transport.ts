@@ -76,6 +76,5 @@ export async function openTransport(
 
 /** The counters of a transport that has a `stats()` method; zeros for one that has none. */
 export function transportStats(transport: Transport): TransportStats {
-  const withStats = transport as Transport & { stats?: () => TransportStats };
-  return typeof withStats.stats === "function" ? withStats.stats() : emptyTransportStats();
+  return transport.stats?.() ?? emptyTransportStats();
 }

@@ -1,7 +1,9 @@
 /**
  * The packet transport a {@linkcode GossipNode} runs on: best-effort datagrams, nothing more.
  *
- * Sealing, labels and loss injection are decorators that wrap a transport and keep this shape.
+ * Sealing, labels, signature checks and loss injection are decorators that wrap a transport and
+ * keep this shape; what a caller needs of a stack of them (the bytes they add to each datagram,
+ * their counters) is part of it, so a caller never asks which decorator it holds.
  *
  * @module
  */
@@ -38,6 +40,50 @@ export interface Transport extends AsyncIterable<Packet> {
    * instead of one per datagram. Use either this or the iterator, not both.
    */
   batches?(): AsyncIterable<readonly Packet[]>;
+  /**
+   * Bytes a decorator adds to each datagram it sends (sealing: 30, a label: 5), summed over the
+   * stack; the node packs datagrams that much smaller. Absent means 0.
+   */
+  readonly overhead?: number;
+  /** Counters of the socket, with each decorator's added (`security`, `signatures`, ...). */
+  stats?(): TransportStats;
   /** Closes the socket; ends the async iteration. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Counters every transport of this package exposes through `stats()`. */
+export interface TransportStats {
+  /** Datagrams handed to the socket. */
+  sent: number;
+  /** Datagrams received. */
+  received: number;
+  /** Bytes handed to the socket. */
+  bytesSent: number;
+  /** Bytes received. */
+  bytesReceived: number;
+  /** Sends that failed (unreachable, bad address, closed socket); never thrown. */
+  sendErrors: number;
+  /** Receive errors that were skipped (such as ICMP port unreachable reports). */
+  receiveErrors: number;
+  /** Datagrams dropped on purpose (a full receive queue, injected loss). */
+  dropped: number;
+  /**
+   * What carries the datagrams: `"Deno.listenDatagram"` (the native UDP transport), `"node:dgram"`
+   * (the fallback when the unstable net API is off) or `"memory"`; wrappers report the inner
+   * transport's. Absent for transports that do not say.
+   */
+  implementation?: "Deno.listenDatagram" | "node:dgram" | "memory";
+}
+
+/** Fresh zeroed {@linkcode TransportStats}. */
+export function emptyTransportStats(): TransportStats {
+  return {
+    sent: 0,
+    received: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    sendErrors: 0,
+    receiveErrors: 0,
+    dropped: 0,
+  };
 }

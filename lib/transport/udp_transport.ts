@@ -9,44 +9,14 @@ import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import { ByteSlab } from "./byte_slab.ts";
 import { BoundedQueue } from "../bounded_queue.ts";
-import type { Packet, Transport } from "./transport.ts";
+import {
+  emptyTransportStats,
+  type Packet,
+  type Transport,
+  type TransportStats,
+} from "./transport.ts";
 
-/** Counters every transport of this package exposes through `stats()`. */
-export interface TransportStats {
-  /** Datagrams handed to the socket. */
-  sent: number;
-  /** Datagrams received. */
-  received: number;
-  /** Bytes handed to the socket. */
-  bytesSent: number;
-  /** Bytes received. */
-  bytesReceived: number;
-  /** Sends that failed (unreachable, bad address, closed socket); never thrown. */
-  sendErrors: number;
-  /** Receive errors that were skipped (such as ICMP port unreachable reports). */
-  receiveErrors: number;
-  /** Datagrams dropped on purpose (a full receive queue, injected loss). */
-  dropped: number;
-  /**
-   * What carries the datagrams: `"Deno.listenDatagram"` (the native UDP transport), `"node:dgram"`
-   * (the fallback when the unstable net API is off) or `"memory"`; wrappers report the inner
-   * transport's. Absent for transports that do not say.
-   */
-  implementation?: "Deno.listenDatagram" | "node:dgram" | "memory";
-}
-
-/** Fresh zeroed {@linkcode TransportStats}. */
-export function emptyTransportStats(): TransportStats {
-  return {
-    sent: 0,
-    received: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    sendErrors: 0,
-    receiveErrors: 0,
-    dropped: 0,
-  };
-}
+export { emptyTransportStats, type TransportStats };
 
 /** The shape of `Deno.listenDatagram` this transport needs; injectable for tests. */
 export type ListenDatagram = (

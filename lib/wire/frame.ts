@@ -101,6 +101,9 @@ export interface DataFrame {
 }
 
 /** Flags of a data frame. */
+/** Bytes of the Ed25519 signature that ends the payload of a data frame with `DataFlag.Signed`. */
+export const SIGNATURE_BYTES = 64;
+
 export const DataFlag = {
   /** The payload ends with a 64-byte Ed25519 signature of the origin. */
   Signed: 1,
