@@ -121,7 +121,11 @@ Deno.test("a message that fits one datagram keeps its 14-byte header and one dat
   assert.ok(decoded.ok);
   const frame = decoded.frames[0]!;
   assert.ok(frame.type === FrameType.Data);
-  assert.equal(frame.flags & ~DataFlag.Reroot, 0, "no Chunk flag (its first message claims the anchor role)");
+  assert.equal(
+    frame.flags & ~DataFlag.Reroot,
+    0,
+    "no Chunk flag (its first message claims the anchor role)",
+  );
   assert.equal(frame.payload.length, 498);
   assert.equal(got[1]!.length, 1);
   assert.equal(seqOf(engines[0]!.nextMessageId()), 2);
