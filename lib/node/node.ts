@@ -364,12 +364,8 @@ export class GossipNode extends EventTarget {
     return id;
   }
 
-  /**
-   * An async iterator over messages delivered from now on. Each call makes an independent
-   * reader with its own bounded queue (`messageQueueSize`). Ends when the node closes or the
-   * loop is left.
-   */
-  messages(): AsyncIterableIterator<Delivery> {
+  /** A new reader's bounded queue (`messageQueueSize`, oldest dropped), closed with the node. */
+  #reader(): BoundedQueue<Delivery> {
     const queue = new BoundedQueue<Delivery>(
       this.#queueSize,
       "drop-oldest",
@@ -381,19 +377,22 @@ export class GossipNode extends EventTarget {
   }
 
   /**
+   * An async iterator over messages delivered from now on. Each call makes an independent
+   * reader with its own bounded queue (`messageQueueSize`). Ends when the node closes or the
+   * loop is left.
+   */
+  messages(): AsyncIterableIterator<Delivery> {
+    return this.#reader();
+  }
+
+  /**
    * Like {@linkcode GossipNode.messages}, but each step yields everything queued since the last
    * one (at least one message): a reader that writes somewhere slow takes a whole backlog per
    * write instead of one message per write, and so falls behind far less. Same bound and drop
    * policy as `messages()` (`messageQueueSize`, oldest dropped and counted).
    */
   messageBatches(): AsyncIterableIterator<Delivery[]> {
-    const queue = new BoundedQueue<Delivery>(
-      this.#queueSize,
-      "drop-oldest",
-      (q) => this.#readers.delete(q),
-    );
-    if (this.#closed) queue.close();
-    else this.#readers.add(queue);
+    const queue = this.#reader();
     return (async function* () {
       try {
         for (;;) {
