@@ -399,7 +399,8 @@ export class Broadcaster {
     let targets: Address[];
     if (mode === "tree") {
       this.#syncTree();
-      const [first, last] = [chunkMessageOf(frame), chunkMessageEndOf(frame)];
+      const first = chunkMessageOf(frame);
+      const last = first === undefined ? undefined : chunkMessageEndOf(frame);
       targets = this.plumtree.forward(frame.id, frame.hops, except, now, frame.flags, first, last);
     } else if (mode === "pull") {
       return;
