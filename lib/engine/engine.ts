@@ -24,7 +24,7 @@ import { Broadcaster } from "../broadcast/broadcaster.ts";
 import { Membership } from "../membership/membership.ts";
 import type { Address } from "../wire/address.ts";
 import { decodeDatagram } from "../wire/codec.ts";
-import { DataFlag, FrameType, SIGNATURE_BYTES } from "../wire/frame.ts";
+import { DataFlag, FrameType, SIGNATURE_BYTES, stripSignature } from "../wire/frame.ts";
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { EngineContext } from "../core/context.ts";
 import { AddressValidation } from "./address_validation.ts";
@@ -182,12 +182,7 @@ export class Engine {
         // A neighbour that hands us new messages is worth keeping (eclipse resistance).
         this.#membership.delivered(message.from);
         // The signature was checked below the engine (a transport decorator): hand out the data.
-        if ((message.flags & DataFlag.Signed) !== 0) {
-          message.data = message.data.subarray(
-            0,
-            Math.max(0, message.data.length - SIGNATURE_BYTES),
-          );
-        }
+        message.data = stripSignature(message.data, message.flags);
         ready.deliveries.push(message);
       },
       wakeAt: (at) => {

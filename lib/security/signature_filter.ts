@@ -65,22 +65,7 @@ export interface SignatureStats {
   dropped: Record<string, number>;
 }
 
-/**
- * The payload without its trailing signature when `flags` has {@linkcode DataFlag.Signed} (the
- * engine does this on delivery; this is for frames read off the wire).
- *
- * @example
- * ```ts
- * import { stripSignature } from "./signature_filter.ts";
- * const data = new Uint8Array(70);
- * if (stripSignature(data, 1).length !== 6) throw new Error("64 bytes off");
- * if (stripSignature(data, 0).length !== 70) throw new Error("unsigned kept");
- * ```
- */
-export function stripSignature(data: Uint8Array, flags: number): Uint8Array {
-  if ((flags & DataFlag.Signed) === 0) return data;
-  return data.subarray(0, Math.max(0, data.length - SIGNATURE_BYTES));
-}
+export { stripSignature } from "../wire/frame.ts";
 
 /**
  * Signs published messages and checks received ones.
