@@ -17,7 +17,7 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   seeds: [],
   fanout: 3, // pushes per node on first receipt: about log3(N) + ln(N) rounds to all
   maxDatagramSize: 512, // crosses any path MTU unfragmented
-  maxHops: 32,
+  maxHops: 64,
   antiEntropyIntervalMs: 1000,
   seenCapacity: 100_000,
   cacheMaxEntries: 10_000,
@@ -29,6 +29,7 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   graftTimeoutMs: 150,
   graftRetryMs: 50,
   lazyDelayMs: 10,
+  lazyPaceMs: 100,
   maxPending: 4096,
   maxTrees: 1024,
   anchorBeaconMs: 2000,
@@ -79,6 +80,7 @@ export const PRESET_OVERRIDES: Readonly<Record<PresetName, Readonly<GossipOption
       graftTimeoutMs: 10,
       graftRetryMs: 5,
       lazyDelayMs: 2,
+      lazyPaceMs: 20,
       maxDatagramSize: 1400,
     }),
     lan: Object.freeze({
@@ -102,6 +104,7 @@ export const PRESET_OVERRIDES: Readonly<Record<PresetName, Readonly<GossipOption
       graftTimeoutMs: 800,
       graftRetryMs: 400,
       lazyDelayMs: 50,
+      lazyPaceMs: 250,
       maxDatagramSize: 512,
     }),
   });

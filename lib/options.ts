@@ -28,7 +28,11 @@ export interface GossipOptions {
    * @default {512}
    */
   maxDatagramSize?: number;
-  /** A message is not forwarded after this many hops; bounds the damage of a loop. @default {32} */
+  /**
+   * A message is not forwarded after this many hops; bounds the damage of a loop. Trees at
+   * 1,000 nodes under 10% loss reach 33 hops (grafts lengthen paths), and a message stopped at
+   * the limit reaches the nodes below only by repair. @default {64}
+   */
   maxHops?: number;
   /**
    * Period of the anti-entropy round (digest to one random peer) and of join retries, in ms.
@@ -78,6 +82,13 @@ export interface GossipOptions {
    * @default {10}
    */
   lazyDelayMs?: number;
+  /**
+   * Plumtree: a neighbour gets at most one datagram of IHAVEs alone this often (ms); between,
+   * its announcements wait, or ride along on any datagram that goes to it anyway. Under many
+   * publishers this is what keeps announcements from costing a datagram per message per lazy
+   * link. @default {100}
+   */
+  lazyPaceMs?: number;
   /** Messages waiting for ACKs or for a graft, at most (older ones are dropped). @default {4096} */
   maxPending?: number;
   /**
@@ -268,6 +279,7 @@ export function resolveOptions(options: GossipOptions = {}): ResolvedOptions {
   checkInteger("graftTimeoutMs", resolved.graftTimeoutMs, 1, 600_000);
   checkInteger("graftRetryMs", resolved.graftRetryMs, 1, 600_000);
   checkInteger("lazyDelayMs", resolved.lazyDelayMs, 0, 60_000);
+  checkInteger("lazyPaceMs", resolved.lazyPaceMs, 0, 60_000);
   checkInteger("maxPending", resolved.maxPending, 16, 10_000_000);
   checkInteger("maxTrees", resolved.maxTrees, 0, 1_000_000);
   checkInteger("anchorBeaconMs", resolved.anchorBeaconMs, 0, 3_600_000);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_GRAFT_ATTEMPTS, Plumtree } from "../lib/broadcast/plumtree.ts";
+import { MAX_GRAFT_ATTEMPTS, MAX_GRAFT_STRETCH, Plumtree } from "../lib/broadcast/plumtree.ts";
 import { ANCHOR_IDLE_MS } from "../lib/broadcast/tree_links.ts";
 import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
@@ -137,7 +137,7 @@ Deno.test("Plumtree: the payload arriving cancels the graft timer", () => {
   tree.sync([a, b]);
   tree.onPrune(a, undefined, 0);
   tree.onAnnounce(id(4), a, 0);
-  tree.received(id(4)); // payload came over b (the broadcaster reports it, then forwards)
+  tree.received(id(4), 10); // payload came over b (the broadcaster reports it, then forwards)
   tree.forward(id(4), 2, b, 10);
   tree.tick(500);
   assert.equal(h.flush().filter((s) => s.frame.type === FrameType.Graft).length, 0);
@@ -182,6 +182,65 @@ Deno.test("Plumtree: held IHAVEs ride on a datagram already going to their peer"
   ]);
   tree.tick(50);
   assert.deepEqual(h.flush().map((s) => [s.to, s.frame.type]), [[c, FrameType.IHave]]);
+});
+
+Deno.test("Plumtree: a lazy link gets at most one IHAVE datagram of its own per pace", () => {
+  const h = harness({ lazyDelayMs: 10, lazyPaceMs: 100 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  tree.forward(id(5), 0, a, 0);
+  tree.onDuplicate(id(5), b, 0);
+  h.flush();
+  const ihavesTo = (peer: string) =>
+    h.flush().filter((s) => s.to === peer && s.frame.type === FrameType.IHave);
+  tree.forward(id(5, 2), 0, a, 0);
+  tree.tick(10);
+  assert.equal(ihavesTo(b).length, 1, "the first batch leaves after lazyDelayMs");
+  for (let seq = 3; seq < 13; seq++) tree.forward(id(5, seq), 0, a, 20 + seq);
+  assert.equal(tree.tick(50), 110, "the next batch waits out the pace");
+  assert.equal(ihavesTo(b).length, 0, "within the pace, announcements wait");
+  tree.tick(110);
+  const batch = ihavesTo(b);
+  assert.equal(batch.length, 1, "then all of them leave in one datagram");
+  const frame = batch[0]!.frame as { entries: { id: bigint }[] };
+  // Ten new ids, and the previous batch repeated (a lost IHAVE is announced twice).
+  assert.equal(frame.entries.length, 11);
+  tree.forward(id(5, 13), 0, a, 120);
+  h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  assert.equal(ihavesTo(b).length, 1, "riding along on another datagram is never held back");
+});
+
+Deno.test("Plumtree: payloads that come late stretch the graft timeout, within a bound", () => {
+  const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 100 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  assert.equal(tree.graftTimeout(), 100);
+  let now = 0;
+  for (let seq = 1; seq <= 40; seq++) {
+    tree.onAnnounce(id(7, seq), a, now);
+    now += 90; // the eager copy comes 90 ms behind the IHAVE, just inside the timeout
+    tree.received(id(7, seq), now);
+  }
+  const stretched = tree.graftTimeout();
+  assert.ok(stretched > 150 && stretched <= 180, `late payloads: ${stretched} ms`);
+  for (let seq = 41; seq <= 400; seq++) {
+    tree.onAnnounce(id(7, seq), a, now);
+    now += tree.graftTimeout() - 1;
+    tree.received(id(7, seq), now);
+  }
+  assert.equal(tree.graftTimeout(), MAX_GRAFT_STRETCH * 100, "bounded");
+  for (let seq = 401; seq <= 460; seq++) {
+    tree.onAnnounce(id(7, seq), a, now);
+    now += 5;
+    tree.received(id(7, seq), now);
+  }
+  assert.equal(tree.graftTimeout(), 100, "prompt payloads bring it back");
+  // A payload that needed a graft says nothing about the tree's lag.
+  tree.onAnnounce(id(8), a, now);
+  tree.tick(now + 100);
+  tree.received(id(8), now + 5000);
+  assert.equal(tree.graftTimeout(), 100);
 });
 
 Deno.test("Plumtree: origin trees are bounded; the least recently used goes", () => {

@@ -3,8 +3,8 @@
  * role, and, while it holds it, the beacons that keep the tree alive and the rerooting messages
  * that rebuild it.
  *
- * A node claims the role as it publishes when no anchor is known, and only after two beacon
- * periods up, so that a node that just (re)joined hears the standing anchor's beacon instead of
+ * A node claims the role as it publishes when no anchor is known and no smaller origin
+ * has published lately, and only after two beacon periods up, so that a node that just (re)joined hears the standing anchor's beacon instead of
  * contesting it. The claiming message carries the Reroot flag: it floods and rebuilds the shared
  * tree as this node's tree of first arrivals. An anchor that has been silent for `anchorBeaconMs`
  * sends an empty beacon, and every {@linkcode ANCHOR_REROOT_MS} a rerooting one: by then the view
@@ -25,6 +25,9 @@ export class AnchorRole {
   #startedAt = 0;
   #lastOwn = -Infinity;
   #lastReroot = -Infinity;
+  /** The smallest origin heard publishing lately, and when it was last heard. */
+  #smallest = Infinity;
+  #smallestAt = -Infinity;
 
   /**
    * @param ctx The engine's shared state (options).
@@ -38,6 +41,19 @@ export class AnchorRole {
   }
 
   /**
+   * A message of `origin` was first seen at `now`. While no anchor is known, a node defers to a
+   * smaller origin heard within two beacon periods: that one will claim as it next publishes.
+   * Without this, every node publishing in the moment the first claim travels claims too, and
+   * each claim floods (measured: 100 loopback nodes at 100 msgs/s, 2.7 copies per node).
+   */
+  heard(origin: number, now: number): void {
+    if (origin <= this.#smallest || now - this.#smallestAt > 2 * this.ctx.options.anchorBeaconMs) {
+      this.#smallest = origin;
+      this.#smallestAt = now;
+    }
+  }
+
+  /**
    * Flags for an own message of `origin` about to be published at `now`: the Reroot flag added
    * when this message claims the anchor role.
    */
@@ -45,7 +61,10 @@ export class AnchorRole {
     this.#lastOwn = now;
     if ((flags & (DataFlag.Chunk | DataFlag.Reroot)) !== 0 || !this.#enabled()) return flags;
     if (now - this.#startedAt < 2 * this.ctx.options.anchorBeaconMs) return flags;
-    if (this.links.anchorAt(now) !== undefined || !this.links.claim(origin, now)) return flags;
+    if (this.links.anchorAt(now) !== undefined) return flags;
+    const window = 2 * this.ctx.options.anchorBeaconMs;
+    if (this.#smallest < origin && now - this.#smallestAt <= window) return flags;
+    if (!this.links.claim(origin, now)) return flags;
     this.#lastReroot = now;
     return flags | DataFlag.Reroot;
   }

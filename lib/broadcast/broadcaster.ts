@@ -336,7 +336,8 @@ export class Broadcaster {
       }
       return;
     }
-    this.plumtree.received(frame.id);
+    this.plumtree.received(frame.id, now);
+    this.anchor.heard(originOf(frame.id), now);
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;
     this.cache.put(frame.id, flags, hops, frame.payload, now);

@@ -41,6 +41,14 @@ export const MAX_GRAFT_ATTEMPTS = 10;
 export const PUSHPULL_PULL_MS = 60;
 /** Hops an IHAVE path must save before an origin's tree moves onto it. */
 export const OPTIMIZE_HOPS = 2;
+/**
+ * The graft timeout follows how late eager payloads come behind their first IHAVE, between
+ * `graftTimeoutMs` and this many times it. A busy node (or a busy machine running many nodes)
+ * lags, and with a fixed timeout every lagging payload turned into a graft, a duplicate and a
+ * prune: more datagrams, more lag. Measured on 100 loopback nodes at 100 msgs/s on a shared
+ * 2-core machine: 42 grafts per message and 56% of messages to every node within 2 s.
+ */
+export const MAX_GRAFT_STRETCH = 8;
 /** Announcers remembered per missing id. */
 const MAX_ANNOUNCERS = 8;
 
@@ -51,6 +59,8 @@ interface Missing {
   attempts: number;
   /** When to graft the next announcer. */
   due: number;
+  /** When the first IHAVE of the id came. */
+  heard: number;
 }
 
 type Announcement = { id: MessageId; hops: number };
@@ -64,11 +74,15 @@ export class Plumtree {
   /** Each peer's last IHAVE batch, announced once more with the next (bounded by the view). */
   #lastBatch = new Map<Address, Announcement[]>();
   #lazyDue = Infinity;
+  /** When each peer's last IHAVE batch left in a datagram of its own (see `lazyPaceMs`). */
+  #lazySentAt = new Map<Address, number>();
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
   #chunkParents = new Map<
     number,
     { message: MessageId; last: MessageId; parent: Address; at: number }
   >();
+  /** Smoothed lateness (ms) of a payload behind its id's first IHAVE. */
+  #lateness = 0;
   /** Counters of tree maintenance. */
   readonly counters = { prunesSent: 0, graftsSent: 0, ihavesSent: 0, optimized: 0, chunkPulls: 0 };
 
@@ -139,9 +153,28 @@ export class Plumtree {
     return eagerTargets;
   }
 
-  /** The payload of `id` arrived: no graft for it is needed any more. */
-  received(id: MessageId): void {
+  /**
+   * The payload of `id` arrived at `now`: no graft for it is needed any more. When it came by
+   * the tree before any graft, how late it was behind the first IHAVE tunes the graft timeout.
+   */
+  received(id: MessageId, now: number): void {
+    const entry = this.#missing.get(id);
+    if (entry === undefined) return;
     this.#missing.delete(id);
+    if (entry.attempts > 0) return;
+    this.#lateness += (now - entry.heard - this.#lateness) / 8;
+  }
+
+  /**
+   * How long an announced id waits for its payload before a graft: `graftTimeoutMs`, or twice
+   * the smoothed lateness when payloads come that late, at most {@linkcode MAX_GRAFT_STRETCH}
+   * times it. A mean, not a tail: at 10% loss a few payloads come late behind a repair upstream,
+   * and waiting for those tails (mean plus four deviations, as TCP does) put the median to full
+   * delivery at 753 ms instead of 585 on 1,000 simulated nodes.
+   */
+  graftTimeout(): number {
+    const base = this.ctx.options.graftTimeoutMs;
+    return Math.min(MAX_GRAFT_STRETCH * base, Math.max(base, 2 * this.#lateness));
   }
 
   /** Queues an IHAVE of `id` for each of `peers` but `except` (sent within `lazyDelayMs`). */
@@ -152,18 +185,21 @@ export class Plumtree {
     except: Address | undefined,
     now: number,
   ): void {
+    let opened = false;
     for (const peer of peers) {
       if (peer === except) continue;
       const queue = this.#lazyQueue.get(peer);
       if (queue) queue.push({ id, hops });
-      else this.#lazyQueue.set(peer, [{ id, hops }]);
-    }
-    if (this.#lazyQueue.size > 0) {
-      if (this.ctx.options.lazyDelayMs === 0) this.flushLazy();
-      else if (this.#lazyDue === Infinity) {
-        this.#lazyDue = now + this.ctx.options.lazyDelayMs;
-        this.ctx.wakeAt(this.#lazyDue);
+      else {
+        this.#lazyQueue.set(peer, [{ id, hops }]);
+        opened = true;
       }
+    }
+    if (!opened) return;
+    if (this.ctx.options.lazyDelayMs === 0) this.flushLazy(now);
+    else if (now + this.ctx.options.lazyDelayMs < this.#lazyDue) {
+      this.#lazyDue = now + this.ctx.options.lazyDelayMs;
+      this.ctx.wakeAt(this.#lazyDue);
     }
   }
 
@@ -265,9 +301,9 @@ export class Plumtree {
     const options = this.ctx.options;
     const wait = options.mode === "pushpull"
       ? Math.min(options.graftTimeoutMs, PUSHPULL_PULL_MS)
-      : options.graftTimeoutMs;
+      : this.graftTimeout();
     const due = now + wait;
-    this.#missing.set(id, { announcers: [from], attempts: 0, due });
+    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now });
     this.ctx.wakeAt(due);
   }
 
@@ -316,18 +352,38 @@ export class Plumtree {
    */
   forgetPeer(peer: Address): void {
     this.#lastBatch.delete(peer);
+    this.#lazySentAt.delete(peer);
   }
 
-  /** Sends every held IHAVE batch. */
-  flushLazy(): void {
-    for (const [peer, entries] of this.#lazyQueue) this.#sendAnnouncements(peer, entries);
-    this.#lazyQueue.clear();
-    this.#lazyDue = Infinity;
+  /**
+   * Sends the held IHAVE batches whose peer has had no batch of its own for `lazyPaceMs`; the
+   * others wait for their pace (or ride along on an earlier datagram, see `piggyback`).
+   */
+  flushLazy(now: number): void {
+    const pace = this.ctx.options.lazyPaceMs;
+    let due = Infinity;
+    for (const [peer, entries] of this.#lazyQueue) {
+      const last = this.#lazySentAt.get(peer);
+      if (last !== undefined && now - last < pace) {
+        due = Math.min(due, last + pace);
+        continue;
+      }
+      this.#lazySentAt.set(peer, now);
+      this.#sendAnnouncements(peer, entries);
+      this.#lazyQueue.delete(peer);
+    }
+    this.#lazyDue = due;
+    if (due !== Infinity) this.ctx.wakeAt(due);
+    if (this.#lazySentAt.size > 4 * this.ctx.options.activeViewSize) {
+      for (const known of this.#lazySentAt.keys()) {
+        if (!this.links.isActive(known)) this.#lazySentAt.delete(known);
+      }
+    }
   }
 
   /** Runs due graft timers and lazy flushes; returns when it next wants to run. */
   tick(now: number): number {
-    if (now >= this.#lazyDue) this.flushLazy();
+    if (now >= this.#lazyDue) this.flushLazy(now);
     let next = this.#lazyDue;
     // Ids of one origin first grafted in the same round go to the same announcer where they can
     // (the chunks of one message): each graft makes its link eager, and grafting a message's
