@@ -211,6 +211,66 @@ Deno.test("Plumtree: a lazy link gets at most one IHAVE datagram of its own per 
   assert.equal(ihavesTo(b).length, 1, "riding along on another datagram is never held back");
 });
 
+Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, never one of their own", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  assert.deepEqual(tree.forward(id(5), 0, a, 0), [b]);
+  h.ctx.outbox.push(b, {
+    type: FrameType.Data,
+    flags: 0,
+    id: id(5),
+    hops: 1,
+    payload: new Uint8Array(8),
+  });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  assert.deepEqual(h.flush().map((s) => s.frame.type), [FrameType.Data], "not beside the payload");
+  tree.tick(1000);
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  assert.equal(h.flush().length, 0, "no datagram of its own, however long it waits");
+  tree.forward(id(5, 2), 0, a, 1000);
+  h.ctx.outbox.push(b, {
+    type: FrameType.Data,
+    flags: 0,
+    id: id(5, 2),
+    hops: 1,
+    payload: new Uint8Array(8),
+  });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  const sent = h.flush();
+  assert.deepEqual(sent.map((s) => s.frame.type), [FrameType.Data, FrameType.IHave]);
+  assert.deepEqual(sent[1]!.frame, { type: FrameType.IHave, entries: [{ id: id(5), hops: 0 }] });
+  assert.equal(sent.length, 2);
+});
+
+Deno.test("Plumtree: an echo takes only the room left in the datagram it rides on", () => {
+  const h = harness({ lazyDelayMs: 0, maxDatagramSize: 512 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  for (let seq = 1; seq <= 40; seq++) tree.forward(id(5, seq), 0, a, 0);
+  tree.piggyback(() => false);
+  h.flush();
+  h.ctx.outbox.push(b, {
+    type: FrameType.Data,
+    flags: 0,
+    id: id(6),
+    hops: 1,
+    payload: new Uint8Array(300),
+  });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  let datagrams = 0;
+  const sink = h.ctx.outbox.sink;
+  (h.ctx.outbox as { sink: typeof sink }).sink = (to, bytes, frames) => {
+    datagrams++;
+    assert.ok(bytes.length <= 512);
+    sink(to, bytes, frames);
+  };
+  const sent = h.flush();
+  assert.equal(datagrams, 1, "the echo fitted in the payload's datagram");
+  const echo = sent.find((s) => s.frame.type === FrameType.IHave)!.frame as { entries: unknown[] };
+  assert.ok(echo.entries.length > 0 && echo.entries.length < 40, `${echo.entries.length} ids`);
+});
+
 Deno.test("Plumtree: payloads that come late stretch the graft timeout, within a bound", () => {
   const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 100 });
   const tree = new Plumtree(h.ctx);

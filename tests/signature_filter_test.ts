@@ -112,10 +112,18 @@ Deno.test("Unsigned and wrongly signed data frames are removed before the engine
   const { publisher, got, pump } = harness(filter);
   assert.equal(await pump(), 0);
   publisher.publish(text.encode("unsigned"), 0);
+  assert.equal(await pump(), 1, "the datagram held only the refused data frame");
   const id = publisher.reserveId();
   const data = text.encode("stranger");
   publisher.publishSigned(id, data, await strangerSigner.sign(id, data), 0);
-  assert.equal(await pump(), 2, "both datagrams held only the refused data frame");
+  // This datagram also carries an IHAVE echo of the first id (see plumtree.ts): the data frame
+  // is removed, the rest goes on, and the receiver's graft for it is answered and refused too.
+  await pump();
+  const dropped = filter.stats().dropped;
+  assert.ok(
+    (dropped.unsigned ?? 0) >= 1 && (dropped.bad_signature ?? 0) >= 1,
+    JSON.stringify(dropped),
+  );
   assert.equal(got.length, 0);
   // A valid signature moved onto another id or payload is refused too.
   const goodId = 77n;

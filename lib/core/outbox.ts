@@ -96,6 +96,24 @@ export class Outbox {
     return this.#queues !== undefined && this.#queues.has(to);
   }
 
+  /**
+   * Bytes still free in the last datagram that `to` gets at the next flush, as the frames queued
+   * so far pack (0 when nothing is queued for it).
+   */
+  spareFor(to: Address): number {
+    const frames = this.#queues?.get(to);
+    if (frames === undefined) return 0;
+    const max = this.limitOf ? this.limitFor(to) : this.maxDatagramSize;
+    let size = DATAGRAM_HEADER;
+    for (let i = 0; i < frames.length; i++) {
+      const bytes = frameSize(frames[i]!);
+      if (DATAGRAM_HEADER + bytes > max) continue;
+      if (size + bytes > max) size = DATAGRAM_HEADER;
+      size += bytes;
+    }
+    return max - size;
+  }
+
   /** Packs and hands over everything queued. */
   flush(): void {
     const queues = this.#queues;
