@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { ActiveView } from "../lib/membership/active_view.ts";
 import { FailureDetector, NACK_BIT } from "../lib/membership/failure_detector.ts";
 import { LocalHealth } from "../lib/membership/local_health.ts";
+import { Engine } from "../lib/engine/engine.ts";
+import { seededPrng } from "../lib/core/prng.ts";
 import {
   MAX_RELAYED_REFUTATIONS,
   Refutation,
@@ -156,6 +158,31 @@ Deno.test("local health: missed answers raise the multiplier, answers and quiet 
   assert.equal(health.score, 0);
   for (let i = 0; i < 20; i++) health.suspected(3000);
   assert.equal(health.multiplier, 8, "bounded");
+});
+
+Deno.test("local health: timers firing late count against this node, once per probe timeout", () => {
+  const health = new LocalHealth(8);
+  health.lagged(20, 100, 0);
+  assert.equal(health.score, 0, "a lag under a quarter of the timeout is timer granularity");
+  health.lagged(30, 100, 0);
+  assert.equal(health.score, 1);
+  health.lagged(500, 100, 50);
+  assert.equal(health.score, 1, "one penalty per probe timeout, however many late timers");
+  health.lagged(500, 100, 150);
+  assert.equal(health.score, 2);
+  health.relax(3150, 1000);
+  assert.equal(health.score, 0, "and quiet time takes it off again");
+});
+
+Deno.test("Engine.lagged: a lagging node stretches its probe timing and its graft timeout", () => {
+  const engine = new Engine({ rng: seededPrng(3), probeTimeoutMs: 100, graftTimeoutMs: 100 });
+  engine.start(0);
+  assert.equal(engine.stats().membership.localHealth, 0);
+  engine.lagged(5, 10); // below both thresholds
+  assert.equal(engine.stats().membership.localHealth, 0);
+  engine.lagged(80, 20);
+  engine.tick(21);
+  assert.equal(engine.stats().membership.localHealth, 1);
 });
 
 function refutation() {

@@ -289,6 +289,11 @@ export class Broadcaster {
     return next;
   }
 
+  /** This node's timers fired `lagMs` late (see {@linkcode Plumtree.lagged}). */
+  lagged(lagMs: number): void {
+    if (this.ctx.options.mode === "tree") this.plumtree.lagged(lagMs);
+  }
+
   /** Lets held IHAVEs ride on datagrams already going to their peers; call before a flush. */
   beforeFlush(): void {
     const mode = this.ctx.options.mode;
@@ -336,7 +341,7 @@ export class Broadcaster {
       }
       return;
     }
-    this.plumtree.received(frame.id, now);
+    this.plumtree.received(frame.id, now, from);
     this.anchor.heard(originOf(frame.id), now);
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;

@@ -56,6 +56,10 @@ const MAX_ECHOES = 64;
  * may add after it (a cookie): an echo must never cost a datagram.
  */
 const ECHO_MARGIN = 40;
+/** A needless graft stretches the graft timeout by this factor... */
+const STRETCH_GROWTH = 1.1;
+/** ...and each payload that came before its graft was due shrinks the stretch by this one. */
+const STRETCH_DECAY = 0.95;
 /** Announcers remembered per missing id. */
 const MAX_ANNOUNCERS = 8;
 
@@ -98,6 +102,8 @@ export class Plumtree {
   >();
   /** Smoothed lateness (ms) of a payload behind its id's first IHAVE. */
   #lateness = 0;
+  /** Factor on `graftTimeoutMs` that needless grafts raise and timely payloads lower. */
+  #stretch = 1;
   /** Counters of tree maintenance. */
   readonly counters = {
     prunesSent: 0,
@@ -179,27 +185,47 @@ export class Plumtree {
   }
 
   /**
-   * The payload of `id` arrived at `now`: no graft for it is needed any more. When it came by
-   * the tree before any graft, how late it was behind the first IHAVE tunes the graft timeout.
+   * The payload of `id` arrived at `now` from `from`: no graft for it is needed any more. How late
+   * it came tunes the graft timeout: a payload that came by the tree before any graft adds to the
+   * smoothed lateness, and one that came from a peer not yet grafted after a graft went out shows
+   * the graft was needless (the tree was only slow), which stretches the timeout.
    */
-  received(id: MessageId, now: number): void {
+  received(id: MessageId, now: number, from?: Address): void {
     const entry = this.#missing.get(id);
     if (entry === undefined) return;
     this.#missing.delete(id);
-    if (entry.attempts > 0) return;
-    this.#lateness += (now - entry.heard - this.#lateness) / 8;
+    if (entry.attempts === 0) {
+      this.#lateness += (now - entry.heard - this.#lateness) / 8;
+      this.#stretch = Math.max(1, this.#stretch * STRETCH_DECAY);
+      return;
+    }
+    const grafted = Math.min(entry.attempts, entry.announcers.length);
+    if (from !== undefined && !entry.announcers.slice(0, grafted).includes(from)) {
+      this.#stretch = Math.min(MAX_GRAFT_STRETCH, this.#stretch * STRETCH_GROWTH);
+    }
   }
 
   /**
-   * How long an announced id waits for its payload before a graft: `graftTimeoutMs`, or twice
-   * the smoothed lateness when payloads come that late, at most {@linkcode MAX_GRAFT_STRETCH}
-   * times it. A mean, not a tail: at 10% loss a few payloads come late behind a repair upstream,
-   * and waiting for those tails (mean plus four deviations, as TCP does) put the median to full
-   * delivery at 753 ms instead of 585 on 1,000 simulated nodes.
+   * This node's timers fired `lagMs` late: its own payloads were read that late, so a graft
+   * timeout that a quarter of it eats into is stretched as a needless graft would stretch it.
+   */
+  lagged(lagMs: number): void {
+    if (lagMs < this.ctx.options.graftTimeoutMs / 4) return;
+    this.#stretch = Math.min(MAX_GRAFT_STRETCH, this.#stretch * STRETCH_GROWTH);
+  }
+
+  /**
+   * How long an announced id waits for its payload before a graft: `graftTimeoutMs`, or longer
+   * while payloads come late: twice the smoothed lateness, or the base stretched by needless
+   * grafts, at most {@linkcode MAX_GRAFT_STRETCH} times it. A mean, not a tail: at 10% loss a few
+   * payloads come late behind a repair upstream, and waiting for those tails (mean plus four
+   * deviations, as TCP does) put the median to full delivery at 753 ms instead of 585 on 1,000
+   * simulated nodes.
    */
   graftTimeout(): number {
     const base = this.ctx.options.graftTimeoutMs;
-    return Math.min(MAX_GRAFT_STRETCH * base, Math.max(base, 2 * this.#lateness));
+    const wanted = Math.max(base * this.#stretch, 2 * this.#lateness);
+    return Math.min(MAX_GRAFT_STRETCH * base, wanted);
   }
 
   /** Queues an IHAVE of `id` for each of `peers` but `except` (sent within `lazyDelayMs`). */

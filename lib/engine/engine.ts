@@ -349,6 +349,18 @@ export class Engine {
     }
   }
 
+  /**
+   * The driver saw this node's timers fire `lagMs` late at `now` (a starved CPU, a long garbage
+   * collection, a suspended process). Answers and payloads were read that much late as well, so
+   * the node blames itself, not its peers: local health stretches its probe timing and the graft
+   * timeout stretches too. The simulator never lags.
+   */
+  lagged(lagMs: number, now: number): void {
+    if (!(lagMs > 0)) return;
+    this.#membership.lagged(lagMs, now);
+    this.#broadcast.lagged(lagMs);
+  }
+
   /** Runs whatever is due at `now`; returns the milliseconds until it wants to run again. */
   tick(now: number): number {
     this.#ensureStarted(now);

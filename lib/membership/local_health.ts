@@ -10,6 +10,8 @@
  *   answering its own probes) but whose NACK did not come back: that points at this node. One
  *   when no helper could be asked;
  * - being suspected by a neighbour (a notice that made this node refute) adds one;
+ * - the node's own timers firing late (its driver saw the event loop lag by a quarter of a probe
+ *   timeout or more: a starved CPU, a long pause) adds one, at most once per probe timeout;
  * - every answered probe takes one off, and so does every probe interval without a new penalty
  *   (this detector probes only silent links, so a node whose links are busy hears few answers of
  *   its own and would otherwise stay penalised).
@@ -27,6 +29,8 @@ export class LocalHealth {
   #score = 0;
   /** Time of the last penalty or relaxation. */
   #since = 0;
+  /** Time of the last lag penalty. */
+  #lastLag = -Infinity;
 
   /** @param max Largest multiplier (the score stays below it); at least 1. */
   constructor(readonly max: number = LOCAL_HEALTH_MAX) {}
@@ -59,6 +63,17 @@ export class LocalHealth {
 
   /** A neighbour suspected this node (it had to refute). */
   suspected(now: number): void {
+    this.#since = now;
+    this.#add(1);
+  }
+
+  /**
+   * The driver saw this node's timers fire `lagMs` late at `now`. Answers to its probes were then
+   * read that much late too, so silence is no evidence against its peers.
+   */
+  lagged(lagMs: number, timeoutMs: number, now: number): void {
+    if (lagMs < timeoutMs / 4 || now - this.#lastLag < timeoutMs) return;
+    this.#lastLag = now;
     this.#since = now;
     this.#add(1);
   }

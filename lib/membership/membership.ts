@@ -42,6 +42,11 @@ export class Membership {
     this.protocol = new HyParView(ctx);
   }
 
+  /** This node's timers fired `lagMs` late at `now`: it is the slow one (local health). */
+  lagged(lagMs: number, now: number): void {
+    this.protocol.detector.health.lagged(lagMs, this.ctx.options.probeTimeoutMs, now);
+  }
+
   /** True once a seed (or any peer) has answered, or when there are no seeds. */
   get joined(): boolean {
     return this.protocol.joined;

@@ -22,6 +22,8 @@ import { type Delivery, Engine, type EngineOptions, type PeerEvent } from "../en
 import type { Packet, Transport } from "../transport/transport.ts";
 import type { Address } from "../wire/address.ts";
 
+/** Timer lateness (ms) worth telling the engine about; below this is timer granularity. */
+const LAG_REPORT_MS = 10;
 /** Timers armed at once per driver; past this the latest one is cancelled. */
 const MAX_TIMERS = 3;
 
@@ -126,6 +128,11 @@ export class EngineDriver {
     const i = this.#timers.indexOf(timer);
     if (i >= 0) this.#timers.splice(i, 1);
     if (this.#stopped) return;
-    this.call((now) => this.engine.tick(now));
+    this.call((now) => {
+      // A timer firing late says the event loop is behind: tell the engine (see Engine.lagged).
+      const lag = now - timer.at;
+      if (lag >= LAG_REPORT_MS) this.engine.lagged(lag, now);
+      this.engine.tick(now);
+    });
   }
 }
