@@ -103,6 +103,25 @@ function diff(after: Record<string, number>, before: Record<string, number>, per
   return out;
 }
 
+/**
+ * Datagrams the kernel dropped for full socket receive buffers, machine-wide (Linux
+ * /proc/net/snmp, `RcvbufErrors`); undefined where it cannot be read. Loss that the nodes never
+ * see: it shows up as grafts and repairs.
+ */
+function kernelReceiveDrops(): number | undefined {
+  try {
+    const lines = Deno.readTextFileSync("/proc/net/snmp").split("\n").filter((l) =>
+      l.startsWith("Udp:")
+    );
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    const at = names.indexOf("RcvbufErrors");
+    return at > 0 ? Number(values[at]) : undefined;
+  } catch {
+    return undefined; // not Linux, or no --allow-read=/proc/net/snmp
+  }
+}
+
 function loadAverage(): number | null {
   try {
     return Deno.loadavg()[0]!;
@@ -205,6 +224,7 @@ export async function runLoad(
   for (const rate of rates) {
     tracked.clear();
     const before = totals(nodes);
+    const kernelBefore = kernelReceiveDrops();
     const cpuBefore = cpuMs();
     const t0 = performance.now();
     const total = Math.round(rate * seconds);
@@ -215,6 +235,10 @@ export async function runLoad(
     await settled(FULL_WITHIN_MS + 100);
     const elapsed = performance.now() - t0;
     const after = totals(nodes);
+    const kernelAfter = kernelReceiveDrops();
+    if (kernelBefore !== undefined && kernelAfter !== undefined && kernelAfter > kernelBefore) {
+      after.drops.kernel_receive_buffer = kernelAfter - kernelBefore;
+    }
     const cpu = (cpuMs() - cpuBefore) / elapsed;
     const times = [...tracked.values()].map((
       t,

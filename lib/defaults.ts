@@ -29,7 +29,7 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   graftTimeoutMs: 150,
   graftRetryMs: 50,
   lazyDelayMs: 10,
-  lazyPaceMs: 100,
+  lazyPaceMs: 250,
   maxPending: 4096,
   maxTrees: 1024,
   anchorBeaconMs: 2000,
@@ -80,7 +80,7 @@ export const PRESET_OVERRIDES: Readonly<Record<PresetName, Readonly<GossipOption
       graftTimeoutMs: 10,
       graftRetryMs: 5,
       lazyDelayMs: 2,
-      lazyPaceMs: 20,
+      lazyPaceMs: 50,
       maxDatagramSize: 1400,
     }),
     lan: Object.freeze({
@@ -104,7 +104,7 @@ export const PRESET_OVERRIDES: Readonly<Record<PresetName, Readonly<GossipOption
       graftTimeoutMs: 800,
       graftRetryMs: 400,
       lazyDelayMs: 50,
-      lazyPaceMs: 250,
+      lazyPaceMs: 500,
       maxDatagramSize: 512,
     }),
   });

@@ -86,7 +86,8 @@ export interface GossipOptions {
    * Plumtree: a neighbour gets at most one datagram of IHAVEs alone this often (ms); between,
    * its announcements wait, or ride along on any datagram that goes to it anyway. Under many
    * publishers this is what keeps announcements from costing a datagram per message per lazy
-   * link. @default {100}
+   * link. A payload lost on a busy tree link is announced sooner than this anyway: its sender
+   * echoes the id on its next datagram to that peer. In `pushpull` at most 100. @default {250}
    */
   lazyPaceMs?: number;
   /** Messages waiting for ACKs or for a graft, at most (older ones are dropped). @default {4096} */
