@@ -84,6 +84,8 @@ const PHASES = ["idle", "direct", "indirect", "suspect"] as const;
 export type ProbePhase = typeof PHASES[number];
 
 interface Watch {
+  /** The watched peer. */
+  address: Address;
   /** Extra silence tolerated before probing: 0 for the side that probes the link. */
   slack: number;
   lastHeard: number;
@@ -112,7 +114,6 @@ interface Watch {
 /** Probes the neighbours and reports the dead. */
 export class FailureDetector {
   #watched = new Map<Address, Watch>();
-  #bySeq = new Map<number, Address>();
   #seq = 0;
   readonly #rng: Prng;
   /** Probes run for other nodes (the helper's side). */
@@ -156,6 +157,7 @@ export class FailureDetector {
   track(address: Address, now: number, prober = true): void {
     this.untrack(address);
     this.#watched.set(address, {
+      address,
       slack: prober ? 0 : this.timing.probeTimeoutMs,
       lastHeard: now,
       lastProbe: now,
@@ -177,7 +179,6 @@ export class FailureDetector {
   untrack(address: Address): void {
     const watch = this.#watched.get(address);
     if (!watch) return;
-    if (watch.phase !== IDLE) this.#bySeq.delete(watch.seq);
     this.#watched.delete(address);
   }
 
@@ -210,9 +211,9 @@ export class FailureDetector {
    * flight.
    */
   acknowledged(value: number, now: number, from?: Address): Address | undefined {
-    const address = this.#bySeq.get(value & SEQ_MASK);
-    if (address === undefined) return undefined;
-    const watch = this.#watched.get(address)!;
+    const watch = this.#probed(value & SEQ_MASK);
+    if (watch === undefined) return undefined;
+    const address = watch.address;
     if (watch.phase !== SUSPECT) {
       this.heard(address, now);
     } else if (from === address) {
@@ -244,9 +245,8 @@ export class FailureDetector {
    * matches no probe in flight or no helper asked for it.
    */
   nacked(from: Address, value: number): number | undefined {
-    const address = this.#bySeq.get(value & SEQ_MASK);
-    if (address === undefined) return undefined;
-    const watch = this.#watched.get(address)!;
+    const watch = this.#probed(value & SEQ_MASK);
+    if (watch === undefined) return undefined;
     if (!watch.asked.includes(from) || watch.nacked.includes(from)) return undefined;
     watch.nacked.push(from);
     this.counters.confirmations++;
@@ -286,7 +286,6 @@ export class FailureDetector {
         watch.deadline = now + timeout;
         watch.asked = [];
         watch.nacked = [];
-        this.#bySeq.set(watch.seq, address);
         this.counters.probes++;
         this.actions.ping(address, watch.seq);
       } else if (watch.phase === DIRECT && now >= watch.deadline) {
@@ -386,14 +385,25 @@ export class FailureDetector {
 
   #settle(watch: Watch): void {
     if (watch.phase !== DIRECT) this.counters.refuted++;
-    this.#bySeq.delete(watch.seq);
     watch.phase = IDLE;
   }
 
   #nextSeq(): number {
     do {
       this.#seq = (this.#seq + 1) & SEQ_MASK;
-    } while (this.#seq === 0 || this.#bySeq.has(this.#seq));
+    } while (this.#seq === 0 || this.#probed(this.#seq) !== undefined);
     return this.#seq;
+  }
+
+  /**
+   * The watch with a probe `seq` in flight (every phase but idle has one, all different). A scan
+   * of the few watched neighbours: a map by sequence number, set at every probe and emptied at
+   * every answer, reallocated its table every few probes (in V8's old space once old).
+   */
+  #probed(seq: number): Watch | undefined {
+    for (const watch of this.#watched.values()) {
+      if (watch.phase !== IDLE && watch.seq === seq) return watch;
+    }
+    return undefined;
   }
 }
