@@ -56,8 +56,9 @@ export interface ValidationCounters {
 /** Which addresses proved they receive, and what may be sent to those that did not. */
 export class AddressValidation {
   readonly #secret: number;
+  // A Map: looked up for every datagram in and out, and changed only when an address validates.
+  readonly #valid = new Map<Address, true>();
   // LruTables, not Maps: these are emptied and refilled at every new contact (see lru_table.ts).
-  readonly #valid: LruTable<true>;
   readonly #credit: LruTable<number>;
   readonly #owedEcho: LruTable<number>;
   /** What validation did so far. */
@@ -76,7 +77,6 @@ export class AddressValidation {
    */
   constructor(rng: Prng, readonly capacity = 4096) {
     this.#secret = Math.floor(rng() * 2 ** 32) >>> 0;
-    this.#valid = new LruTable(capacity);
     this.#credit = new LruTable(capacity);
     this.#owedEcho = new LruTable(capacity);
   }
@@ -122,7 +122,11 @@ export class AddressValidation {
     }
     if (value === this.cookie(from, now) || value === this.cookie(from, now, 1)) {
       if (!this.#valid.has(from)) this.counters.validated++;
-      this.#valid.touch(from, true);
+      this.#valid.delete(from);
+      this.#valid.set(from, true);
+      if (this.#valid.size > this.capacity) {
+        this.#valid.delete(this.#valid.keys().next().value as Address);
+      }
       this.#credit.delete(from);
     } else {
       this.counters.badEchoes++;

@@ -272,7 +272,8 @@ export class FailureDetector {
     let next = Infinity;
     this.health.relax(now, this.timing.probeIntervalMs);
     const timeout = this.timing.probeTimeoutMs * this.health.multiplier;
-    for (const [address, watch] of this.#watched) {
+    for (const watch of this.#watched.values()) {
+      const address = watch.address;
       if (watch.phase === IDLE) {
         const due = Math.max(watch.lastHeard, watch.lastProbe) + this.timing.probeIntervalMs +
           watch.slack;
@@ -284,8 +285,10 @@ export class FailureDetector {
         watch.seq = this.#nextSeq();
         watch.lastProbe = now;
         watch.deadline = now + timeout;
-        watch.asked = [];
-        watch.nacked = [];
+        // New arrays only when the last probe used them: most probes are answered directly,
+        // and two arrays per probe that live a probe interval were old-space garbage.
+        if (watch.asked.length > 0) watch.asked = [];
+        if (watch.nacked.length > 0) watch.nacked = [];
         this.counters.probes++;
         this.actions.ping(address, watch.seq);
       } else if (watch.phase === DIRECT && now >= watch.deadline) {

@@ -146,6 +146,11 @@ export class SamplingView {
     return this.#list;
   }
 
+  /** The address of the `i`-th entry (0 ≤ i < size), in the order of `addresses()`. */
+  addressAt(i: number): Address {
+    return this.#entries[i]!.address;
+  }
+
   /** Every entry (copies). */
   entries(): PeerEntry[] {
     return this.#entries.map(copyOf);

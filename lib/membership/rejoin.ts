@@ -18,6 +18,7 @@
 
 import type { Prng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** One address being retried. */
 export interface RetryEntry {
@@ -47,7 +48,8 @@ export interface BackoffParams {
 
 /** Addresses to retry, with exponential backoff. */
 export class RetryList {
-  #entries = new Map<Address, RetryEntry>();
+  // Made at the first entry (see no_entries.ts).
+  #entries: Map<Address, RetryEntry> = noEntries();
   #lost = 0;
   #seeds = 0;
   /** Lost neighbours forgotten because the list was full. */
@@ -94,6 +96,7 @@ export class RetryList {
       this.#entries.delete(oldest.address);
       this.#seeds--;
     }
+    this.#entries = ownMap(this.#entries);
     this.#entries.set(address, { address, nodeId: 0, seed: true, attempts: 0, nextAt: firstAt });
     this.#seeds++;
     return true;
@@ -117,6 +120,7 @@ export class RetryList {
         break;
       }
     }
+    this.#entries = ownMap(this.#entries);
     this.#entries.set(address, {
       address,
       nodeId,
