@@ -294,16 +294,26 @@ export class SamplingView {
       pool[i] = pool[j]!;
       pool[j] = tmp;
     }
+    // The H oldest, as a stable sort by age (descending) would list them: each pick is the first
+    // of the largest age left. H is a few entries, so picking beats sorting a copy.
     const healing = Math.min(this.params.healing, pool.length);
-    if (healing > 0) {
-      const oldest = new Set(
-        [...pool].sort((a, b) => b.age - a.age).slice(0, healing),
-      );
-      const young = pool.filter((entry) => !oldest.has(entry));
-      pool.length = 0;
-      pool.push(...young, ...oldest);
+    const oldest: number[] = [];
+    for (let h = 0; h < healing; h++) {
+      let pick = -1;
+      for (let i = 0; i < pool.length; i++) {
+        if (oldest.includes(i)) continue;
+        if (pick < 0 || pool[i]!.age > pool[pick]!.age) pick = i;
+      }
+      oldest.push(pick);
     }
-    return pool.slice(0, count).map(copyOf);
+    const out: PeerEntry[] = [];
+    for (let i = 0; i < pool.length && out.length < count; i++) {
+      if (!oldest.includes(i)) out.push(copyOf(pool[i]!));
+    }
+    for (let h = 0; h < oldest.length && out.length < count; h++) {
+      out.push(copyOf(pool[oldest[h]!]!));
+    }
+    return out;
   }
 
   /**
