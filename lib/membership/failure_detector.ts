@@ -111,6 +111,8 @@ interface Watch {
   relayOnly: number;
 }
 
+const NO_DEAD: readonly Address[] = Object.freeze([]);
+
 /** Probes the neighbours and reports the dead. */
 export class FailureDetector {
   #watched = new Map<Address, Watch>();
@@ -267,8 +269,9 @@ export class FailureDetector {
    * Sends due probes, notices and NACKs, and returns the peers found dead (already untracked)
    * and the next time the detector needs to run.
    */
-  tick(now: number): { dead: Address[]; next: number } {
-    const dead: Address[] = [];
+  tick(now: number): { dead: readonly Address[]; next: number } {
+    // Made only when a peer died: the detector runs at every tick.
+    let dead: Address[] | undefined;
     let next = Infinity;
     this.health.relax(now, this.timing.probeIntervalMs);
     const timeout = this.timing.probeTimeoutMs * this.health.multiplier;
@@ -304,7 +307,7 @@ export class FailureDetector {
         this.health.probeFailed(watch.asked.length, this.#silentLiveHelpers(watch), now);
       } else if (watch.phase === SUSPECT) {
         if (now >= this.#suspicionEnd(watch)) {
-          dead.push(address);
+          (dead ??= []).push(address);
           continue;
         }
         if (now >= watch.deadline) this.#noticeRound(address, watch, now);
@@ -312,13 +315,13 @@ export class FailureDetector {
       }
       next = Math.min(next, watch.deadline);
     }
-    for (const address of dead) {
+    for (const address of dead ?? NO_DEAD) {
       this.untrack(address);
       this.counters.deaths++;
     }
     if (this.relays.size > 0) next = Math.min(next, this.relays.run(now));
     this.counters.localHealth = this.health.score;
-    return { dead, next };
+    return { dead: dead ?? NO_DEAD, next };
   }
 
   #suspect(address: Address, watch: Watch, now: number): void {

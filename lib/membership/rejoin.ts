@@ -46,6 +46,8 @@ export interface BackoffParams {
   seedCapacity: number;
 }
 
+const NONE_DUE: readonly RetryEntry[] = Object.freeze([]);
+
 /** Addresses to retry, with exponential backoff. */
 export class RetryList {
   // Made at the first entry (see no_entries.ts).
@@ -159,15 +161,16 @@ export class RetryList {
   }
 
   /** Entries due at `now`; each is rescheduled with a doubled delay. */
-  due(now: number): RetryEntry[] {
-    const due: RetryEntry[] = [];
+  due(now: number): readonly RetryEntry[] {
+    // Asked at every tick and mostly empty: no new array unless something is due.
+    let due: RetryEntry[] | undefined;
     for (const entry of this.#entries.values()) {
       if (entry.nextAt > now) continue;
       entry.attempts++;
       entry.nextAt = now + this.#delay(entry.attempts);
-      due.push(entry);
+      (due ??= []).push(entry);
     }
-    return due;
+    return due ?? NONE_DUE;
   }
 
   /** The earliest retry time, or Infinity. */
