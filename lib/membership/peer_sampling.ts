@@ -204,14 +204,15 @@ export class SamplingView {
    */
   #dropOverShare(excess: number, rng: Prng): number {
     const entries = this.#entries;
+    if (originCounts.size > 4 * KEY_CACHE) originCounts = new Map();
+    const counts = originCounts;
+    // Counted once, then kept up to date as entries go (each pass used to count afresh).
+    for (const { group, informant } of entries) {
+      counts.set(group, (counts.get(group) ?? 0) + 1);
+      counts.set(informant, (counts.get(informant) ?? 0) + 1);
+    }
     let removed = 0;
     while (removed < excess) {
-      if (originCounts.size > 4 * KEY_CACHE) originCounts = new Map();
-      const counts = originCounts;
-      for (const { group, informant } of entries) {
-        counts.set(group, (counts.get(group) ?? 0) + 1);
-        counts.set(informant, (counts.get(informant) ?? 0) + 1);
-      }
       // In view order, group before informant: the order keys were first met, so ties go to
       // the same key as they would over a fresh map's insertion order.
       let worst: string | undefined;
@@ -229,10 +230,6 @@ export class SamplingView {
           most = byInformant;
         }
       }
-      for (const { group, informant } of entries) {
-        counts.set(group, 0);
-        counts.set(informant, 0);
-      }
       if (worst === undefined) break;
       // `most` entries carry `worst` (a group key never equals an informant key): drop one.
       let pick = randomInt(rng, most);
@@ -240,11 +237,18 @@ export class SamplingView {
         if (group !== worst && informant !== worst) continue;
         if (pick-- === 0) {
           this.remove(address);
+          counts.set(group, counts.get(group)! - 1);
+          counts.set(informant, counts.get(informant)! - 1);
           break;
         }
       }
       removed++;
       this.droppedOverShare++;
+    }
+    // Back to zero for the next view (a dropped entry's keys are at zero or shared with others).
+    for (const { group, informant } of entries) {
+      counts.set(group, 0);
+      counts.set(informant, 0);
     }
     return removed;
   }
