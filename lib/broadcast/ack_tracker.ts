@@ -15,6 +15,7 @@ import { countDrop } from "../core/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType } from "../wire/frame.ts";
 import type { MessageId } from "../wire/message_id.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 interface PendingPush {
   targets: Address[];
@@ -30,7 +31,8 @@ export function hasMajority(acked: number, pushed: number): boolean {
 
 /** Pending pushes awaiting ACKs. */
 export class AckTracker {
-  #pending = new Map<MessageId, PendingPush>();
+  // Made at the first tracked push (see no_entries.ts).
+  #pending: Map<MessageId, PendingPush> = noEntries();
   /** Counters of the ACK machinery. */
   readonly counters = { acksSent: 0, acksReceived: 0, fallbacks: 0 };
 
@@ -56,6 +58,7 @@ export class AckTracker {
       countDrop(this.ctx.counters, "ack_pending_full");
     }
     const due = now + this.ctx.options.ackTimeoutMs;
+    this.#pending = ownMap(this.#pending);
     this.#pending.set(id, { targets, acked: new Set(), due, hops });
     this.ctx.wakeAt(due);
   }

@@ -20,6 +20,7 @@ import type { Address } from "../wire/address.ts";
 import type { MessageId } from "../wire/message_id.ts";
 import { CHUNK_HEADER, writeChunkHeader } from "../wire/chunk_header.ts";
 import { DATA_FRAME_HEADER, DATAGRAM_HEADER } from "../wire/codec.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** Most chunks one message can have (the count field is 16 bits). */
 export const MAX_CHUNKS = 0xffff;
@@ -64,13 +65,15 @@ const REMEMBERED_MESSAGES = 64;
  * message (133 chunks) reached 9.5% of them whole at 100 simulated nodes in `push` mode.
  */
 export class ChunkTargets {
-  #targets = new Map<MessageId, Address[]>();
+  // Made at the first chunked message (see no_entries.ts).
+  #targets: Map<MessageId, Address[]> = noEntries();
 
   /** The targets of `message` (its first chunk's id), drawn by `sample` the first time. */
   of(message: MessageId, except: Address | undefined, sample: () => Address[]): Address[] {
     let targets = this.#targets.get(message);
     if (targets === undefined) {
       targets = sample();
+      this.#targets = ownMap(this.#targets);
       this.#targets.set(message, targets);
       if (this.#targets.size > REMEMBERED_MESSAGES) {
         this.#targets.delete(this.#targets.keys().next().value!);

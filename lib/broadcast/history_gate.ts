@@ -75,11 +75,13 @@ export interface HistoryGateOptions {
 
 /** Decides which received messages are history rather than news; see the module doc. */
 export class HistoryGate {
-  #floors = new Map<number, number>();
-  #marks = new Map<number, number>();
-  #live = new Set<MessageId>();
+  // Made at first use: most nodes never have marks, and with `history: "none"` the window never
+  // opens, so these stay absent (a 10,000-node simulation paid for 40,000 empty tables).
+  #floors: Map<number, number> | undefined;
+  #marks: Map<number, number> | undefined;
+  #live: Set<MessageId> | undefined;
   /** Per origin, the lowest sequence number seen live in the window: anything above is news. */
-  #liveLow = new Map<number, number>();
+  #liveLow: Map<number, number> | undefined;
   #windowStart: number | undefined;
   /** True once a digest was read for floors. */
   #snapshotTaken = false;
@@ -91,8 +93,9 @@ export class HistoryGate {
   /** Adds permanent marks: `seq` and below of `origin` were delivered before. */
   addMarks(marks: Iterable<readonly [number, number]>): void {
     for (const [origin, seq] of marks) {
-      if (this.#marks.size >= this.options.maxOrigins && !this.#marks.has(origin)) continue;
-      this.#marks.set(origin, Math.max(seq, this.#marks.get(origin) ?? 0));
+      const own = this.#marks ??= new Map();
+      if (own.size >= this.options.maxOrigins && !own.has(origin)) continue;
+      own.set(origin, Math.max(seq, own.get(origin) ?? 0));
     }
   }
 
@@ -134,18 +137,17 @@ export class HistoryGate {
       for (const range of frame.ranges) {
         highs.set(range.origin, Math.max(range.high, highs.get(range.origin) ?? 0));
       }
+      const floors = this.#floors ??= new Map();
       for (const [origin, high] of highs) {
-        if (this.#floors.has(origin)) continue;
-        this.#floors.set(origin, high);
-        if (this.#floors.size > this.options.maxOrigins) {
-          this.#floors.delete(this.#floors.keys().next().value!);
-        }
+        if (floors.has(origin)) continue;
+        floors.set(origin, high);
+        if (floors.size > this.options.maxOrigins) floors.delete(floors.keys().next().value!);
       }
     }
     const ranges: SeqRange[] = [];
     let clipped = false;
     for (const range of frame.ranges) {
-      if (!this.#floors.has(range.origin) && !this.#marks.has(range.origin)) {
+      if (!this.#floors?.has(range.origin) && !this.#marks?.has(range.origin)) {
         clipped = true; // no snapshot of this origin yet: pull nothing of it in the window
         continue;
       }
@@ -163,25 +165,27 @@ export class HistoryGate {
   /** Live evidence for `id` (a pushed copy or an IHAVE): inside the window, it is news. */
   onLive(id: MessageId, now: number): void {
     if (!this.inWindow(now)) return;
-    if (this.#live.size >= MAX_LIVE_IDS) this.#live.delete(this.#live.values().next().value!);
-    this.#live.add(id);
+    const live = this.#live ??= new Set();
+    if (live.size >= MAX_LIVE_IDS) live.delete(live.values().next().value!);
+    live.add(id);
     const origin = originOf(id);
-    const low = this.#liveLow.get(origin);
-    if (low === undefined && this.#liveLow.size >= this.options.maxOrigins) return;
-    if (low === undefined || seqOf(id) < low) this.#liveLow.set(origin, seqOf(id));
+    const liveLow = this.#liveLow ??= new Map();
+    const low = liveLow.get(origin);
+    if (low === undefined && liveLow.size >= this.options.maxOrigins) return;
+    if (low === undefined || seqOf(id) < low) liveLow.set(origin, seqOf(id));
   }
 
   /** True when the new message `id` (a repair when `repair`) is history: do not deliver it. */
   isHistory(id: MessageId, repair: boolean, now: number): boolean {
     const origin = originOf(id);
     const seq = seqOf(id);
-    const mark = this.#marks.get(origin);
+    const mark = this.#marks?.get(origin);
     if (mark !== undefined && seq <= mark) return true;
-    if (!repair || this.#expired(now) || this.#live.has(id)) return false;
-    const floor = this.#floors.get(origin);
+    if (!repair || this.#expired(now) || this.#live?.has(id)) return false;
+    const floor = this.#floors?.get(origin);
     if (floor === undefined || seq > floor) return false;
     // Above a message of its origin that came live in the window: published after the join too.
-    const low = this.#liveLow.get(origin);
+    const low = this.#liveLow?.get(origin);
     return low === undefined || seq < low;
   }
 
@@ -192,19 +196,19 @@ export class HistoryGate {
    * it would deliver history, and forward it as news to other nodes in their windows.
    */
   undecided(id: MessageId, now: number): boolean {
-    if (!this.inWindow(now) || this.#live.has(id)) return false;
+    if (!this.inWindow(now) || this.#live?.has(id)) return false;
     const origin = originOf(id);
-    return !this.#floors.has(origin) && !this.#marks.has(origin);
+    return !this.#floors?.has(origin) && !this.#marks?.has(origin);
   }
 
   /** The highest sequence number of `origin` this node will never deliver (0: none known). */
   floorOf(origin: number): number {
-    return Math.max(this.#marks.get(origin) ?? 0, this.#floors.get(origin) ?? 0);
+    return Math.max(this.#marks?.get(origin) ?? 0, this.#floors?.get(origin) ?? 0);
   }
 
   /** Origins with a floor learned in the window (not counting marks). */
   get size(): number {
-    return this.#floors.size;
+    return this.#floors?.size ?? 0;
   }
 
   #expired(now: number): boolean {
@@ -212,9 +216,9 @@ export class HistoryGate {
     if (this.#windowStart === undefined) return false;
     if (now < this.#windowEnd() + this.options.keepMs) return false;
     this.#forgotten = true;
-    this.#floors.clear();
-    this.#live.clear();
-    this.#liveLow.clear();
+    this.#floors = undefined;
+    this.#live = undefined;
+    this.#liveLow = undefined;
     return true;
   }
 }

@@ -26,6 +26,7 @@ import type { Address } from "../wire/address.ts";
 import { CHUNK_HEADER, readChunkHeader } from "../wire/chunk_header.ts";
 import { DataFlag, type DataFrame } from "../wire/frame.ts";
 import { makeMessageId, type MessageId, originOf, seqOf } from "../wire/message_id.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** Bytes a partial message is counted for before any chunk (its entry and maps). */
 export const PARTIAL_COST = 256;
@@ -96,9 +97,10 @@ export class Reassembly {
     chunksPulled: 0,
   };
   /** Insertion order is age order: eviction and expiry take the oldest first. */
-  readonly #partials = new Map<MessageId, Partial>();
+  // Both made at the first chunk (see no_entries.ts).
+  #partials: Map<MessageId, Partial> = noEntries();
   /** The partial messages that progressed last (at most PULLING), oldest progress first. */
-  readonly #pulling = new Map<MessageId, Partial>();
+  #pulling: Map<MessageId, Partial> = noEntries();
   #bytes = 0;
 
   /** @param limits The bounds. */
@@ -138,6 +140,7 @@ export class Reassembly {
         quiet: 0,
         pullAt: Infinity,
       };
+      this.#partials = ownMap(this.#partials);
       this.#partials.set(first, partial);
       this.#bytes += PARTIAL_COST;
     } else if (partial.count !== count) {
@@ -190,6 +193,7 @@ export class Reassembly {
     partial.pullAt = pullAt;
     partial.quiet = 0;
     this.#pulling.delete(partial.first);
+    this.#pulling = ownMap(this.#pulling);
     this.#pulling.set(partial.first, partial);
     if (this.#pulling.size > PULLING) this.#pulling.delete(this.#pulling.keys().next().value!);
   }

@@ -30,6 +30,7 @@ import type { Address } from "../wire/address.ts";
 import { frameSize } from "../wire/codec.ts";
 import { type Frame, FrameType } from "../wire/frame.ts";
 import type { Prng } from "../core/prng.ts";
+import { LruTable } from "../core/lru_table.ts";
 
 /** First-contact datagrams to unvalidated addresses are padded to this many bytes. */
 export const CONTACT_PAD_TO = 64;
@@ -52,18 +53,14 @@ export interface ValidationCounters {
   unvalidatedBytesIn: number;
 }
 
-function touch<V>(map: Map<Address, V>, key: Address, value: V, capacity: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > capacity) map.delete(map.keys().next().value as Address);
-}
-
 /** Which addresses proved they receive, and what may be sent to those that did not. */
 export class AddressValidation {
   readonly #secret: number;
+  // A Map: looked up for every datagram in and out, and changed only when an address validates.
   readonly #valid = new Map<Address, true>();
-  readonly #credit = new Map<Address, number>();
-  readonly #owedEcho = new Map<Address, number>();
+  // LruTables, not Maps: these are emptied and refilled at every new contact (see lru_table.ts).
+  readonly #credit: LruTable<number>;
+  readonly #owedEcho: LruTable<number>;
   /** What validation did so far. */
   readonly counters: ValidationCounters = {
     validated: 0,
@@ -80,6 +77,8 @@ export class AddressValidation {
    */
   constructor(rng: Prng, readonly capacity = 4096) {
     this.#secret = Math.floor(rng() * 2 ** 32) >>> 0;
+    this.#credit = new LruTable(capacity);
+    this.#owedEcho = new LruTable(capacity);
   }
 
   /** Addresses validated and remembered. */
@@ -112,18 +111,22 @@ export class AddressValidation {
   received(from: Address, bytes: number): void {
     if (this.#valid.has(from)) return;
     this.counters.unvalidatedBytesIn += bytes;
-    touch(this.#credit, from, (this.#credit.get(from) ?? 0) + bytes, this.capacity);
+    this.#credit.touch(from, (this.#credit.get(from) ?? 0) + bytes);
   }
 
   /** A COOKIE frame arrived from `from`. Returns true when it was a challenge. */
   onCookie(echo: boolean, value: number, from: Address, now: number): boolean {
     if (!echo) {
-      touch(this.#owedEcho, from, value, this.capacity);
+      this.#owedEcho.touch(from, value);
       return true;
     }
     if (value === this.cookie(from, now) || value === this.cookie(from, now, 1)) {
       if (!this.#valid.has(from)) this.counters.validated++;
-      touch(this.#valid, from, true, this.capacity);
+      this.#valid.delete(from);
+      this.#valid.set(from, true);
+      if (this.#valid.size > this.capacity) {
+        this.#valid.delete(this.#valid.keys().next().value as Address);
+      }
       this.#credit.delete(from);
     } else {
       this.counters.badEchoes++;
@@ -170,7 +173,7 @@ export class AddressValidation {
     if (reply) {
       this.counters.unvalidatedBytesOut += size;
       budget -= size;
-      if (budget > 0) touch(this.#credit, to, budget, this.capacity);
+      if (budget > 0) this.#credit.touch(to, budget);
       else this.#credit.delete(to);
     }
     return out;

@@ -44,8 +44,9 @@ export class DatagramLimits {
   /** The engine-level limit assumed for a peer that said nothing. */
   readonly floor: number;
   readonly counters: DatagramLimitCounters = { limitsTold: 0, limitsHeard: 0, limitsIgnored: 0 };
-  readonly #peers = new Map<Address, number>();
-  readonly #told = new Map<Address, number>();
+  // Made at first use: where every node keeps the floor limit nothing is told or heard.
+  #peers: Map<Address, number> | undefined;
+  #told: Map<Address, number> | undefined;
   readonly #frame: Frame;
 
   /**
@@ -60,7 +61,7 @@ export class DatagramLimits {
 
   /** The largest datagram to build for `to`. */
   limitFor(to: Address): number {
-    const heard = this.#peers.get(to);
+    const heard = this.#peers?.get(to);
     return heard === undefined ? this.floor : Math.min(this.own, heard);
   }
 
@@ -71,13 +72,13 @@ export class DatagramLimits {
       return;
     }
     const clamped = Math.min(MAX_UDP_PAYLOAD, Math.max(LIMIT_FLOOR, size)) - this.overhead;
-    remember(this.#peers, from, clamped, this.maxEntries);
+    remember(this.#peers ??= new Map(), from, clamped, this.maxEntries);
     this.counters.limitsHeard++;
   }
 
   /** `peer` has not believed our limit (it challenged our address): tell it again next time. */
   forget(peer: Address): void {
-    this.#told.delete(peer);
+    this.#told?.delete(peer);
   }
 
   /**
@@ -86,10 +87,11 @@ export class DatagramLimits {
    */
   tell(destinations: Iterable<Address>, push: (to: Address, frame: Frame) => void, now: number) {
     if (this.own <= LIMIT_FLOOR - this.overhead) return;
+    const told = this.#told ??= new Map();
     for (const to of destinations) {
-      const last = this.#told.get(to);
+      const last = told.get(to);
       if (last !== undefined && now - last < RETELL_MS) continue;
-      remember(this.#told, to, now, this.maxEntries);
+      remember(told, to, now, this.maxEntries);
       push(to, this.#frame);
       this.counters.limitsTold++;
     }

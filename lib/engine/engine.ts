@@ -28,6 +28,7 @@ import { DataFlag, FrameType, SIGNATURE_BYTES, stripSignature } from "../wire/fr
 import { type MessageId, NODE_ID_SPACE } from "../wire/message_id.ts";
 import type { EngineContext } from "../core/context.ts";
 import { AddressValidation } from "./address_validation.ts";
+import { noMembers, ownSet } from "../core/no_entries.ts";
 import { Outbox } from "../core/outbox.ts";
 import { DatagramLimits } from "./datagram_limits.ts";
 import { chunkDataSize, splitMessage } from "../broadcast/chunking.ts";
@@ -121,7 +122,7 @@ export class Engine {
    * after every datagram filled a 10,000-node simulation's heap with dead tables.
    */
   #replyFirst: Address | undefined = undefined;
-  readonly #replyMore = new Set<Address>();
+  #replyMore: Set<Address> = noMembers(); // made at the first batch from several peers
   /**
    * Frames received by type code; `stats()` turns them into `framesInByType`. A string-keyed
    * record updated per frame was a measurable share of a 10,000-node simulation.
@@ -309,7 +310,7 @@ export class Engine {
     counters.datagramsIn++;
     counters.bytesIn += bytes.length;
     if (this.#replyFirst === undefined) this.#replyFirst = from;
-    else if (from !== this.#replyFirst) this.#replyMore.add(from);
+    else if (from !== this.#replyFirst) (this.#replyMore = ownSet(this.#replyMore)).add(from);
     this.#validation.received(from, bytes.length);
     const decoded = decodeDatagram(bytes, this.options.maxDatagramSize);
     if (!decoded.ok) {

@@ -9,6 +9,7 @@
 import { GossipError } from "../errors.ts";
 import { DataFlag, SIGNATURE_BYTES } from "../wire/frame.ts";
 import type { MessageId } from "../wire/message_id.ts";
+import { noMembers, ownSet } from "../core/no_entries.ts";
 
 /** Ids reserved for signed messages and not yet published, at most. */
 const MAX_RESERVED = 1024;
@@ -63,7 +64,8 @@ export function signedPayload(data: Uint8Array, signature: Uint8Array): Uint8Arr
 
 /** The ids handed out by `reserveId()` and not yet published (bounded). */
 export class IdReservations {
-  readonly #ids = new Set<MessageId>();
+  // Made at the first reservation (see no_entries.ts).
+  #ids: Set<MessageId> = noMembers();
 
   /**
    * Takes an id with `take` and records it as reserved.
@@ -80,6 +82,7 @@ export class IdReservations {
       );
     }
     const id = take();
+    this.#ids = ownSet(this.#ids);
     this.#ids.add(id);
     return id;
   }

@@ -42,11 +42,20 @@ export class ReadyBatch implements Ready {
   renew(): void {
     if (!this.handedOut) return;
     this.handedOut = false;
-    if (this.to.length > 0) {
-      this.to.length = 0;
-      this.datagrams.length = 0;
-    }
-    if (this.deliveries.length > 0) this.deliveries.length = 0;
-    if (this.peerEvents.length > 0) this.peerEvents.length = 0;
+    empty(this.to);
+    empty(this.datagrams);
+    empty(this.deliveries);
+    empty(this.peerEvents);
   }
+}
+
+/**
+ * Empties `list` by popping, which keeps its backing store: setting `length = 0` is a runtime
+ * call that frees the store, so the next batch's first push allocated a new one (a measurable
+ * share of a 10,000-node simulation, which makes millions of batches). A batch holds a few
+ * entries; a large one is released at once instead.
+ */
+function empty(list: unknown[]): void {
+  if (list.length > 16) list.length = 0;
+  else while (list.length > 0) list.pop();
 }

@@ -84,6 +84,8 @@ const PHASES = ["idle", "direct", "indirect", "suspect"] as const;
 export type ProbePhase = typeof PHASES[number];
 
 interface Watch {
+  /** The watched peer. */
+  address: Address;
   /** Extra silence tolerated before probing: 0 for the side that probes the link. */
   slack: number;
   lastHeard: number;
@@ -109,10 +111,11 @@ interface Watch {
   relayOnly: number;
 }
 
+const NO_DEAD: readonly Address[] = Object.freeze([]);
+
 /** Probes the neighbours and reports the dead. */
 export class FailureDetector {
   #watched = new Map<Address, Watch>();
-  #bySeq = new Map<number, Address>();
   #seq = 0;
   readonly #rng: Prng;
   /** Probes run for other nodes (the helper's side). */
@@ -156,6 +159,7 @@ export class FailureDetector {
   track(address: Address, now: number, prober = true): void {
     this.untrack(address);
     this.#watched.set(address, {
+      address,
       slack: prober ? 0 : this.timing.probeTimeoutMs,
       lastHeard: now,
       lastProbe: now,
@@ -177,7 +181,6 @@ export class FailureDetector {
   untrack(address: Address): void {
     const watch = this.#watched.get(address);
     if (!watch) return;
-    if (watch.phase !== IDLE) this.#bySeq.delete(watch.seq);
     this.#watched.delete(address);
   }
 
@@ -210,9 +213,9 @@ export class FailureDetector {
    * flight.
    */
   acknowledged(value: number, now: number, from?: Address): Address | undefined {
-    const address = this.#bySeq.get(value & SEQ_MASK);
-    if (address === undefined) return undefined;
-    const watch = this.#watched.get(address)!;
+    const watch = this.#probed(value & SEQ_MASK);
+    if (watch === undefined) return undefined;
+    const address = watch.address;
     if (watch.phase !== SUSPECT) {
       this.heard(address, now);
     } else if (from === address) {
@@ -244,9 +247,8 @@ export class FailureDetector {
    * matches no probe in flight or no helper asked for it.
    */
   nacked(from: Address, value: number): number | undefined {
-    const address = this.#bySeq.get(value & SEQ_MASK);
-    if (address === undefined) return undefined;
-    const watch = this.#watched.get(address)!;
+    const watch = this.#probed(value & SEQ_MASK);
+    if (watch === undefined) return undefined;
     if (!watch.asked.includes(from) || watch.nacked.includes(from)) return undefined;
     watch.nacked.push(from);
     this.counters.confirmations++;
@@ -267,12 +269,14 @@ export class FailureDetector {
    * Sends due probes, notices and NACKs, and returns the peers found dead (already untracked)
    * and the next time the detector needs to run.
    */
-  tick(now: number): { dead: Address[]; next: number } {
-    const dead: Address[] = [];
+  tick(now: number): { dead: readonly Address[]; next: number } {
+    // Made only when a peer died: the detector runs at every tick.
+    let dead: Address[] | undefined;
     let next = Infinity;
     this.health.relax(now, this.timing.probeIntervalMs);
     const timeout = this.timing.probeTimeoutMs * this.health.multiplier;
-    for (const [address, watch] of this.#watched) {
+    for (const watch of this.#watched.values()) {
+      const address = watch.address;
       if (watch.phase === IDLE) {
         const due = Math.max(watch.lastHeard, watch.lastProbe) + this.timing.probeIntervalMs +
           watch.slack;
@@ -284,9 +288,10 @@ export class FailureDetector {
         watch.seq = this.#nextSeq();
         watch.lastProbe = now;
         watch.deadline = now + timeout;
-        watch.asked = [];
-        watch.nacked = [];
-        this.#bySeq.set(watch.seq, address);
+        // New arrays only when the last probe used them: most probes are answered directly,
+        // and two arrays per probe that live a probe interval were old-space garbage.
+        if (watch.asked.length > 0) watch.asked = [];
+        if (watch.nacked.length > 0) watch.nacked = [];
         this.counters.probes++;
         this.actions.ping(address, watch.seq);
       } else if (watch.phase === DIRECT && now >= watch.deadline) {
@@ -302,7 +307,7 @@ export class FailureDetector {
         this.health.probeFailed(watch.asked.length, this.#silentLiveHelpers(watch), now);
       } else if (watch.phase === SUSPECT) {
         if (now >= this.#suspicionEnd(watch)) {
-          dead.push(address);
+          (dead ??= []).push(address);
           continue;
         }
         if (now >= watch.deadline) this.#noticeRound(address, watch, now);
@@ -310,13 +315,13 @@ export class FailureDetector {
       }
       next = Math.min(next, watch.deadline);
     }
-    for (const address of dead) {
+    for (const address of dead ?? NO_DEAD) {
       this.untrack(address);
       this.counters.deaths++;
     }
     if (this.relays.size > 0) next = Math.min(next, this.relays.run(now));
     this.counters.localHealth = this.health.score;
-    return { dead, next };
+    return { dead: dead ?? NO_DEAD, next };
   }
 
   #suspect(address: Address, watch: Watch, now: number): void {
@@ -386,14 +391,25 @@ export class FailureDetector {
 
   #settle(watch: Watch): void {
     if (watch.phase !== DIRECT) this.counters.refuted++;
-    this.#bySeq.delete(watch.seq);
     watch.phase = IDLE;
   }
 
   #nextSeq(): number {
     do {
       this.#seq = (this.#seq + 1) & SEQ_MASK;
-    } while (this.#seq === 0 || this.#bySeq.has(this.#seq));
+    } while (this.#seq === 0 || this.#probed(this.#seq) !== undefined);
     return this.#seq;
+  }
+
+  /**
+   * The watch with a probe `seq` in flight (every phase but idle has one, all different). A scan
+   * of the few watched neighbours: a map by sequence number, set at every probe and emptied at
+   * every answer, reallocated its table every few probes (in V8's old space once old).
+   */
+  #probed(seq: number): Watch | undefined {
+    for (const watch of this.#watched.values()) {
+      if (watch.phase !== IDLE && watch.seq === seq) return watch;
+    }
+    return undefined;
   }
 }

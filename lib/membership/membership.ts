@@ -12,7 +12,7 @@
  */
 
 import type { EngineContext } from "../core/context.ts";
-import { sample } from "../core/prng.ts";
+import { randomInt, sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import type { Frame } from "../wire/frame.ts";
 import { HyParView } from "./hyparview.ts";
@@ -33,9 +33,6 @@ export interface MembershipStats {
 export class Membership {
   /** The protocol state (views, detector, rejoin list). */
   readonly protocol: HyParView;
-  #known: readonly Address[] = [];
-  #knownActive: readonly Address[] | undefined;
-  #knownPassive: readonly Address[] | undefined;
 
   /** @param ctx The engine's shared state. */
   constructor(readonly ctx: EngineContext) {
@@ -94,6 +91,17 @@ export class Membership {
 
   /** Up to `count` random peers of the active and passive views, other than `except`. */
   samplePeers(count: number, except?: Address): Address[] {
+    const active = this.protocol.active.addresses();
+    const passive = this.protocol.passive;
+    if (count === 1 && except === undefined) {
+      // The anti-entropy partner, every round: one draw, as `sample` makes, without building
+      // the list of every known peer (a list kept per node until the next shuffle was old-space
+      // garbage in large simulations).
+      const known = active.length + passive.size;
+      if (known === 0) return [];
+      const i = randomInt(this.ctx.rng, known);
+      return [i < active.length ? active[i]! : passive.addressAt(i - active.length)];
+    }
     const known = this.knownPeers();
     if (except === undefined) return sample(this.ctx.rng, known, count);
     return sample(this.ctx.rng, known, count, (address) => address === except);
@@ -104,16 +112,9 @@ export class Membership {
     return this.protocol.active.addresses();
   }
 
-  /** Every peer this node knows: active ∪ passive (the same array until either changes). */
-  knownPeers(): readonly Address[] {
-    const active = this.protocol.active.addresses();
-    const passive = this.protocol.passive.addresses();
-    if (active !== this.#knownActive || passive !== this.#knownPassive) {
-      this.#knownActive = active;
-      this.#knownPassive = passive;
-      this.#known = [...active, ...passive];
-    }
-    return this.#known;
+  /** Every peer this node knows: active ∪ passive (a new array). */
+  knownPeers(): Address[] {
+    return [...this.protocol.active.addresses(), ...this.protocol.passive.addresses()];
   }
 
   /** Membership figures for `Engine.stats()`. */

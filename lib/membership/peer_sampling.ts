@@ -78,11 +78,37 @@ function informantKey(address: Address): string {
   return key;
 }
 
-/** A bounded partial view of peers with ages, as in gossip-based peer sampling. */
+/**
+ * Entries per origin key while a view looks for one over its share, shared by every view (the
+ * engine runs one call at a time). Counts go back to 0 after each use instead of the map being
+ * cleared or made anew: a fresh map per overflowing exchange, grown key by key, was a measurable
+ * share of a large simulation's garbage. It holds at most the keys the caches above hand out,
+ * and is replaced past four times a cache's bound.
+ */
+let originCounts = new Map<string, number>();
+
+/** A view entry with the origin keys of the Sybil guard (prefixed so the two never collide). */
+interface ViewEntry extends PeerEntry {
+  group: string;
+  informant: string;
+}
+
+/** A copy of `entry` as it goes on the wire or to a caller: without the origin keys. */
+function copyOf(entry: PeerEntry): PeerEntry {
+  return { nodeId: entry.nodeId, address: entry.address, age: entry.age };
+}
+
+/**
+ * A bounded partial view of peers with ages, as in gossip-based peer sampling.
+ *
+ * The entries live in one array in insertion order, searched linearly (a view holds tens of
+ * entries): a `Map` per view lost its table to every exchange (entries come in, others go, and
+ * a map full of removed slots is rebuilt, in V8's old space once the view is old), and a second
+ * map of origins doubled that; in a 10,000-node simulation those dead tables were a fifth of the
+ * heap's garbage.
+ */
 export class SamplingView {
-  #entries = new Map<Address, PeerEntry>();
-  /** Group and informant of each entry (keys prefixed so the two never collide). */
-  #origins = new Map<Address, [group: string, informant: string]>();
+  readonly #entries: ViewEntry[] = [];
   #list: readonly Address[] | undefined;
   /** Entries dropped because the view was full (healing, swap or random). */
   dropped = 0;
@@ -97,30 +123,46 @@ export class SamplingView {
     return Math.max(2, Math.ceil(this.params.capacity / 4));
   }
 
+  #indexOf(address: Address): number {
+    const entries = this.#entries;
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.address === address) return i;
+    return -1;
+  }
+
+  #find(address: Address): ViewEntry | undefined {
+    const i = this.#indexOf(address);
+    return i < 0 ? undefined : this.#entries[i];
+  }
+
   /** Entries in the view. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.length;
   }
 
   /** True when `address` is in the view. */
   has(address: Address): boolean {
-    return this.#entries.has(address);
+    return this.#indexOf(address) >= 0;
   }
 
   /** The entry for `address`, if any. */
   get(address: Address): PeerEntry | undefined {
-    return this.#entries.get(address);
+    return this.#find(address);
   }
 
   /** The addresses in the view; the same array until the view changes. */
   addresses(): readonly Address[] {
-    this.#list ??= [...this.#entries.keys()];
+    this.#list ??= this.#entries.map((entry) => entry.address);
     return this.#list;
+  }
+
+  /** The address of the `i`-th entry (0 ≤ i < size), in the order of `addresses()`. */
+  addressAt(i: number): Address {
+    return this.#entries[i]!.address;
   }
 
   /** Every entry (copies). */
   entries(): PeerEntry[] {
-    return [...this.#entries.values()].map((entry) => ({ ...entry }));
+    return this.#entries.map(copyOf);
   }
 
   /**
@@ -129,7 +171,7 @@ export class SamplingView {
    * a random other entry makes room.
    */
   add(entry: PeerEntry, rng: Prng, informant: Address = entry.address): void {
-    const known = this.#entries.get(entry.address);
+    const known = this.#find(entry.address);
     if (known) {
       if (entry.age <= known.age || known.nodeId !== entry.nodeId) {
         known.age = entry.age;
@@ -138,7 +180,7 @@ export class SamplingView {
       return;
     }
     this.#insert(entry, informant);
-    if (this.#entries.size > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
+    if (this.#entries.length > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
       const list = this.addresses().filter((address) => address !== entry.address);
       this.remove(list[randomInt(rng, list.length)]!);
       this.dropped++;
@@ -146,8 +188,13 @@ export class SamplingView {
   }
 
   #insert(entry: PeerEntry, informant: Address): void {
-    this.#entries.set(entry.address, { ...entry });
-    this.#origins.set(entry.address, [groupKey(entry.address), informantKey(informant)]);
+    this.#entries.push({
+      nodeId: entry.nodeId,
+      address: entry.address,
+      age: entry.age,
+      group: groupKey(entry.address),
+      informant: informantKey(informant),
+    });
     this.#list = undefined;
   }
 
@@ -156,51 +203,77 @@ export class SamplingView {
    * first); returns how many it dropped. Does nothing when all entries share one group.
    */
   #dropOverShare(excess: number, rng: Prng): number {
+    const entries = this.#entries;
+    if (originCounts.size > 4 * KEY_CACHE) originCounts = new Map();
+    const counts = originCounts;
+    // Counted once, then kept up to date as entries go (each pass used to count afresh).
+    for (const { group, informant } of entries) {
+      counts.set(group, (counts.get(group) ?? 0) + 1);
+      counts.set(informant, (counts.get(informant) ?? 0) + 1);
+    }
     let removed = 0;
     while (removed < excess) {
-      const counts = new Map<string, number>();
-      for (const [group, informant] of this.#origins.values()) {
-        counts.set(group, (counts.get(group) ?? 0) + 1);
-        counts.set(informant, (counts.get(informant) ?? 0) + 1);
-      }
+      // In view order, group before informant: the order keys were first met, so ties go to
+      // the same key as they would over a fresh map's insertion order.
       let worst: string | undefined;
       let most = this.share;
-      for (const [key, count] of counts) {
+      for (const { group, informant } of entries) {
         // One group holding everything is a single-host cluster, not an attack.
-        if (count > most && count < this.#entries.size) {
-          worst = key;
-          most = count;
+        const inGroup = counts.get(group)!;
+        if (inGroup > most && inGroup < entries.length) {
+          worst = group;
+          most = inGroup;
+        }
+        const byInformant = counts.get(informant)!;
+        if (byInformant > most && byInformant < entries.length) {
+          worst = informant;
+          most = byInformant;
         }
       }
       if (worst === undefined) break;
-      const members: Address[] = [];
-      for (const [address, [group, informant]] of this.#origins) {
-        if (group === worst || informant === worst) members.push(address);
+      // `most` entries carry `worst` (a group key never equals an informant key): drop one.
+      let pick = randomInt(rng, most);
+      for (const { address, group, informant } of entries) {
+        if (group !== worst && informant !== worst) continue;
+        if (pick-- === 0) {
+          this.remove(address);
+          counts.set(group, counts.get(group)! - 1);
+          counts.set(informant, counts.get(informant)! - 1);
+          break;
+        }
       }
-      this.remove(members[randomInt(rng, members.length)]!);
       removed++;
       this.droppedOverShare++;
+    }
+    // Back to zero for the next view (a dropped entry's keys are at zero or shared with others).
+    for (const { group, informant } of entries) {
+      counts.set(group, 0);
+      counts.set(informant, 0);
     }
     return removed;
   }
 
   /** Removes `address`; true when it was there. */
   remove(address: Address): boolean {
-    if (!this.#entries.delete(address)) return false;
-    this.#origins.delete(address);
+    const i = this.#indexOf(address);
+    if (i < 0) return false;
+    // Close the gap in place, keeping the order (no new array).
+    const entries = this.#entries;
+    for (let k = i; k < entries.length - 1; k++) entries[k] = entries[k + 1]!;
+    entries.pop();
     this.#list = undefined;
     return true;
   }
 
   /** One exchange round passed: every entry ages by one. */
   increaseAge(): void {
-    for (const entry of this.#entries.values()) entry.age = Math.min(MAX_AGE, entry.age + 1);
+    for (const entry of this.#entries) entry.age = Math.min(MAX_AGE, entry.age + 1);
   }
 
   /** The oldest entry (the partner of the next exchange), or undefined when empty. */
   oldest(): PeerEntry | undefined {
     let oldest: PeerEntry | undefined;
-    for (const entry of this.#entries.values()) {
+    for (const entry of this.#entries) {
       if (!oldest || entry.age > oldest.age) oldest = entry;
     }
     return oldest;
@@ -210,7 +283,7 @@ export class SamplingView {
   random(rng: Prng): PeerEntry | undefined {
     const list = this.addresses();
     if (list.length === 0) return undefined;
-    return this.#entries.get(list[randomInt(rng, list.length)]!);
+    return this.#find(list[randomInt(rng, list.length)]!);
   }
 
   /**
@@ -218,23 +291,33 @@ export class SamplingView {
    * the `H` oldest moved to the end, skipping `except` (the partner itself).
    */
   selectBuffer(rng: Prng, count: number, except?: Address): PeerEntry[] {
-    const pool = [...this.#entries.values()].filter((entry) => entry.address !== except);
+    const pool = this.#entries.filter((entry) => entry.address !== except);
     for (let i = pool.length - 1; i > 0; i--) {
       const j = randomInt(rng, i + 1);
       const tmp = pool[i]!;
       pool[i] = pool[j]!;
       pool[j] = tmp;
     }
+    // The H oldest, as a stable sort by age (descending) would list them: each pick is the first
+    // of the largest age left. H is a few entries, so picking beats sorting a copy.
     const healing = Math.min(this.params.healing, pool.length);
-    if (healing > 0) {
-      const oldest = new Set(
-        [...pool].sort((a, b) => b.age - a.age).slice(0, healing),
-      );
-      const young = pool.filter((entry) => !oldest.has(entry));
-      pool.length = 0;
-      pool.push(...young, ...oldest);
+    const oldest: number[] = [];
+    for (let h = 0; h < healing; h++) {
+      let pick = -1;
+      for (let i = 0; i < pool.length; i++) {
+        if (oldest.includes(i)) continue;
+        if (pick < 0 || pool[i]!.age > pool[pick]!.age) pick = i;
+      }
+      oldest.push(pick);
     }
-    return pool.slice(0, count).map((entry) => ({ ...entry }));
+    const out: PeerEntry[] = [];
+    for (let i = 0; i < pool.length && out.length < count; i++) {
+      if (!oldest.includes(i)) out.push(copyOf(pool[i]!));
+    }
+    for (let h = 0; h < oldest.length && out.length < count; h++) {
+      out.push(copyOf(pool[oldest[h]!]!));
+    }
+    return out;
   }
 
   /**
@@ -253,7 +336,7 @@ export class SamplingView {
     informant?: Address,
   ): void {
     for (const entry of received) {
-      const known = this.#entries.get(entry.address);
+      const known = this.#find(entry.address);
       if (!known) {
         this.#insert(entry, informant ?? entry.address);
       } else if (entry.age < known.age || entry.nodeId !== known.nodeId && entry.age <= known.age) {
@@ -261,11 +344,11 @@ export class SamplingView {
         known.nodeId = entry.nodeId;
       }
     }
-    let excess = this.#entries.size - this.params.capacity;
+    let excess = this.#entries.length - this.params.capacity;
     if (excess <= 0) return;
     const healing = Math.min(this.params.healing, excess);
     if (healing > 0) {
-      const oldest = [...this.#entries.values()].sort((a, b) => b.age - a.age).slice(0, healing);
+      const oldest = [...this.#entries].sort((a, b) => b.age - a.age).slice(0, healing);
       for (const entry of oldest) this.remove(entry.address);
       excess -= healing;
       this.dropped += healing;

@@ -11,6 +11,7 @@
  */
 
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** Bit set in a PING/PONG value when the ping is sent on someone else's behalf. */
 export const INDIRECT_BIT = 0x8000_0000;
@@ -42,7 +43,8 @@ export interface RelayCounters {
 
 /** Probes run for other nodes. */
 export class ProbeRelays {
-  #relays = new Map<number, Relay>();
+  // Made at the first relay (see no_entries.ts).
+  #relays: Map<number, Relay> = noEntries();
   #seq = 0;
 
   /**
@@ -76,6 +78,7 @@ export class ProbeRelays {
     do {
       this.#seq = (this.#seq + 1) & SEQ_MASK;
     } while (this.#seq === 0 || this.#relays.has(this.#seq));
+    this.#relays = ownMap(this.#relays);
     this.#relays.set(this.#seq, {
       requester,
       value,

@@ -11,7 +11,7 @@ import { sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
 import { FrameType, type NodeFrame, SuspicionKind } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";
-import { FailureDetector, INDIRECT_BIT } from "./failure_detector.ts";
+import { FailureDetector, INDIRECT_BIT, type ProbeActions } from "./failure_detector.ts";
 import { Refutation, suspicion } from "./suspicion.ts";
 
 /** What probing needs from the rest of membership. */
@@ -31,7 +31,7 @@ export interface ProbingHost {
 }
 
 /** Probes of the active links and answers to the probes of others. */
-export class Probing {
+export class Probing implements ProbeActions {
   /** Probes, suspicions and deaths of the active links. */
   readonly detector: FailureDetector;
   /** This node's incarnation and its answers to suspicion notices. */
@@ -42,27 +42,45 @@ export class Probing {
    * @param host Membership's views and links.
    */
   constructor(readonly ctx: EngineContext, readonly host: ProbingHost) {
-    this.detector = new FailureDetector(ctx.options, {
-      ping: (target, value) => host.send(target, FrameType.Ping, value),
-      pingReq: (helper, target, seq) =>
-        ctx.outbox.push(helper, {
-          type: FrameType.PingReq,
-          nodeId: ctx.nodeId,
-          value: seq,
-          target,
-        }),
-      helpers: (target, count) => this.#helpers(target, count),
-      notice: (target, incarnation, value) =>
-        ctx.outbox.push(target, {
-          ...suspicion(SuspicionKind.Suspect, ctx.nodeId, value),
-          incarnation,
-        }),
-      nack: (requester, value) =>
-        ctx.outbox.push(requester, suspicion(SuspicionKind.Nack, ctx.nodeId, value)),
-    }, ctx.rng);
+    // This object carries out the detector's actions (methods, not a fresh object of arrow
+    // functions per engine: see HyParView's class doc).
+    this.detector = new FailureDetector(ctx.options, this, ctx.rng);
     this.refutation = new Refutation(ctx, host.active, this.detector, (from) => {
       if (!host.linking(from)) host.send(from, FrameType.Disconnect, 0);
     });
+  }
+
+  /** Detector action: sends a PING with `value` to `target`. */
+  ping(target: Address, value: number): void {
+    this.host.send(target, FrameType.Ping, value);
+  }
+
+  /** Detector action: asks `helper` to probe `target` and answer with `value`. */
+  pingReq(helper: Address, target: Address, value: number): void {
+    this.ctx.outbox.push(helper, {
+      type: FrameType.PingReq,
+      nodeId: this.ctx.nodeId,
+      value,
+      target,
+    });
+  }
+
+  /** Detector action: up to `count` peers other than `target` to ask for indirect probes. */
+  helpers(target: Address, count: number): Address[] {
+    return this.#helpers(target, count);
+  }
+
+  /** Detector action: tells `target` it is suspected at `incarnation` (answer with `nonce`). */
+  notice(target: Address, incarnation: number, nonce: number): void {
+    this.ctx.outbox.push(target, {
+      ...suspicion(SuspicionKind.Suspect, this.ctx.nodeId, nonce),
+      incarnation,
+    });
+  }
+
+  /** Detector action: the target of `requester`'s probe `value` did not answer this helper. */
+  nack(requester: Address, value: number): void {
+    this.ctx.outbox.push(requester, suspicion(SuspicionKind.Nack, this.ctx.nodeId, value));
   }
 
   /** A PING: answered with a PONG; a direct one from a non-neighbour also with DISCONNECT. */

@@ -18,6 +18,7 @@
 
 import type { Prng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** One address being retried. */
 export interface RetryEntry {
@@ -45,9 +46,12 @@ export interface BackoffParams {
   seedCapacity: number;
 }
 
+const NONE_DUE: readonly RetryEntry[] = Object.freeze([]);
+
 /** Addresses to retry, with exponential backoff. */
 export class RetryList {
-  #entries = new Map<Address, RetryEntry>();
+  // Made at the first entry (see no_entries.ts).
+  #entries: Map<Address, RetryEntry> = noEntries();
   #lost = 0;
   #seeds = 0;
   /** Lost neighbours forgotten because the list was full. */
@@ -94,6 +98,7 @@ export class RetryList {
       this.#entries.delete(oldest.address);
       this.#seeds--;
     }
+    this.#entries = ownMap(this.#entries);
     this.#entries.set(address, { address, nodeId: 0, seed: true, attempts: 0, nextAt: firstAt });
     this.#seeds++;
     return true;
@@ -117,6 +122,7 @@ export class RetryList {
         break;
       }
     }
+    this.#entries = ownMap(this.#entries);
     this.#entries.set(address, {
       address,
       nodeId,
@@ -155,15 +161,16 @@ export class RetryList {
   }
 
   /** Entries due at `now`; each is rescheduled with a doubled delay. */
-  due(now: number): RetryEntry[] {
-    const due: RetryEntry[] = [];
+  due(now: number): readonly RetryEntry[] {
+    // Asked at every tick and mostly empty: no new array unless something is due.
+    let due: RetryEntry[] | undefined;
     for (const entry of this.#entries.values()) {
       if (entry.nextAt > now) continue;
       entry.attempts++;
       entry.nextAt = now + this.#delay(entry.attempts);
-      due.push(entry);
+      (due ??= []).push(entry);
     }
-    return due;
+    return due ?? NONE_DUE;
   }
 
   /** The earliest retry time, or Infinity. */

@@ -12,10 +12,12 @@
  */
 
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** A bounded, expiring set of this node's own addresses. */
 export class SelfAddresses {
-  #until = new Map<Address, number>();
+  // Made at the first address learnt (see no_entries.ts).
+  #until: Map<Address, number> = noEntries();
   /** Learnt addresses dropped because the set was full. */
   forgotten = 0;
 
@@ -34,6 +36,7 @@ export class SelfAddresses {
   learn(address: Address, now: number): boolean {
     const known = this.#until.has(address);
     this.#until.delete(address);
+    this.#until = ownMap(this.#until);
     this.#until.set(address, now + this.ttlMs);
     while (this.#until.size > this.capacity) {
       this.#until.delete(this.#until.keys().next().value as Address);
