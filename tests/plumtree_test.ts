@@ -272,7 +272,7 @@ Deno.test("Plumtree: an echo takes only the room left in the datagram it rides o
 });
 
 Deno.test("Plumtree: payloads that come late stretch the graft timeout, within a bound", () => {
-  const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 100 });
+  const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 100, antiEntropyIntervalMs: 500 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
   assert.equal(tree.graftTimeout(), 100);

@@ -206,7 +206,7 @@ export class Plumtree {
     }
     const grafted = Math.min(entry.attempts, entry.announcers.length);
     if (from !== undefined && !entry.announcers.slice(0, grafted).includes(from)) {
-      this.#stretch = Math.min(MAX_GRAFT_STRETCH, this.#stretch * STRETCH_GROWTH);
+      this.#stretch = Math.min(this.#maxStretch(), this.#stretch * STRETCH_GROWTH);
     }
   }
 
@@ -216,13 +216,13 @@ export class Plumtree {
    */
   lagged(lagMs: number): void {
     if (lagMs < this.ctx.options.graftTimeoutMs / 4) return;
-    this.#stretch = Math.min(MAX_GRAFT_STRETCH, this.#stretch * STRETCH_GROWTH);
+    this.#stretch = Math.min(this.#maxStretch(), this.#stretch * STRETCH_GROWTH);
   }
 
   /**
    * How long an announced id waits for its payload before a graft: `graftTimeoutMs`, or longer
    * while payloads come late: twice the smoothed lateness, or the base stretched by needless
-   * grafts, at most {@linkcode MAX_GRAFT_STRETCH} times it. A mean, not a tail: at 10% loss a few
+   * grafts, at most {@linkcode MAX_GRAFT_STRETCH} times it or one anti-entropy period. A mean, not a tail: at 10% loss a few
    * payloads come late behind a repair upstream, and waiting for those tails (mean plus four
    * deviations, as TCP does) put the median to full delivery at 753 ms instead of 585 on 1,000
    * simulated nodes.
@@ -230,7 +230,17 @@ export class Plumtree {
   graftTimeout(): number {
     const base = this.ctx.options.graftTimeoutMs;
     const wanted = Math.max(base * this.#stretch, 2 * this.#lateness);
-    return Math.min(MAX_GRAFT_STRETCH * base, wanted);
+    return Math.min(this.#maxStretch() * base, wanted);
+  }
+
+  /**
+   * The largest stretch: {@linkcode MAX_GRAFT_STRETCH}, or up to one anti-entropy period where
+   * that is longer (the `local` preset's 10 ms timeout, stretched 8 times, is still shorter than
+   * the lag of a busy machine running many nodes).
+   */
+  #maxStretch(): number {
+    const options = this.ctx.options;
+    return Math.max(MAX_GRAFT_STRETCH, options.antiEntropyIntervalMs / options.graftTimeoutMs);
   }
 
   /** Queues an IHAVE of `id` for each of `peers` but `except` (sent within `lazyDelayMs`). */
