@@ -41,6 +41,12 @@ export interface TreeState {
    * messages, still travelling the old links, must not prune the new ones.
    */
   epoch: number;
+  /**
+   * Duplicates of this origin counted per link since that link's last prune or duplicate-free
+   * stretch; only origin trees use it (see `PRUNE_AFTER_DUPLICATES` in plumtree.ts). Created on
+   * first use, at most one entry per neighbour.
+   */
+  duplicates?: Map<Address, number>;
 }
 
 /** An anchor silent this long (ms) gives the shared tree to the next origin that publishes. */
@@ -103,6 +109,7 @@ export class TreeLinks {
       for (const peer of gone) {
         tree.eager.delete(peer);
         tree.lazy.delete(peer);
+        tree.duplicates?.delete(peer);
         if (tree.parent === peer) tree.parent = undefined;
       }
       // A new neighbour usually replaces a lost one, whose subtree it may now have to carry.
