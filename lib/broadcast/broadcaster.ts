@@ -289,11 +289,6 @@ export class Broadcaster {
     return next;
   }
 
-  /** This node's timers fired `lagMs` late (see {@linkcode Plumtree.lagged}). */
-  lagged(lagMs: number): void {
-    if (this.ctx.options.mode === "tree") this.plumtree.lagged(lagMs);
-  }
-
   /** Lets held IHAVEs ride on datagrams already going to their peers; call before a flush. */
   beforeFlush(): void {
     const mode = this.ctx.options.mode;

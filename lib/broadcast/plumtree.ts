@@ -220,15 +220,6 @@ export class Plumtree {
   }
 
   /**
-   * This node's timers fired `lagMs` late: its own payloads were read that late, so a graft
-   * timeout that a quarter of it eats into is stretched as a needless graft would stretch it.
-   */
-  lagged(lagMs: number): void {
-    if (lagMs < this.ctx.options.graftTimeoutMs / 4) return;
-    this.#stretch = Math.min(this.#maxStretch(), this.#stretch * STRETCH_GROWTH);
-  }
-
-  /**
    * How long an announced id waits for its payload before a graft: `graftTimeoutMs`, or longer
    * while payloads come late: twice the smoothed lateness, or the base stretched by needless
    * grafts, at most {@linkcode MAX_GRAFT_STRETCH} times it or one anti-entropy period. A mean, not a tail: at 10% loss a few
