@@ -123,6 +123,11 @@ export class Plumtree {
     if ((flags & DataFlag.Reroot) !== 0) {
       this.links.promoteAll(tree);
       tree.epoch = seqOf(id);
+      tree.parent = undefined;
+      // Over a link only its sender holds (a handshake or disconnect in flight), it goes no
+      // further from here: copies sent on would come back as prunes from every neighbour and cut
+      // this node off the tree; it takes its parent among their copies instead (onDuplicate).
+      if (from !== undefined && !this.links.isActive(from)) return [];
     }
     // Of a chunked message, only the parent's link becomes eager: a chunk repaired by another
     // peer (pulled after a loss) would otherwise make its link eager toward that peer, which
@@ -183,6 +188,17 @@ export class Plumtree {
     }
     const tree = this.links.treeOf(origin, now);
     if (seqOf(id) < tree.epoch) return; // an older message on the links the tree had before
+    // A rerooting message whose first copy came over a link only its sender holds (a handshake
+    // or a disconnect in flight) left no parent: the first neighbour's copy takes its place, or
+    // every copy would prune its link and cut this node off the tree (seen at 1,000 nodes).
+    if (
+      tree.parent === undefined && seqOf(id) === tree.epoch && origin !== this.ctx.nodeId &&
+      this.links.isActive(from)
+    ) {
+      this.links.promote(tree, from);
+      tree.parent = from;
+      return;
+    }
     this.links.demote(tree, from);
     this.ctx.outbox.push(from, { type: FrameType.TreeLink, eager: false, origins: [origin] });
     this.counters.prunesSent++;

@@ -67,6 +67,7 @@ export class TreeLinks {
     epoch: 0,
   };
   #anchor: number | undefined;
+  #anchorTerm = 0;
   #anchorSeen = 0;
   #trees = new Map<number, TreeState>();
   #active: readonly Address[] = [];
@@ -80,6 +81,11 @@ export class TreeLinks {
   /** Origin trees held. */
   get size(): number {
     return this.#trees.size;
+  }
+
+  /** The active view, as last synced. */
+  get neighbours(): readonly Address[] {
+    return this.#active;
   }
 
   /** True when `peer` is in the active view. */
@@ -119,6 +125,11 @@ export class TreeLinks {
     return this.#anchor;
   }
 
+  /** The anchor's term: how many times the role was handed over since it was claimed. */
+  get term(): number {
+    return this.#anchorTerm;
+  }
+
   /**
    * The anchor at `now`: one silent for {@linkcode ANCHOR_IDLE_MS} (crashed, or left) is released,
    * and the shared tree waits for the next claim.
@@ -127,22 +138,31 @@ export class TreeLinks {
     if (this.#anchor !== undefined && now - this.#anchorSeen > ANCHOR_IDLE_MS) {
       this.#store(this.#anchor, copyTree(this.shared));
       this.#anchor = undefined;
+      this.#anchorTerm = 0;
     }
     return this.#anchor;
   }
 
   /**
-   * `origin` claims the anchor role (its beacon or rerooting message arrived, or this node claims
-   * it for itself). The smaller origin id wins a contest, so every node ends with the same anchor
+   * `origin` claims the anchor role at `term` (its beacon or rerooting message arrived, or this
+   * node claims it for itself). The higher term wins a contest (a handover raises the term by
+   * one: tree_census.ts), then the smaller origin id, so every node ends with the same anchor
    * however the claims crossed. Returns true when `origin` anchors the shared tree now.
    */
-  claim(origin: number, now: number): boolean {
+  claim(origin: number, now: number, term = 0): boolean {
     const anchor = this.anchorAt(now);
     if (origin === anchor) {
       this.#anchorSeen = now;
+      this.#anchorTerm = Math.max(this.#anchorTerm, term);
       return true;
     }
-    if (anchor !== undefined && origin > anchor) return false;
+    if (
+      anchor !== undefined &&
+      (term < this.#anchorTerm || (term === this.#anchorTerm && origin > anchor))
+    ) {
+      return false;
+    }
+    this.#anchorTerm = term;
     // The old anchor keeps the state it had as a tree of its own; the new anchor drives the
     // shared state from here on (and its rerooting message rebuilds it).
     if (anchor !== undefined) this.#store(anchor, copyTree(this.shared));
