@@ -34,7 +34,7 @@ export const ANCHOR_REROOT_MS = 30_000;
 /** Handovers in one descent at most (each costs a flood of the overlay). */
 export const MAX_DESCENT_STEPS = 8;
 /** A handover counts as a step forward when the mean depth fell by this fraction. */
-export const IMPROVEMENT = 0.01;
+export const IMPROVEMENT = 0.03;
 /** A settled anchor starts a new descent when its mean depth grew by this factor. */
 export const DRIFT = 1.05;
 /**

@@ -403,6 +403,11 @@ export class Engine {
     this.#broadcast.history.addMarks(marks);
   }
 
+  /** DEBUG PROBE (temporary). */
+  get debugBroadcast(): Broadcaster {
+    return this.#broadcast;
+  }
+
   /** The peers this node currently knows. */
   peers(): Address[] {
     return [...this.#membership.knownPeers()];
