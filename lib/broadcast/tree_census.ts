@@ -268,7 +268,9 @@ export class TreeCensus {
     for (const peer of this.links.neighbours) {
       if (peer === this.#parent || this.#copies.has(peer)) continue;
       const child = this.#children.get(peer);
-      if (child === undefined ? now < this.#graceUntil : !child.whole) return false;
+      // Every neighbour of the root is its child (its copy is the first anyone gets): the root
+      // waits for each, where a lost hello would otherwise drop a whole subtree from its count.
+      if (child === undefined ? this.#root || now < this.#graceUntil : !child.whole) return false;
     }
     return true;
   }
