@@ -403,11 +403,6 @@ export class Engine {
     this.#broadcast.history.addMarks(marks);
   }
 
-  /** DEBUG PROBE (temporary). */
-  get debugBroadcast(): Broadcaster {
-    return this.#broadcast;
-  }
-
   /** The peers this node currently knows. */
   peers(): Address[] {
     return [...this.#membership.knownPeers()];
