@@ -11,12 +11,12 @@
  * its own tree. Unlike riak_core, a new origin's tree starts as a copy of the shared tree rather
  * than all-eager, so a first message costs about one copy per node instead of a flood.
  *
- * The shared tree is the tree of one origin, the anchor: the smallest origin id this node has a
- * tree for (every node reaches the same choice once it has heard the same publishers). Only the
- * anchor's own messages prune and graft it, exactly as Plumtree does for a single sender, so it
- * converges to the anchor's shortest-path tree and stays consistent across nodes while any number
- * of other origins publish. An anchor silent for {@linkcode ANCHOR_IDLE_MS} hands the role to the
- * next origin that publishes.
+ * The shared tree is the tree of one origin, the anchor, which claims the role (anchor_role.ts):
+ * of two claims the higher term wins, then the smaller origin id, so every node reaches the same
+ * choice once it has heard the same claims. Only the anchor's own messages prune and graft it,
+ * exactly as Plumtree does for a single sender, so it converges to the anchor's shortest-path tree
+ * and stays consistent across nodes while any number of other origins publish. An anchor silent
+ * for {@linkcode ANCHOR_IDLE_MS} leaves the role to the next origin that publishes.
  *
  * Bounds: at most `maxTrees` origin trees besides the anchor's (least recently used evicted,
  * counted), each holding at most the active view.
