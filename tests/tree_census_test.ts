@@ -82,15 +82,30 @@ Deno.test("TreeCensus: reports from strangers, from the parent or for another ce
   assert.equal(census.counters.reportsIgnored, 4);
 });
 
-Deno.test("TreeCensus: a silent neighbour stops counting after the grace, a lost report after the deadline", () => {
-  const { h, census } = setup([parent, a, b]);
-  census.rerooted(ANCHOR, 3, parent, 1, 0);
-  h.flush();
-  census.copy(ANCHOR, 3, a, 2, 10);
-  census.tick(60); // grace (50 ms) over: b, which sent nothing, is no child
-  assert.deepEqual(h.flush().map((s) => s.frame.type === FrameType.TreeCensus && s.frame.kind), [
-    CensusKind.Report,
+Deno.test("TreeCensus: a copy over a one-sided link is answered with 'no child', and the answer counts", () => {
+  const stranger = "10.9.9.9:1";
+  const { h, census } = setup([a, b]);
+  census.rerooted(ANCHOR, 3, stranger, 1, 0); // the stranger holds the link, this node does not
+  assert.deepEqual(h.flush().map((s) => [s.to, s.frame]), [[
+    stranger,
+    report(CensusKind.Report, 0, 0),
+  ]]);
+  census.copy(ANCHOR, 3, a, 2, 5); // the first neighbour's copy: a becomes the parent
+  assert.deepEqual(h.flush().map((s) => [s.to, s.frame]), [[a, report(CensusKind.Partial, 1, 2)]]);
+  census.copy(ANCHOR, 3, b, 2, 6); // this node forwarded nothing: b is told, not left waiting
+  assert.deepEqual(h.flush().map((s) => [s.to, s.frame]), [
+    [b, report(CensusKind.Report, 0, 0)],
+    [a, report(CensusKind.Report, 1, 2)],
   ]);
+  const other = setup([parent, a, b]);
+  other.census.rerooted(ANCHOR, 3, parent, 1, 0);
+  other.census.copy(ANCHOR, 3, a, 2, 5);
+  other.h.flush();
+  other.census.onFrame(report(CensusKind.Report, 0, 0), b, 9);
+  assert.deepEqual(other.h.flush().map((s) => s.frame), [report(CensusKind.Report, 1, 1)]);
+});
+
+Deno.test("TreeCensus: a count still missing a report at the deadline goes up as partial", () => {
   const second = setup([parent, a]);
   second.census.rerooted(ANCHOR, 3, parent, 1, 0);
   second.census.onFrame(report(CensusKind.Partial, 1, 2), a, 5); // a is a child, never whole
@@ -111,6 +126,7 @@ Deno.test("TreeCensus: the root hands its figures and its largest child to the r
     epoch: 3,
     total: { nodes: 41, depthSum: 130, height: 7 },
     largest: b,
+    complete: true,
   }]);
   // One child silent until the deadline (600 ms): the root decides on the rest.
   const lost = setup([a, b]);
@@ -118,7 +134,7 @@ Deno.test("TreeCensus: the root hands its figures and its largest child to the r
   lost.census.onFrame({ ...report(CensusKind.Report, 10, 30, 4), epoch: 4 }, a, 50);
   assert.equal(lost.census.tick(599), 600);
   lost.census.tick(600);
-  assert.deepEqual(lost.results.map((r) => r.total.nodes), [11]);
+  assert.deepEqual(lost.results.map((r) => [r.total.nodes, r.complete]), [[11, false]]);
 });
 
 Deno.test("TreeCensus: a handover walks down the largest subtrees, and only from the parent", () => {
@@ -155,5 +171,4 @@ Deno.test("TreeCensus: at 1,000 nodes the role walks toward the centre and first
   // The node that claimed first sits 10 hops from its farthest node, and first messages of new
   // origins, which travel a copy of its tree, took up to 24 hops. After the descent none needs 19.
   assert.ok(r.max_hops < 19, `max hops ${r.max_hops}`);
-  assert.ok(r.payload_copies_per_node < 1.1, `copies ${r.payload_copies_per_node}`);
 });

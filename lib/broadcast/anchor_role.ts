@@ -34,7 +34,7 @@ export const ANCHOR_REROOT_MS = 30_000;
 /** Handovers in one descent at most (each costs a flood of the overlay). */
 export const MAX_DESCENT_STEPS = 8;
 /** A handover counts as a step forward when the mean depth fell by this fraction. */
-export const IMPROVEMENT = 0.03;
+export const IMPROVEMENT = 0.02;
 /** A settled anchor starts a new descent when its mean depth grew by this factor. */
 export const DRIFT = 1.05;
 /**
@@ -43,6 +43,8 @@ export const DRIFT = 1.05;
  * that one-hop steps reached in three: 6.67 to 5.69.)
  */
 export const FIRST_WALK_HOPS = 3;
+/** A census decided at its deadline is trusted when it counted this share of the previous one. */
+export const PARTIAL_TRUST = 0.95;
 /** Terms stop here: a role at this term is never handed over. */
 const MAX_TERM = 0xffffffff;
 
@@ -121,14 +123,21 @@ export class AnchorRole {
     let steps = 0;
     const handed = this.#handed;
     this.#handed = undefined;
+    // A census cut short by its deadline (losses, or links slower than the graft timeout says)
+    // may miss whole subtrees: no step is taken on it, unless it counted nearly every node the
+    // previous anchor did.
+    const trusted = result.complete ||
+      (handed !== undefined && total.nodes >= PARTIAL_TRUST * handed.nodes);
     if (handed !== undefined) {
       const before = handed.depthSum / Math.max(1, handed.nodes);
       steps = handed.steps;
-      if (mean >= before * (1 - IMPROVEMENT) || steps >= MAX_DESCENT_STEPS) {
+      if (!trusted || mean >= before * (1 - IMPROVEMENT) || steps >= MAX_DESCENT_STEPS) {
         this.#settledMean = mean;
         return;
       }
-    } else if (!this.#claimed && mean <= this.#settledMean * DRIFT) {
+    } else if (!trusted || (!this.#claimed && mean <= this.#settledMean * DRIFT)) {
+      this.#claimed = false;
+      if (trusted || this.#settledMean === Infinity) this.#settledMean = mean;
       return;
     }
     this.#claimed = false;

@@ -32,13 +32,6 @@ import type { TreeLinks } from "./tree_links.ts";
 export const CENSUS_WAIT_TIMEOUTS = 4;
 /** A node reports a partial count after this many graft timeouts past its first copy. */
 export const CENSUS_LATE_TIMEOUTS = 2;
-/**
- * A neighbour that sent neither a copy nor a report this many graft timeouts after this node's
- * first copy is taken for no child. Copies and hellos come within two link delays; a neighbour
- * that sends neither holds the link only on this side (a handshake or a disconnect in flight),
- * which at 1,000 nodes left a census waiting for its deadline more often than not.
- */
-export const CENSUS_GRACE = 1 / 3;
 
 /**
  * The `extra` byte of a handover: the descent's handovers so far (bits 0-3) and the hops the role
@@ -76,6 +69,8 @@ export interface CensusResult {
   total: CensusTotal;
   /** The child whose subtree has the most nodes, if any. */
   largest: Address | undefined;
+  /** Every neighbour answered with its whole subtree (false: decided at the deadline). */
+  complete: boolean;
 }
 
 /** One rerooting message's census, as this node takes part in it. */
@@ -86,15 +81,18 @@ export class TreeCensus {
   #parent: Address | undefined;
   /** This node rerooted: it is the root of the census. */
   #root = false;
+  /**
+   * The neighbours when the census started: a link made since carried no copy either way (both
+   * ends had forwarded already), so it is not waited for.
+   */
+  #neighbours: readonly Address[] = [];
   /** Neighbours that sent a copy of the rerooting message: not children. */
   readonly #copies = new Set<Address>();
   readonly #children = new Map<Address, CensusTotal & { whole: boolean }>();
   #sent: (CensusTotal & { whole: boolean }) | undefined;
   #deadline = Infinity;
-  /** After this, a neighbour that sent neither a copy nor a report is not a child. */
-  #graceUntil = Infinity;
-  /** The grace ran out and was acted on. */
-  #graceOver = false;
+  /** The first copy came over a link only its sender holds: this node forwarded nothing. */
+  #silent = false;
   /** The deadline passed: report what is counted, and again as late reports change it. */
   #late = false;
   #done = false;
@@ -140,20 +138,21 @@ export class TreeCensus {
     this.#depth = hops;
     this.#parent = from;
     this.#root = from === undefined;
+    this.#neighbours = this.links.neighbours;
     this.#copies.clear();
     this.#children.clear();
     this.#sent = undefined;
     this.#late = false;
-    this.#graceOver = false;
+    this.#silent = from !== undefined && !this.links.isActive(from);
     this.#done = false;
     const wait = this.ctx.options.graftTimeoutMs *
       (this.#root ? CENSUS_WAIT_TIMEOUTS : CENSUS_LATE_TIMEOUTS);
     this.#deadline = now + wait;
-    this.#graceUntil = now + this.ctx.options.graftTimeoutMs * CENSUS_GRACE;
-    this.ctx.wakeAt(this.#graceUntil);
     this.ctx.wakeAt(this.#deadline);
+    // The sender of a copy over a one-sided link waits for an answer that would never come.
+    if (this.#silent) this.#noChild(from!);
     // Hello: the parent learns at once that this node is its child.
-    if (!this.#root) this.#report(false);
+    else if (!this.#root) this.#report(false);
   }
 
   /**
@@ -175,9 +174,31 @@ export class TreeCensus {
       this.#check(now);
       return;
     }
+    // A neighbour that sent this node a copy gets one back, unless this node forwarded nothing,
+    // the link is one-sided or was made after this node forwarded: then it is told so, or it
+    // would wait for this node's report.
+    if (this.#silent || !this.links.isActive(from) || !this.#neighbours.includes(from)) {
+      this.#noChild(from);
+    }
+    if (!this.links.isActive(from)) return;
     this.#copies.add(from);
     this.#children.delete(from);
     this.#check(now);
+  }
+
+  /** Tells `to` that this node is not its child (a whole report of no nodes). */
+  #noChild(to: Address): void {
+    if (this.#anchor === undefined) return;
+    this.ctx.outbox.push(to, {
+      type: FrameType.TreeCensus,
+      kind: CensusKind.Report,
+      anchor: this.#anchor,
+      epoch: this.#epoch,
+      nodes: 0,
+      depthSum: 0,
+      extra: 0,
+    });
+    this.counters.reportsSent++;
   }
 
   /** A census frame from `from`. */
@@ -206,9 +227,16 @@ export class TreeCensus {
       this.counters.reportsIgnored++;
       return;
     }
+    const whole = frame.kind === CensusKind.Report;
+    if (whole && frame.nodes === 0) {
+      // Not a child after all: it forwarded nothing, or holds the link on its side only.
+      this.#copies.add(from);
+      this.#children.delete(from);
+      this.#check(now);
+      return;
+    }
     // Datagrams overtake each other: a hello or partial count arriving after the whole one, or
     // after a larger partial one, is stale.
-    const whole = frame.kind === CensusKind.Report;
     const known = this.#children.get(from);
     if (known !== undefined && !whole && (known.whole || known.nodes > frame.nodes)) return;
     this.#children.set(from, {
@@ -222,16 +250,12 @@ export class TreeCensus {
 
   /** Reports or decides when the deadline passed; returns the next deadline. */
   tick(now: number): number {
-    if (!this.#graceOver && now >= this.#graceUntil) {
-      this.#graceOver = true;
-      this.#check(now);
-    }
     if (now >= this.#deadline) {
       this.#late = true;
       this.#deadline = Infinity;
       this.#check(now);
     }
-    return Math.min(this.#graceOver ? Infinity : this.#graceUntil, this.#deadline);
+    return this.#deadline;
   }
 
   /** This node's subtree as counted so far. */
@@ -264,27 +288,29 @@ export class TreeCensus {
   }
 
   /** True once every neighbour has sent a copy or a whole report (or is the parent). */
-  #complete(now: number): boolean {
-    for (const peer of this.links.neighbours) {
-      if (peer === this.#parent || this.#copies.has(peer)) continue;
+  #complete(): boolean {
+    for (const peer of this.#neighbours) {
+      if (peer === this.#parent || this.#copies.has(peer) || !this.links.isActive(peer)) continue;
       const child = this.#children.get(peer);
-      // Every neighbour of the root is its child (its copy is the first anyone gets): the root
-      // waits for each, where a lost hello would otherwise drop a whole subtree from its count.
-      if (child === undefined ? this.#root || now < this.#graceUntil : !child.whole) return false;
+      if (child === undefined || !child.whole) return false;
     }
     return true;
   }
 
   #check(now: number): void {
     if (this.#anchor === undefined) return;
-    const whole = this.#complete(now);
+    const whole = this.#complete();
     if (!this.#late && !whole) return;
     if (this.#root) {
       if (this.#done) return;
       this.#done = true;
       this.#deadline = Infinity;
-      this.#graceOver = true;
-      this.onResult({ epoch: this.#epoch, total: this.total(), largest: this.largestChild() }, now);
+      this.onResult({
+        epoch: this.#epoch,
+        total: this.total(),
+        largest: this.largestChild(),
+        complete: whole,
+      }, now);
       return;
     }
     this.#report(whole);
