@@ -124,10 +124,11 @@ export class AnchorRole {
     const handed = this.#handed;
     this.#handed = undefined;
     // A census cut short by its deadline (losses, or links slower than the graft timeout says)
-    // may miss whole subtrees: no step is taken on it, unless it counted nearly every node the
-    // previous anchor did.
-    const trusted = result.complete ||
-      (handed !== undefined && total.nodes >= PARTIAL_TRUST * handed.nodes);
+    // may miss whole subtrees: a step is compared on it only when it counted nearly every node
+    // the previous anchor did. (The first step compares nothing: at 10% loss no census is
+    // complete, and requiring one kept the role where it was claimed.)
+    const trusted = result.complete || handed === undefined ||
+      total.nodes >= PARTIAL_TRUST * handed.nodes;
     if (handed !== undefined) {
       const before = handed.depthSum / Math.max(1, handed.nodes);
       steps = handed.steps;
