@@ -7,9 +7,10 @@
  * A rerooting message floods every link. A node's first copy names its parent and its depth (the
  * copy's hops). Every neighbour that is not its child sends it a copy too, since a node forwards
  * the flood over every link but the one its first copy came by; a child sends a report instead.
- * So once each neighbour has sent either, the node knows its whole subtree and reports: a leaf as
- * soon as its last neighbour's copy came, the anchor about one tree depth after the flood reached
- * the last node. No reply is awaited and nothing is retried: a node still missing a neighbour's
+ * A node that sent a copy's sender nothing (its own first copy came over a one-sided link, or the
+ * link was made after it forwarded) answers with a report of no nodes. So once each neighbour has
+ * answered, the node knows its whole subtree and reports: a leaf as soon as its last neighbour's
+ * copy came, the anchor about one tree depth after the flood reached the last node. No reply is awaited and nothing is retried: a node still missing a neighbour's
  * copy or whole report {@linkcode CENSUS_LATE_TIMEOUTS} graft timeouts after its first copy (a
  * datagram lost) reports what it has as partial, and again as late reports change it. The anchor
  * decides on what it has after {@linkcode CENSUS_WAIT_TIMEOUTS} graft timeouts at most.
