@@ -255,10 +255,10 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
   });
   tree.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.deepEqual(h.flush().map((s) => s.frame.type), [FrameType.Data], "not beside the payload");
-  tree.tick(1000);
+  tree.tick(400);
   tree.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.equal(h.flush().length, 0, "no datagram of its own, however long it waits");
-  tree.forward(id(5, 2), 0, a, 1000);
+  tree.forward(id(5, 2), 0, a, 400);
   h.ctx.outbox.push(b, {
     type: FrameType.Data,
     flags: 0,
@@ -271,6 +271,15 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
   assert.deepEqual(sent.map((s) => s.frame.type), [FrameType.Data, FrameType.IHave]);
   assert.deepEqual(sent[1]!.frame, { type: FrameType.IHave, entries: [{ id: id(5), hops: 0 }] });
   assert.equal(sent.length, 2);
+  // An echo held longer than 500 ms is dropped: the peer may have restarted meanwhile.
+  tree.forward(id(5, 3), 0, a, 1000);
+  h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  h.flush();
+  tree.tick(1600);
+  h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
+  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  assert.deepEqual(h.flush().map((s) => s.frame.type), [FrameType.Ping]);
 });
 
 Deno.test("Plumtree: an echo takes only the room left in the datagram it rides on", () => {

@@ -22,9 +22,10 @@ import {
   type MessageId,
   NODE_ID_SPACE,
   originOf,
+  seqOf,
 } from "../wire/message_id.ts";
 import { AckTracker } from "./ack_tracker.ts";
-import { AnchorRole } from "./anchor_role.ts";
+import { AnchorRole, termOf, termPayload } from "./anchor_role.ts";
 import { AntiEntropy } from "./anti_entropy.ts";
 import type { BroadcastStats } from "./broadcast_stats.ts";
 import { HistoryGate } from "./history_gate.ts";
@@ -35,6 +36,7 @@ import { chunkMessageEndOf, chunkMessageOf, type Reassembly } from "./reassembly
 import { Handover } from "./handover.ts";
 import { ChunkTargets } from "./chunking.ts";
 import { SeenSet } from "./seen_set.ts";
+import { TreeCensus } from "./tree_census.ts";
 
 export type { BroadcastStats } from "./broadcast_stats.ts";
 
@@ -60,8 +62,10 @@ export class Broadcaster {
   readonly cache: MessageCache;
   readonly antiEntropy: AntiEntropy;
   readonly plumtree: Plumtree;
-  /** When this node claims, beacons and reroots the shared tree. */
+  /** When this node claims, beacons, reroots and hands over the shared tree. */
   readonly anchor: AnchorRole;
+  /** This node's part in counting the shared tree after each rerooting message. */
+  readonly census: TreeCensus;
   readonly acks: AckTracker;
   /** Decides what is history to a node that joined late (see history_gate.ts). */
   readonly history: HistoryGate;
@@ -95,6 +99,12 @@ export class Broadcaster {
     this.antiEntropy = new AntiEntropy(ctx, this.seen, this.cache);
     this.plumtree = new Plumtree(ctx);
     this.anchor = new AnchorRole(ctx, this.plumtree.links);
+    this.census = new TreeCensus(
+      ctx,
+      this.plumtree.links,
+      (result, now) => this.anchor.onCensus(this.#origin, result, now),
+      (frame, now) => this.anchor.takeOver(frame, now),
+    );
     this.acks = new AckTracker(ctx, (count, except) => peers.samplePeers(count, except));
     this.#origin = ctx.nodeId;
     this.history = new HistoryGate({
@@ -227,6 +237,11 @@ export class Broadcaster {
         this.plumtree.onGraft(from, [...new Set(frame.ids.map(originOf))], now);
         this.antiEntropy.repair(frame.ids, from);
         return true;
+      case FrameType.TreeCensus:
+        if (this.ctx.options.mode !== "tree") return true;
+        this.#syncTree();
+        this.census.onFrame(frame, from, now);
+        return true;
       default:
         return false;
     }
@@ -239,7 +254,8 @@ export class Broadcaster {
    */
   onPeerEvent(event: PeerEvent): void {
     this.#syncTree();
-    if (event.type === "down") this.plumtree.forgetPeer(event.address);
+    // Up or down, the link is new: nothing meant for the one before goes over it.
+    this.plumtree.forgetPeer(event.address);
     if (event.type !== "up") return;
     this.#linked = true;
     if (this.#unsent.length === 0) return;
@@ -277,6 +293,7 @@ export class Broadcaster {
       next = Math.min(next, this.#nextRound);
     }
     next = Math.min(next, this.plumtree.tick(now), this.acks.tick(now), this.#beacon(now));
+    next = Math.min(next, this.census.tick(now));
     next = Math.min(next, this.reassembly.pull(now, (to, ids) => this.#pullChunks(to, ids)));
     if (this.ordered) next = Math.min(next, this.ordered.tick(now));
     return next;
@@ -284,8 +301,8 @@ export class Broadcaster {
 
   /** Sends the anchor's beacon when one is due (anchor_role.ts); returns when to check again. */
   #beacon(now: number): number {
-    const { beacon, next } = this.anchor.due(this.#origin, now);
-    if (beacon !== undefined) this.publish(new Uint8Array(0), beacon, now);
+    const { beacon, term, next } = this.anchor.due(this.#origin, now);
+    if (beacon !== undefined) this.publish(termPayload(term), beacon, now);
     return next;
   }
 
@@ -333,6 +350,9 @@ export class Broadcaster {
       if (mode === "tree" && !repair) {
         this.#syncTree();
         this.plumtree.onDuplicate(frame.id, from, now, chunkMessageOf(frame));
+        if ((frame.flags & DataFlag.Reroot) !== 0) {
+          this.census.copy(originOf(frame.id), seqOf(frame.id), from, frame.hops + 1, now);
+        }
       }
       return;
     }
@@ -402,7 +422,16 @@ export class Broadcaster {
       this.#syncTree();
       const first = chunkMessageOf(frame);
       const last = first === undefined ? undefined : chunkMessageEndOf(frame);
+      const rerooting = (frame.flags & DataFlag.Reroot) !== 0;
+      const origin = originOf(frame.id);
+      // A beacon's payload names its term; a handover raises it (anchor_role.ts).
+      if (rerooting || (frame.flags & DataFlag.Beacon) !== 0) {
+        this.plumtree.links.claim(origin, now, termOf(frame.flags, frame.payload));
+      }
       targets = this.plumtree.forward(frame.id, frame.hops, except, now, frame.flags, first, last);
+      if (rerooting && this.plumtree.links.anchor === origin) {
+        this.census.rerooted(origin, seqOf(frame.id), except, frame.hops, now);
+      }
     } else if (mode === "pull") {
       return;
     } else {

@@ -70,6 +70,14 @@ const MAX_ECHOES = 64;
  * may add after it (a cookie): an echo must never cost a datagram.
  */
 const ECHO_MARGIN = 40;
+/**
+ * An echo older than this (ms) is dropped rather than sent: by then the lazy path or anti-entropy
+ * has had its turn, and the peer at that address may have restarted, when old ids announced by an
+ * active neighbour would look live to its join window (history.ts) and be delivered again.
+ */
+const ECHO_MAX_AGE_MS = 500;
+/** A peer's previous IHAVE batch is announced again with its next only within this (ms). */
+const LAST_BATCH_MAX_AGE_MS = 500;
 /** A needless graft stretches the graft timeout by this factor... */
 const STRETCH_GROWTH = 1.1;
 /** ...and each payload that came before its graft was due shrinks the stretch by this one. */
@@ -89,6 +97,8 @@ interface Missing {
 }
 
 type Announcement = { id: MessageId; hops: number };
+/** An id pushed to a peer, and when. */
+type Echo = { id: MessageId; hops: number; at: number };
 
 /** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
 export class Plumtree {
@@ -97,7 +107,7 @@ export class Plumtree {
   #missing = new Map<MessageId, Missing>();
   #lazyQueue = new Map<Address, Announcement[]>();
   /** Each peer's last IHAVE batch, announced once more with the next (bounded by the view). */
-  #lastBatch = new Map<Address, Announcement[]>();
+  #lastBatch = new Map<Address, { entries: Announcement[]; at: number }>();
   #lazyDue = Infinity;
   /**
    * Ids pushed over each eager link, announced to the same peer again as an IHAVE riding on a
@@ -105,8 +115,10 @@ export class Plumtree {
    * `#echoesNew` holds those of the current engine call, which must not share the datagram
    * that carries the payload itself.
    */
-  #echoes = new Map<Address, Announcement[]>();
-  #echoesNew = new Map<Address, Announcement[]>();
+  #echoes = new Map<Address, Echo[]>();
+  #echoesNew = new Map<Address, Echo[]>();
+  /** The latest time an input brought (piggyback() is called without one). */
+  #clock = 0;
   /** When each peer's last IHAVE batch left in a datagram of its own (see `lazyPaceMs`). */
   #lazySentAt = new Map<Address, number>();
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
@@ -179,6 +191,11 @@ export class Plumtree {
     if ((flags & DataFlag.Reroot) !== 0) {
       this.links.promoteAll(tree);
       tree.epoch = seqOf(id);
+      tree.parent = undefined;
+      // Over a link only its sender holds (a handshake or disconnect in flight), it goes no
+      // further from here: copies sent on would come back as prunes from every neighbour and cut
+      // this node off the tree; it takes its parent among their copies instead (onDuplicate).
+      if (from !== undefined && !this.links.isActive(from)) return [];
     }
     // Of a chunked message, only the parent's link becomes eager: a chunk repaired by another
     // peer (pulled after a loss) would otherwise make its link eager toward that peer, which
@@ -193,7 +210,7 @@ export class Plumtree {
     // that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
     if (message === undefined || id === message) {
       this.announce(tree.lazy, id, hops, from, now);
-      for (const peer of eagerTargets) this.#echo(peer, id, hops);
+      for (const peer of eagerTargets) this.#echo(peer, id, hops, now);
     }
     return eagerTargets;
   }
@@ -251,6 +268,7 @@ export class Plumtree {
     except: Address | undefined,
     now: number,
   ): void {
+    this.#clock = now;
     let opened = false;
     for (const peer of peers) {
       if (peer === except) continue;
@@ -285,6 +303,17 @@ export class Plumtree {
     }
     const tree = this.links.treeOf(origin, now);
     if (seqOf(id) < tree.epoch) return; // an older message on the links the tree had before
+    // A rerooting message whose first copy came over a link only its sender holds (a handshake
+    // or a disconnect in flight) left no parent: the first neighbour's copy takes its place, or
+    // every copy would prune its link and cut this node off the tree (seen at 1,000 nodes).
+    if (
+      tree.parent === undefined && seqOf(id) === tree.epoch && origin !== this.ctx.nodeId &&
+      this.links.isActive(from)
+    ) {
+      this.links.promote(tree, from);
+      tree.parent = from;
+      return;
+    }
     if (tree !== this.links.shared) {
       // An origin tree starts as a copy of this node's shared tree, taken while prunes and moves
       // of the shared tree may still be on their way, so its first duplicates are often races,
@@ -424,10 +453,11 @@ export class Plumtree {
   }
 
   /** Remembers that `id` was pushed to `peer`, to echo it on a later datagram. */
-  #echo(peer: Address, id: MessageId, hops: number): void {
+  #echo(peer: Address, id: MessageId, hops: number, now: number): void {
+    this.#clock = now;
     const queue = this.#echoesNew.get(peer);
-    if (queue === undefined) this.#echoesNew.set(peer, [{ id, hops }]);
-    else if (queue.length < MAX_ECHOES) queue.push({ id, hops });
+    if (queue === undefined) this.#echoesNew.set(peer, [{ id, hops, at: now }]);
+    else if (queue.length < MAX_ECHOES) queue.push({ id, hops, at: now });
   }
 
   /**
@@ -444,7 +474,15 @@ export class Plumtree {
       this.#echoes.delete(peer);
       const room = Math.floor((outbox.spareFor(peer) - ECHO_MARGIN - 3) / 9);
       if (room <= 0) continue;
-      const ride = entries.length <= room ? entries : entries.slice(entries.length - room);
+      // Newest last: the freshest that fit, none older than ECHO_MAX_AGE_MS.
+      let first = Math.max(0, entries.length - room);
+      const oldest = this.#clock - ECHO_MAX_AGE_MS;
+      while (first < entries.length && entries[first]!.at < oldest) first++;
+      if (first === entries.length) continue;
+      const ride: Announcement[] = [];
+      for (let i = first; i < entries.length; i++) {
+        ride.push({ id: entries[i]!.id, hops: entries[i]!.hops });
+      }
       outbox.push(peer, { type: FrameType.IHave, entries: ride });
       this.counters.echoesSent += ride.length;
     }
@@ -475,6 +513,9 @@ export class Plumtree {
     this.#lastBatch.delete(peer);
     this.#lazySentAt.delete(peer);
     this.#echoes.delete(peer);
+    this.#echoesNew.delete(peer);
+    // Held announcements too: with pacing they can wait long enough to outlive the link.
+    this.#lazyQueue.delete(peer);
   }
 
   /**
@@ -482,6 +523,7 @@ export class Plumtree {
    * others wait for their pace (or ride along on an earlier datagram, see `piggyback`).
    */
   flushLazy(now: number): void {
+    this.#clock = now;
     const options = this.ctx.options;
     // In pushpull the announcements are the repair path itself, not a backup of a tree.
     const pace = options.mode === "pushpull"
@@ -509,6 +551,7 @@ export class Plumtree {
 
   /** Runs due graft timers and lazy flushes; returns when it next wants to run. */
   tick(now: number): number {
+    this.#clock = now;
     if (now >= this.#lazyDue) this.flushLazy(now);
     let next = this.#lazyDue;
     // Ids of one origin first grafted in the same round go to the same announcer where they can
@@ -554,9 +597,16 @@ export class Plumtree {
    * announcement waited for anti-entropy and set the slowest delivery at about 4 s.
    */
   #sendAnnouncements(peer: Address, entries: Announcement[]): void {
-    const previous = this.#lastBatch.get(peer);
+    const now = this.#clock;
+    const last = this.#lastBatch.get(peer);
     this.#lastBatch.delete(peer);
-    if (this.links.isActive(peer)) this.#lastBatch.set(peer, entries);
+    if (this.links.isActive(peer)) this.#lastBatch.set(peer, { entries, at: now });
+    // Only a recent batch is repeated: one held across a crash and restart of the peer at the
+    // same address would announce old ids to its new incarnation, whose join window takes an
+    // active neighbour's IHAVE for live news (history.ts).
+    const previous = last !== undefined && now - last.at <= LAST_BATCH_MAX_AGE_MS
+      ? last.entries
+      : undefined;
     const all = previous ? [...entries, ...previous] : entries;
     // Sized for the peer's datagram limit (mixed limits: it may accept less than this node).
     const perFrame = Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 3) / 9));

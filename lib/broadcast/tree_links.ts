@@ -11,12 +11,12 @@
  * its own tree. Unlike riak_core, a new origin's tree starts as a copy of the shared tree rather
  * than all-eager, so a first message costs about one copy per node instead of a flood.
  *
- * The shared tree is the tree of one origin, the anchor: the smallest origin id this node has a
- * tree for (every node reaches the same choice once it has heard the same publishers). Only the
- * anchor's own messages prune and graft it, exactly as Plumtree does for a single sender, so it
- * converges to the anchor's shortest-path tree and stays consistent across nodes while any number
- * of other origins publish. An anchor silent for {@linkcode ANCHOR_IDLE_MS} hands the role to the
- * next origin that publishes.
+ * The shared tree is the tree of one origin, the anchor, which claims the role (anchor_role.ts):
+ * of two claims the higher term wins, then the smaller origin id, so every node reaches the same
+ * choice once it has heard the same claims. Only the anchor's own messages prune and graft it,
+ * exactly as Plumtree does for a single sender, so it converges to the anchor's shortest-path tree
+ * and stays consistent across nodes while any number of other origins publish. An anchor silent
+ * for {@linkcode ANCHOR_IDLE_MS} leaves the role to the next origin that publishes.
  *
  * Bounds: at most `maxTrees` origin trees besides the anchor's (least recently used evicted,
  * counted), each holding at most the active view.
@@ -73,6 +73,7 @@ export class TreeLinks {
     epoch: 0,
   };
   #anchor: number | undefined;
+  #anchorTerm = 0;
   #anchorSeen = 0;
   #trees = new Map<number, TreeState>();
   #active: readonly Address[] = [];
@@ -86,6 +87,11 @@ export class TreeLinks {
   /** Origin trees held. */
   get size(): number {
     return this.#trees.size;
+  }
+
+  /** The active view, as last synced. */
+  get neighbours(): readonly Address[] {
+    return this.#active;
   }
 
   /** True when `peer` is in the active view. */
@@ -126,6 +132,11 @@ export class TreeLinks {
     return this.#anchor;
   }
 
+  /** The anchor's term: how many times the role was handed over since it was claimed. */
+  get term(): number {
+    return this.#anchorTerm;
+  }
+
   /**
    * The anchor at `now`: one silent for {@linkcode ANCHOR_IDLE_MS} (crashed, or left) is released,
    * and the shared tree waits for the next claim.
@@ -134,22 +145,31 @@ export class TreeLinks {
     if (this.#anchor !== undefined && now - this.#anchorSeen > ANCHOR_IDLE_MS) {
       this.#store(this.#anchor, copyTree(this.shared));
       this.#anchor = undefined;
+      this.#anchorTerm = 0;
     }
     return this.#anchor;
   }
 
   /**
-   * `origin` claims the anchor role (its beacon or rerooting message arrived, or this node claims
-   * it for itself). The smaller origin id wins a contest, so every node ends with the same anchor
+   * `origin` claims the anchor role at `term` (its beacon or rerooting message arrived, or this
+   * node claims it for itself). The higher term wins a contest (a handover raises the term by
+   * one: tree_census.ts), then the smaller origin id, so every node ends with the same anchor
    * however the claims crossed. Returns true when `origin` anchors the shared tree now.
    */
-  claim(origin: number, now: number): boolean {
+  claim(origin: number, now: number, term = 0): boolean {
     const anchor = this.anchorAt(now);
     if (origin === anchor) {
       this.#anchorSeen = now;
+      this.#anchorTerm = Math.max(this.#anchorTerm, term);
       return true;
     }
-    if (anchor !== undefined && origin > anchor) return false;
+    if (
+      anchor !== undefined &&
+      (term < this.#anchorTerm || (term === this.#anchorTerm && origin > anchor))
+    ) {
+      return false;
+    }
+    this.#anchorTerm = term;
     // The old anchor keeps the state it had as a tree of its own; the new anchor drives the
     // shared state from here on (and its rerooting message rebuilds it).
     if (anchor !== undefined) this.#store(anchor, copyTree(this.shared));

@@ -264,6 +264,18 @@ function readFrame(r: Reader): FrameResult {
       r.at += 14;
       return { type, kind, nodeId, incarnation, value };
     }
+    case FrameType.TreeCensus: {
+      if (!r.has(17)) return "truncated";
+      const kind = r.view.getUint8(r.at);
+      if (kind > 2) return "bad_field";
+      const anchor = readU40(r.view, r.at + 1);
+      const epoch = readU24(r.view, r.at + 6);
+      const nodes = readU24(r.view, r.at + 9);
+      const depthSum = r.view.getUint32(r.at + 12);
+      const extra = r.view.getUint8(r.at + 16);
+      r.at += 17;
+      return { type, kind, anchor, epoch, nodes, depthSum, extra };
+    }
     default:
       return "unknown_type";
   }

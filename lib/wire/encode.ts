@@ -67,6 +67,8 @@ export function frameSize(frame: Frame): number {
       return 10 + (frame.target.includes("[") ? 19 : 7);
     case FrameType.Suspicion:
       return 15;
+    case FrameType.TreeCensus:
+      return 18;
     case FrameType.Peers:
     case FrameType.Shuffle:
     case FrameType.ShuffleReply:
@@ -241,6 +243,14 @@ export function writeFrame(frame: Frame, out: Uint8Array, at: number): number {
       view.setUint32(at + 7, frame.incarnation >>> 0);
       view.setUint32(at + 11, frame.value >>> 0);
       return at + 15;
+    case FrameType.TreeCensus:
+      view.setUint8(at + 1, frame.kind);
+      writeU40(view, at + 2, frame.anchor);
+      writeU24(view, at + 7, frame.epoch);
+      writeU24(view, at + 10, Math.min(frame.nodes, 0xffffff));
+      view.setUint32(at + 13, Math.min(frame.depthSum, 0xffffffff) >>> 0);
+      view.setUint8(at + 17, Math.min(frame.extra, 255));
+      return at + 18;
     case FrameType.Peers:
     case FrameType.Shuffle:
     case FrameType.ShuffleReply:

@@ -63,6 +63,11 @@ export const FrameType = {
    * incarnation), or a helper's NACK (see {@linkcode SuspicionKind}).
    */
   Suspicion: 23,
+  /**
+   * Shared tree: a subtree's census sent up to the parent after a rerooting message, or the
+   * anchor handing its role to a child (see {@linkcode CensusKind}, lib/broadcast/tree_census.ts).
+   */
+  TreeCensus: 24,
 } as const;
 
 /** One of the {@linkcode FrameType} numbers. */
@@ -245,6 +250,33 @@ export interface SuspicionFrame {
   value: number;
 }
 
+/** What a {@linkcode TreeCensusFrame} says. */
+export const CensusKind = {
+  /** Child to parent: the sender's whole subtree of the anchor's tree (nodes, depth sum, height). */
+  Report: 0,
+  /** Anchor to child: take the anchor role; the figures are the anchor's whole tree. */
+  Handover: 1,
+  /** Child to parent: the part of its subtree counted so far (a copy or report is late). */
+  Partial: 2,
+} as const;
+
+/** Census of the shared tree after one rerooting message of its anchor. */
+export interface TreeCensusFrame {
+  type: typeof FrameType.TreeCensus;
+  /** One of the {@linkcode CensusKind} numbers. */
+  kind: number;
+  /** The anchor's origin id (40 bits). */
+  anchor: number;
+  /** Sequence number of the rerooting message counted (24 bits). */
+  epoch: number;
+  /** Nodes counted (24 bits). */
+  nodes: number;
+  /** Sum of their depths below the anchor, in hops (32 bits). */
+  depthSum: number;
+  /** Report: the subtree's height; handover: handovers so far in this descent (8 bits). */
+  extra: number;
+}
+
 /** Any frame of wire version 1. */
 export type Frame =
   | DataFrame
@@ -259,7 +291,8 @@ export type Frame =
   | NodeFrame
   | PeersFrame
   | PingReqFrame
-  | SuspicionFrame;
+  | SuspicionFrame
+  | TreeCensusFrame;
 
 /**
  * The payload without its trailing signature when `flags` has {@linkcode DataFlag.Signed} (the
