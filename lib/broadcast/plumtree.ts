@@ -12,8 +12,7 @@
  * one the payload came by moves that origin's tree onto it (the paper's optimisation): trees
  * converge to each origin's shortest paths.
  *
- * IHAVE batches wait up to `lazyDelayMs`, and leave earlier on any datagram already going to that
- * peer (see {@linkcode Plumtree.piggyback}), so announcements rarely cost a datagram of their own.
+ * IHAVE batches, their pacing and the echoes of pushed ids are announcements.ts's.
  *
  * @module
  */
@@ -23,6 +22,7 @@ import { countDrop } from "../core/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { DataFlag, FrameType } from "../wire/frame.ts";
 import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
+import { Announcements } from "./announcements.ts";
 import { TreeLinks } from "./tree_links.ts";
 
 /**
@@ -39,11 +39,6 @@ export const MAX_GRAFT_ATTEMPTS = 10;
  * copies per node).
  */
 export const PUSHPULL_PULL_MS = 60;
-/**
- * In `pushpull`, the longest IHAVE pace (ms): there every announcement may be the one a node
- * pulls by (1,000 nodes, 100 publishers: median to full 271 ms with no pace, 299 with 250).
- */
-export const PUSHPULL_PACE_MS = 100;
 /**
  * Duplicates over one link, in one origin's tree, that prune it (the shared tree, shaped by its
  * anchor alone, prunes at the first). Pruning origin trees at the first duplicate cut them: on 100
@@ -63,21 +58,6 @@ export const OPTIMIZE_HOPS = 2;
  * 2-core machine: 42 grafts per message and 56% of messages to every node within 2 s.
  */
 export const MAX_GRAFT_STRETCH = 8;
-/** Ids pushed to a peer and not yet echoed to it, at most (older ones are left to repair). */
-const MAX_ECHOES = 64;
-/**
- * Bytes an echo leaves free in the datagram it rides on, for what the address-validation gate
- * may add after it (a cookie): an echo must never cost a datagram.
- */
-const ECHO_MARGIN = 40;
-/**
- * An echo older than this (ms) is dropped rather than sent: by then the lazy path or anti-entropy
- * has had its turn, and the peer at that address may have restarted, when old ids announced by an
- * active neighbour would look live to its join window (history.ts) and be delivered again.
- */
-const ECHO_MAX_AGE_MS = 500;
-/** A peer's previous IHAVE batch is announced again with its next only within this (ms). */
-const LAST_BATCH_MAX_AGE_MS = 500;
 /** A needless graft stretches the graft timeout by this factor... */
 const STRETCH_GROWTH = 1.1;
 /** ...and each payload that came before its graft was due shrinks the stretch by this one. */
@@ -96,31 +76,13 @@ interface Missing {
   heard: number;
 }
 
-type Announcement = { id: MessageId; hops: number };
-/** An id pushed to a peer, and when. */
-type Echo = { id: MessageId; hops: number; at: number };
-
 /** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
 export class Plumtree {
   /** Link state of every tree. */
   readonly links: TreeLinks;
+  /** IHAVE batching, pacing and echoes. */
+  readonly announcements: Announcements;
   #missing = new Map<MessageId, Missing>();
-  #lazyQueue = new Map<Address, Announcement[]>();
-  /** Each peer's last IHAVE batch, announced once more with the next (bounded by the view). */
-  #lastBatch = new Map<Address, { entries: Announcement[]; at: number }>();
-  #lazyDue = Infinity;
-  /**
-   * Ids pushed over each eager link, announced to the same peer again as an IHAVE riding on a
-   * later datagram to it (never on one of their own): see {@linkcode Plumtree.piggyback}.
-   * `#echoesNew` holds those of the current engine call, which must not share the datagram
-   * that carries the payload itself.
-   */
-  #echoes = new Map<Address, Echo[]>();
-  #echoesNew = new Map<Address, Echo[]>();
-  /** The latest time an input brought (piggyback() is called without one). */
-  #clock = 0;
-  /** When each peer's last IHAVE batch left in a datagram of its own (see `lazyPaceMs`). */
-  #lazySentAt = new Map<Address, number>();
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
   #chunkParents = new Map<
     number,
@@ -143,6 +105,7 @@ export class Plumtree {
   /** @param ctx The engine's shared state. */
   constructor(readonly ctx: EngineContext) {
     this.links = new TreeLinks(ctx.options.maxTrees);
+    this.announcements = new Announcements(ctx, this.links, this.counters);
   }
 
   /** The shared tree's eager links. */
@@ -209,8 +172,8 @@ export class Plumtree {
     // A chunked message is announced once, by its first chunk: a node that got none of it pulls
     // that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
     if (message === undefined || id === message) {
-      this.announce(tree.lazy, id, hops, from, now);
-      for (const peer of eagerTargets) this.#echo(peer, id, hops, now);
+      this.announcements.announce(tree.lazy, id, hops, from, now);
+      for (const peer of eagerTargets) this.announcements.echo(peer, id, hops, now);
     }
     return eagerTargets;
   }
@@ -258,33 +221,6 @@ export class Plumtree {
   #maxStretch(): number {
     const options = this.ctx.options;
     return Math.max(MAX_GRAFT_STRETCH, options.antiEntropyIntervalMs / options.graftTimeoutMs);
-  }
-
-  /** Queues an IHAVE of `id` for each of `peers` but `except` (sent within `lazyDelayMs`). */
-  announce(
-    peers: Iterable<Address>,
-    id: MessageId,
-    hops: number,
-    except: Address | undefined,
-    now: number,
-  ): void {
-    this.#clock = now;
-    let opened = false;
-    for (const peer of peers) {
-      if (peer === except) continue;
-      const queue = this.#lazyQueue.get(peer);
-      if (queue) queue.push({ id, hops });
-      else {
-        this.#lazyQueue.set(peer, [{ id, hops }]);
-        opened = true;
-      }
-    }
-    if (!opened) return;
-    if (this.ctx.options.lazyDelayMs === 0) this.flushLazy(now);
-    else if (now + this.ctx.options.lazyDelayMs < this.#lazyDue) {
-      this.#lazyDue = now + this.ctx.options.lazyDelayMs;
-      this.ctx.wakeAt(this.#lazyDue);
-    }
   }
 
   /**
@@ -439,121 +375,34 @@ export class Plumtree {
   }
 
   /**
-   * Moves held announcements for peers that already have a datagram being built into that
-   * datagram: an IHAVE riding along costs 9 bytes per id and no datagram of its own.
-   */
-  piggyback(hasQueued: (peer: Address) => boolean): void {
-    for (const [peer, entries] of this.#lazyQueue) {
-      if (!hasQueued(peer)) continue;
-      this.#sendAnnouncements(peer, entries);
-      this.#lazyQueue.delete(peer);
-    }
-    if (this.#lazyQueue.size === 0) this.#lazyDue = Infinity;
-    this.#rideEchoes(hasQueued);
-  }
-
-  /** Remembers that `id` was pushed to `peer`, to echo it on a later datagram. */
-  #echo(peer: Address, id: MessageId, hops: number, now: number): void {
-    this.#clock = now;
-    const queue = this.#echoesNew.get(peer);
-    if (queue === undefined) this.#echoesNew.set(peer, [{ id, hops, at: now }]);
-    else if (queue.length < MAX_ECHOES) queue.push({ id, hops, at: now });
-  }
-
-  /**
-   * Echoes: a node whose every tree link is eager hears of a message only by its payloads, and
-   * when all of them are lost no IHAVE tells it (measured at 1,000 nodes and 10% loss: a hub lost
-   * five pushed copies and waited 13 s for anti-entropy). So each pushed id rides again, as an
-   * IHAVE, on the next datagram that goes to that peer anyway, in the room left in it: a node
-   * that lacks it grafts within a graft timeout. Never a datagram of its own.
-   */
-  #rideEchoes(hasQueued: (peer: Address) => boolean): void {
-    const outbox = this.ctx.outbox;
-    for (const [peer, entries] of this.#echoes) {
-      if (!hasQueued(peer)) continue;
-      this.#echoes.delete(peer);
-      const room = Math.floor((outbox.spareFor(peer) - ECHO_MARGIN - 3) / 9);
-      if (room <= 0) continue;
-      // Newest last: the freshest that fit, none older than ECHO_MAX_AGE_MS.
-      let first = Math.max(0, entries.length - room);
-      const oldest = this.#clock - ECHO_MAX_AGE_MS;
-      while (first < entries.length && entries[first]!.at < oldest) first++;
-      if (first === entries.length) continue;
-      const ride: Announcement[] = [];
-      for (let i = first; i < entries.length; i++) {
-        ride.push({ id: entries[i]!.id, hops: entries[i]!.hops });
-      }
-      outbox.push(peer, { type: FrameType.IHave, entries: ride });
-      this.counters.echoesSent += ride.length;
-    }
-    // This call's pushes become eligible for the next datagrams.
-    for (const [peer, fresh] of this.#echoesNew) {
-      const held = this.#echoes.get(peer);
-      if (held === undefined) this.#echoes.set(peer, fresh);
-      else {
-        for (const entry of fresh) held.push(entry);
-        if (held.length > MAX_ECHOES) held.splice(0, held.length - MAX_ECHOES);
-      }
-    }
-    this.#echoesNew.clear();
-    if (this.#echoes.size > 4 * this.ctx.options.activeViewSize) {
-      for (const known of this.#echoes.keys()) {
-        if (!this.links.isActive(known)) this.#echoes.delete(known);
-      }
-    }
-  }
-
-  /**
    * A link to `peer` went down or came up: announcements meant for the link before are not
    * repeated over it. A neighbour that restarted on the same address would otherwise get the
    * previous batch again, ids published before it joined, and take them for news (its join
    * window counts an IHAVE as live evidence; see history_gate.ts).
    */
   forgetPeer(peer: Address): void {
-    this.#lastBatch.delete(peer);
-    this.#lazySentAt.delete(peer);
-    this.#echoes.delete(peer);
-    this.#echoesNew.delete(peer);
-    // Held announcements too: with pacing they can wait long enough to outlive the link.
-    this.#lazyQueue.delete(peer);
+    this.announcements.forgetPeer(peer);
   }
 
-  /**
-   * Sends the held IHAVE batches whose peer has had no batch of its own for `lazyPaceMs`; the
-   * others wait for their pace (or ride along on an earlier datagram, see `piggyback`).
-   */
-  flushLazy(now: number): void {
-    this.#clock = now;
-    const options = this.ctx.options;
-    // In pushpull the announcements are the repair path itself, not a backup of a tree.
-    const pace = options.mode === "pushpull"
-      ? Math.min(options.lazyPaceMs, PUSHPULL_PACE_MS)
-      : options.lazyPaceMs;
-    let due = Infinity;
-    for (const [peer, entries] of this.#lazyQueue) {
-      const last = this.#lazySentAt.get(peer);
-      if (last !== undefined && now - last < pace) {
-        due = Math.min(due, last + pace);
-        continue;
-      }
-      this.#lazySentAt.set(peer, now);
-      this.#sendAnnouncements(peer, entries);
-      this.#lazyQueue.delete(peer);
-    }
-    this.#lazyDue = due;
-    if (due !== Infinity) this.ctx.wakeAt(due);
-    if (this.#lazySentAt.size > 4 * this.ctx.options.activeViewSize) {
-      for (const known of this.#lazySentAt.keys()) {
-        if (!this.links.isActive(known)) this.#lazySentAt.delete(known);
-      }
-    }
+  /** Queues an IHAVE of `id` for each of `peers` but `except` (see {@linkcode Announcements}). */
+  announce(
+    peers: Iterable<Address>,
+    id: MessageId,
+    hops: number,
+    except: Address | undefined,
+    now: number,
+  ): void {
+    this.announcements.announce(peers, id, hops, except, now);
+  }
+
+  /** Lets held announcements and echoes ride on datagrams already going to their peers. */
+  piggyback(hasQueued: (peer: Address) => boolean): void {
+    this.announcements.piggyback(hasQueued);
   }
 
   /** Runs due graft timers and lazy flushes; returns when it next wants to run. */
   tick(now: number): number {
-    this.#clock = now;
-    if (now >= this.#lazyDue) this.flushLazy(now);
-    let next = this.#lazyDue;
+    let next = this.announcements.tick(now);
     // Ids of one origin first grafted in the same round go to the same announcer where they can
     // (the chunks of one message): each graft makes its link eager, and grafting a message's
     // chunks from different announcers left several eager links, each then pushing every chunk.
@@ -588,39 +437,5 @@ export class Plumtree {
       next = Math.min(next, entry.due);
     }
     return next;
-  }
-
-  /**
-   * Sends `entries` to `peer` with the previous batch repeated: an IHAVE lost on the way (and
-   * with it the only sign of a lost payload, when the eager copy was lost too) is announced a
-   * second time at no datagram's cost. At 10% loss, nodes that lost the payload and every
-   * announcement waited for anti-entropy and set the slowest delivery at about 4 s.
-   */
-  #sendAnnouncements(peer: Address, entries: Announcement[]): void {
-    const now = this.#clock;
-    const last = this.#lastBatch.get(peer);
-    this.#lastBatch.delete(peer);
-    if (this.links.isActive(peer)) this.#lastBatch.set(peer, { entries, at: now });
-    // Only a recent batch is repeated: one held across a crash and restart of the peer at the
-    // same address would announce old ids to its new incarnation, whose join window takes an
-    // active neighbour's IHAVE for live news (history.ts).
-    const previous = last !== undefined && now - last.at <= LAST_BATCH_MAX_AGE_MS
-      ? last.entries
-      : undefined;
-    const all = previous ? [...entries, ...previous] : entries;
-    // Sized for the peer's datagram limit (mixed limits: it may accept less than this node).
-    const perFrame = Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 3) / 9));
-    for (let i = 0; i < all.length; i += perFrame) {
-      this.ctx.outbox.push(peer, {
-        type: FrameType.IHave,
-        entries: i === 0 && all.length <= perFrame ? all : all.slice(i, i + perFrame),
-      });
-      this.counters.ihavesSent++;
-    }
-    if (this.#lastBatch.size > 4 * this.ctx.options.activeViewSize) {
-      for (const known of this.#lastBatch.keys()) {
-        if (!this.links.isActive(known)) this.#lastBatch.delete(known);
-      }
-    }
   }
 }
