@@ -7,7 +7,7 @@ import { GossipError } from "../lib/errors.ts";
 import { GossipNode } from "../lib/node/node.ts";
 import { Engine } from "../lib/engine/engine.ts";
 import { seededPrng } from "../lib/core/prng.ts";
-import { CLI, type CliProc, ROOT, runCli, spawnCli } from "./cli_spawn.ts";
+import { CLI, type CliProc, ROOT, runCli, spawnCli, untilJoined } from "./cli_spawn.ts";
 import { until } from "./until.ts";
 
 function assertGossipError(fn: () => unknown, code: string, pattern: RegExp): void {
@@ -144,6 +144,7 @@ Deno.test("the CLI sends and prints binary payloads: raw text bytes, base64 and 
   let c: CliProc | undefined;
   try {
     c = await spawnCli(["--format", "hex", "--seed", a.address]);
+    await untilJoined(a, [b, c]);
     // Invalid UTF-8 typed as text is sent byte for byte, not rewritten to U+FFFD.
     await a.stdin.write(new Uint8Array([0xff, 0xfe, 0x41, 0x0a]));
     await c.waitLine((l) => l === "fffe41", 20_000);

@@ -132,3 +132,21 @@ export async function outside(code: string): Promise<string> {
   if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
   return new TextDecoder().decode(output.stdout);
 }
+
+/**
+ * Publishes probe lines from `from` until every one of `to` has printed a line: the CLI prints no
+ * join notice, and a message published before a node joined is history to it (history: "none").
+ * Returns the number of probes published.
+ */
+export async function untilJoined(from: CliProc, to: CliProc[]): Promise<number> {
+  for (let k = 0; k < 60; k++) {
+    await from.stdin.write(new TextEncoder().encode(`probe ${k}\n`));
+    try {
+      await Promise.all(to.map((node) => node.waitLine(() => true, 500)));
+      return k + 1;
+    } catch {
+      // not yet: probe again
+    }
+  }
+  throw new Error("the CLI nodes did not join within 60 probes");
+}
