@@ -204,7 +204,7 @@ Deno.test("Plumtree: held IHAVEs ride on a datagram already going to their peer"
   h.flush();
   tree.forward(id(5, 2), 0, a, 0);
   h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   const sent = h.flush();
   assert.deepEqual(sent.map((s) => [s.to, s.frame.type]), [
     [b, FrameType.Ping],
@@ -237,7 +237,7 @@ Deno.test("Plumtree: a lazy link gets at most one IHAVE datagram of its own per 
   assert.equal(frame.entries.length, 11);
   tree.forward(id(5, 13), 0, a, 120);
   h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.equal(ihavesTo(b).length, 1, "riding along on another datagram is never held back");
 });
 
@@ -253,10 +253,10 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
     hops: 1,
     payload: new Uint8Array(8),
   });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.deepEqual(h.flush().map((s) => s.frame.type), [FrameType.Data], "not beside the payload");
   tree.tick(400);
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.equal(h.flush().length, 0, "no datagram of its own, however long it waits");
   tree.forward(id(5, 2), 0, a, 400);
   h.ctx.outbox.push(b, {
@@ -266,7 +266,7 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
     hops: 1,
     payload: new Uint8Array(8),
   });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   const sent = h.flush();
   assert.deepEqual(sent.map((s) => s.frame.type), [FrameType.Data, FrameType.IHave]);
   assert.deepEqual(sent[1]!.frame, { type: FrameType.IHave, entries: [{ id: id(5), hops: 0 }] });
@@ -274,11 +274,11 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
   // An echo held longer than 500 ms is dropped: the peer may have restarted meanwhile.
   tree.forward(id(5, 3), 0, a, 1000);
   h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   h.flush();
   tree.tick(1600);
   h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.deepEqual(h.flush().map((s) => s.frame.type), [FrameType.Ping]);
 });
 
@@ -287,7 +287,7 @@ Deno.test("Plumtree: an echo takes only the room left in the datagram it rides o
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
   for (let seq = 1; seq <= 40; seq++) tree.forward(id(5, seq), 0, a, 0);
-  tree.piggyback(() => false);
+  tree.announcements.piggyback(() => false);
   h.flush();
   h.ctx.outbox.push(b, {
     type: FrameType.Data,
@@ -296,7 +296,7 @@ Deno.test("Plumtree: an echo takes only the room left in the datagram it rides o
     hops: 1,
     payload: new Uint8Array(300),
   });
-  tree.piggyback((peer) => h.ctx.outbox.has(peer));
+  tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   let datagrams = 0;
   const sink = h.ctx.outbox.sink;
   (h.ctx.outbox as { sink: typeof sink }).sink = (to, bytes, frames) => {

@@ -255,7 +255,7 @@ export class Broadcaster {
   onPeerEvent(event: PeerEvent): void {
     this.#syncTree();
     // Up or down, the link is new: nothing meant for the one before goes over it.
-    this.plumtree.forgetPeer(event.address);
+    this.plumtree.announcements.forgetPeer(event.address);
     if (event.type !== "up") return;
     this.#linked = true;
     if (this.#unsent.length === 0) return;
@@ -311,7 +311,7 @@ export class Broadcaster {
     const mode = this.ctx.options.mode;
     if (mode === "tree" || mode === "pushpull") {
       const outbox = this.ctx.outbox;
-      this.plumtree.piggyback((peer) => outbox.has(peer));
+      this.plumtree.announcements.piggyback((peer) => outbox.has(peer));
     }
   }
 
@@ -448,7 +448,7 @@ export class Broadcaster {
         // A chunked message is announced once, by its first chunk: a node that got none of it
         // pulls that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
         if (message === undefined || frame.id === message) {
-          this.plumtree.announce(others, frame.id, frame.hops, except, now);
+          this.plumtree.announcements.announce(others, frame.id, frame.hops, except, now);
         }
       }
     }

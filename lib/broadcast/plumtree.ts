@@ -374,32 +374,6 @@ export class Plumtree {
     this.counters.optimized++;
   }
 
-  /**
-   * A link to `peer` went down or came up: announcements meant for the link before are not
-   * repeated over it. A neighbour that restarted on the same address would otherwise get the
-   * previous batch again, ids published before it joined, and take them for news (its join
-   * window counts an IHAVE as live evidence; see history_gate.ts).
-   */
-  forgetPeer(peer: Address): void {
-    this.announcements.forgetPeer(peer);
-  }
-
-  /** Queues an IHAVE of `id` for each of `peers` but `except` (see {@linkcode Announcements}). */
-  announce(
-    peers: Iterable<Address>,
-    id: MessageId,
-    hops: number,
-    except: Address | undefined,
-    now: number,
-  ): void {
-    this.announcements.announce(peers, id, hops, except, now);
-  }
-
-  /** Lets held announcements and echoes ride on datagrams already going to their peers. */
-  piggyback(hasQueued: (peer: Address) => boolean): void {
-    this.announcements.piggyback(hasQueued);
-  }
-
   /** Runs due graft timers and lazy flushes; returns when it next wants to run. */
   tick(now: number): number {
     let next = this.announcements.tick(now);
