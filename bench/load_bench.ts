@@ -165,11 +165,13 @@ export async function runLoad(
   seconds = 5,
   preset = "local",
   warmupSeconds = 6,
+  overrides: GossipOptions = {},
 ): Promise<LoadFigures> {
-  say(`== open loop: ${n} GossipNodes on 127.0.0.1, ${preset} preset, all publishing ==`);
+  const over = Object.keys(overrides).length > 0 ? ` + ${JSON.stringify(overrides)}` : "";
+  say(`== open loop: ${n} GossipNodes on 127.0.0.1, ${preset} preset${over}, all publishing ==`);
   const ceiling = await measureCeiling("pairs", Math.max(1, n / 2), PAYLOAD + 14);
   say(`  raw UDP ceiling, ${n} sockets: ${ceiling.received_per_s} datagrams/s`);
-  const options = (PRESETS[preset] ?? localOptions)();
+  const options = { ...(PRESETS[preset] ?? localOptions)(), ...overrides };
   const tracked = new Map<MessageId, Tracked>();
   const onDeliver = (id: MessageId): void => {
     const t = tracked.get(id);
@@ -301,10 +303,13 @@ export async function runLoadBench(
   seconds = 5,
   preset = "local",
   warmupSeconds = 6,
+  overrides: GossipOptions = {},
 ): Promise<LoadFigures[]> {
   const out: LoadFigures[] = [];
   for (const n of sizes) {
-    out.push(await runLoad(n, rates ?? defaultRates(n), seconds, preset, warmupSeconds));
+    out.push(
+      await runLoad(n, rates ?? defaultRates(n), seconds, preset, warmupSeconds, overrides),
+    );
   }
   return out;
 }
@@ -338,6 +343,8 @@ if (import.meta.main) {
       seconds: { type: "string", default: "5" },
       warmup: { type: "string", default: "6" },
       preset: { type: "string", default: "local" },
+      // Protocol options over the preset, as JSON: '{"graftTimeoutMs":50}'.
+      options: { type: "string", default: "{}" },
       docs: { type: "boolean" },
     },
   });
@@ -349,6 +356,7 @@ if (import.meta.main) {
     Number(values.seconds),
     values.preset,
     Number(values.warmup),
+    JSON.parse(values.options) as GossipOptions,
   );
   await writeLoadReport(figures, values.docs ?? false);
   await finish("load", {

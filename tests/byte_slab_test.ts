@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ByteSlab, SLAB_BYTES } from "../lib/transport/byte_slab.ts";
+import { ByteSlab, SLAB_BYTES } from "../lib/core/byte_slab.ts";
 
 Deno.test("ByteSlab copies are exact, independent of the source and never overwritten", () => {
   const slab = new ByteSlab();

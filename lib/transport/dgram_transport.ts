@@ -9,7 +9,7 @@ import dgram from "node:dgram";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
 import type { Packet, Transport } from "./transport.ts";
-import { ByteSlab } from "./byte_slab.ts";
+import { ByteSlab } from "../core/byte_slab.ts";
 import { BoundedQueue } from "../bounded_queue.ts";
 import { emptyTransportStats, type TransportStats } from "./udp_transport.ts";
 

@@ -7,7 +7,7 @@
 import { TRANSPORT_QUEUE_SIZE } from "../defaults.ts";
 import { GossipError } from "../errors.ts";
 import { type Address, joinHostPort, splitHostPort } from "../wire/address.ts";
-import { ByteSlab } from "./byte_slab.ts";
+import { ByteSlab } from "../core/byte_slab.ts";
 import { BoundedQueue } from "../bounded_queue.ts";
 import {
   emptyTransportStats,
