@@ -28,4 +28,11 @@ Deno.test("MessageCache copies payloads and refuses one larger than the byte bou
   assert.equal(cache.get(1n)!.payload[0], 1);
   cache.put(2n, 0, 0, payload(9), 0);
   assert.equal(cache.has(2n), false);
+  // Copies share slabs: each is exactly its payload, and writes stay within it.
+  cache.put(3n, 0, 0, new Uint8Array([4, 5]), 0);
+  const first = cache.get(1n)!.payload;
+  const third = cache.get(3n)!.payload;
+  assert.deepEqual([first.length, third.length], [3, 2]);
+  third.fill(0);
+  assert.deepEqual([...first], [1, 2, 3]);
 });

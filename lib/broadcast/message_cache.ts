@@ -4,10 +4,20 @@
  * Insertion order is age order, so eviction always takes the oldest first. Every eviction is
  * counted by its cause.
  *
+ * Payloads are copied into shared slabs ({@linkcode ByteSlab}), not `slice()`d: a node caches
+ * every message it receives, and an ArrayBuffer of its own per message cost 2-7 µs (a malloc'd
+ * backing store, then work for every young-generation collection), where a slab copy costs well
+ * under 1 µs. Messages enter in time order and leave oldest first, so a slab's messages leave
+ * together and a slab outlives its last message only by the messages stored after it.
+ *
  * @module
  */
 
+import { ByteSlab } from "../core/byte_slab.ts";
 import type { MessageId } from "../wire/message_id.ts";
+
+/** One slab for every cache of the process (a simulation runs thousands of engines). */
+const payloads = new ByteSlab();
 
 /** One cached message. */
 export interface CachedMessage {
@@ -70,7 +80,7 @@ export class MessageCache {
   /** Stores a message (the payload is copied, so the caller's buffer can be reused). */
   put(id: MessageId, flags: number, hops: number, payload: Uint8Array, now: number): void {
     if (this.#entries.has(id) || payload.length > this.limits.maxBytes) return;
-    this.#entries.set(id, { id, flags, hops, payload: payload.slice(), storedAt: now });
+    this.#entries.set(id, { id, flags, hops, payload: payloads.copy(payload), storedAt: now });
     this.#bytes += payload.length;
     while (this.#entries.size > this.limits.maxEntries) this.#evictOldest("entries");
     while (this.#bytes > this.limits.maxBytes) this.#evictOldest("bytes");
