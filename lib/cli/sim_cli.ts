@@ -31,6 +31,9 @@ const HELP = `Usage: deno task sim [options]
   --rate R         open loop: every live node publishes an equal share of R msgs/s in total
                    (replaces --messages/--warmup; reports p50/p99 to full, datagrams/message)
   --duration MS    open loop: virtual ms of publishing (default 5000)
+  --cpu-us US      open loop: every node on one shared core, US µs per datagram and half that per
+                   timer, as one process hosting them all (the loopback benchmark: about 64);
+                   adds cpu_busy and cpu_max_lag_ms
   --payload BYTES   size of each measured message (larger than a datagram: sent as chunks);
                    adds payload_bytes, wire_ratio and max_node_wire_ratio_in
   --mixed F        fraction of nodes with maxDatagramSize 512, the others 65507 (mixed limits)
@@ -79,6 +82,7 @@ if (import.meta.main) {
         warmup: { type: "string" },
         duration: { type: "string" },
         rate: { type: "string" },
+        "cpu-us": { type: "string" },
         probe: { type: "string" },
         shuffle: { type: "string" },
         passive: { type: "string" },
@@ -160,6 +164,9 @@ if (import.meta.main) {
         rate: numberFlag("rate", values.rate, 0) || fail("--rate needs a positive number"),
         durationMs: numberFlag("duration", values.duration, 5000),
         gossip,
+        ...(values["cpu-us"] === undefined
+          ? {}
+          : { cpu: { datagramMs: numberFlag("cpu-us", values["cpu-us"], 0) / 1000 } }),
       })
       : runScenario({
         nodes,

@@ -11,7 +11,7 @@
 import { seededPrng } from "../core/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import type { MessageId } from "../wire/message_id.ts";
-import { Simulation } from "./simulation.ts";
+import { type SharedCpu, Simulation } from "./simulation.ts";
 
 /** Settings of one open-loop run. */
 export interface OpenLoopOptions {
@@ -39,6 +39,11 @@ export interface OpenLoopOptions {
   warmupMs?: number;
   /** Protocol options of every node. */
   gossip?: GossipOptions;
+  /**
+   * Every node on one shared core with these costs, as in the loopback benchmark's one process
+   * (see {@linkcode SharedCpu}); it is busy from the warm-up on.
+   */
+  cpu?: SharedCpu;
 }
 
 /** Figures of one open-loop run (snake_case: printed as JSON). */
@@ -67,6 +72,10 @@ export interface OpenLoopResult {
   datagrams_per_message_per_node: number;
   /** Messages delivered twice to one node (must be 0). */
   duplicate_deliveries: number;
+  /** With a shared core: its busy share over the publishing window and drain. */
+  cpu_busy?: number;
+  /** With a shared core: the most an event waited for it (ms). */
+  cpu_max_lag_ms?: number;
 }
 
 /** The `p`-quantile (0..1) of sorted values, by the nearest-rank method. */
@@ -87,6 +96,7 @@ export function runOpenLoop(options: OpenLoopOptions): OpenLoopResult {
     delayMs: options.delayMs ?? 10,
     jitterMs: options.jitterMs ?? 5,
     ...(options.gossip ? { gossip: options.gossip } : {}),
+    ...(options.cpu ? { cpu: options.cpu } : {}),
   });
   sim.startAll(interval);
   sim.run(options.warmupMs ?? 10 * interval);
@@ -114,6 +124,8 @@ export function runOpenLoop(options: OpenLoopOptions): OpenLoopResult {
     }
   };
   totals(-1);
+  const busyBefore = sim.cpu.busyMs;
+  sim.cpu.maxLagMs = 0;
   const ids: MessageId[] = [];
   for (const { at, node } of schedule) {
     sim.run(at);
@@ -128,6 +140,7 @@ export function runOpenLoop(options: OpenLoopOptions): OpenLoopResult {
     return fullSoFar === ids.length;
   });
   totals(1);
+  const busy = (sim.cpu.busyMs - busyBefore) / Math.max(1, sim.now - start);
 
   const liveCount = sim.liveCount();
   const times: number[] = [];
@@ -163,5 +176,6 @@ export function runOpenLoop(options: OpenLoopOptions): OpenLoopResult {
     datagrams_per_message: round(datagrams / count),
     datagrams_per_message_per_node: round(datagrams / count / Math.max(1, liveCount - 1)),
     duplicate_deliveries: sim.duplicateDeliveries,
+    ...(options.cpu ? { cpu_busy: round(busy), cpu_max_lag_ms: Math.round(sim.cpu.maxLagMs) } : {}),
   };
 }

@@ -38,6 +38,21 @@ export interface SimulationOptions {
   seedsOf?: (index: number) => number[];
   /** Called for every delivery, in order (to check ordering, for example). */
   onDeliver?: (node: number, delivery: Delivery, now: number) => void;
+  /**
+   * Runs every node on one shared core, as one process hosting them all does (the loopback
+   * benchmarks): each input takes the core for a while, and an event that comes while it is busy
+   * waits, in arrival order, and is then handled late, as a socket read or a timer is in a busy
+   * event loop. Unset: every event is handled at its time, on a core of its own.
+   */
+  cpu?: SharedCpu;
+}
+
+/** Costs of the one core a {@linkcode Simulation} may run its nodes on (virtual ms). */
+export interface SharedCpu {
+  /** A datagram handed to an engine (with what it sends), or a publish. */
+  datagramMs: number;
+  /** A tick (a timer firing). @default {datagramMs / 2} */
+  tickMs?: number;
 }
 
 /**
@@ -45,6 +60,8 @@ export interface SimulationOptions {
  * index, or -2 - k for the k-th address that injected datagrams claim to come from).
  */
 const TICK = -1;
+/** Datagrams one node takes in one event-loop turn at most (the UDP transport's receive calls). */
+const TURN_BATCH = 8;
 
 /** What the simulator recorded about one published message. */
 export interface MessageRecord {
@@ -95,6 +112,9 @@ export class Simulation {
   datagramsDelivered = 0;
   /** Ticks run so far. */
   ticksRun = 0;
+  /** With a shared core: the virtual ms it was busy, and how late events were handled at most. */
+  readonly cpu = { busyMs: 0, maxLagMs: 0 };
+  #cpuFreeAt = 0;
   // Events: (node, TICK) for a tick, (to, from, bytes) for a datagram.
   readonly #queue = new EventQueue<Uint8Array>();
   /** Source addresses of injected datagrams, by the index their events carry. */
@@ -178,8 +198,9 @@ export class Simulation {
     }
   }
 
-  /** Publishes `data` from node `i` at the current virtual time. */
+  /** Publishes `data` from node `i` at the current virtual time (later if the core is busy). */
   publish(i: number, data: Uint8Array): MessageId {
+    this.#take(this.#options.cpu?.datagramMs);
     const id = this.engines[i]!.publish(data, this.now);
     this.messages.set(id, {
       id,
@@ -270,6 +291,7 @@ export class Simulation {
    * every delivery-bearing event). Returns the virtual time reached.
    */
   run(until: number, stop?: () => boolean): number {
+    if (this.#options.cpu) return this.#runTurns(this.#options.cpu, until, stop);
     const queue = this.#queue;
     while (queue.peekTime() <= until) {
       const at = queue.pop();
@@ -294,6 +316,77 @@ export class Simulation {
     }
     this.now = Math.max(this.now, until);
     return this.now;
+  }
+
+  /**
+   * {@linkcode Simulation.run} on one shared core, in event-loop turns: when the core is free,
+   * it takes every event that has arrived by then, each node's datagrams as one batch (at most
+   * {@linkcode TURN_BATCH}, as the UDP transport's receive calls hand over) and its tick, and
+   * handles them one after the other, each taking the core for its cost. What arrives meanwhile
+   * waits for the next turn.
+   */
+  #runTurns(cpu: SharedCpu, until: number, stop?: () => boolean): number {
+    const queue = this.#queue;
+    const tickMs = cpu.tickMs ?? cpu.datagramMs / 2;
+    const batches = new Map<number, { bytes: Uint8Array; from: Address }[]>();
+    const ticks: number[] = [];
+    const later: { at: number; node: number; from: number; bytes: Uint8Array }[] = [];
+    while (queue.peekTime() <= until) {
+      const first = queue.peekTime();
+      const turnAt = Math.max(first, this.#cpuFreeAt);
+      this.cpu.maxLagMs = Math.max(this.cpu.maxLagMs, turnAt - first);
+      while (queue.peekTime() <= turnAt) {
+        const at = queue.pop();
+        const node = queue.a;
+        const from = queue.b;
+        if (from === TICK) {
+          if (this.#tickAt[node] !== at || !this.alive[node]) continue;
+          this.#tickAt[node] = Infinity;
+          ticks.push(node);
+          continue;
+        }
+        if (!this.alive[node]) continue;
+        const batch = batches.get(node) ?? [];
+        if (batch.length >= TURN_BATCH) {
+          later.push({ at, node, from, bytes: queue.ref! });
+          continue;
+        }
+        const source = from >= 0 ? this.#addresses[from]! : this.#injectedSources[-2 - from]!;
+        batch.push({ bytes: queue.ref!, from: source });
+        batches.set(node, batch);
+      }
+      for (const e of later) queue.push(e.at, e.node, e.from, e.bytes);
+      later.length = 0;
+      this.now = turnAt;
+      for (const [node, batch] of batches) {
+        this.#take(batch.length * cpu.datagramMs);
+        this.datagramsDelivered += batch.length;
+        this.engines[node]!.receiveBatch(batch, this.now);
+        this.drain(node);
+      }
+      batches.clear();
+      for (const node of ticks) {
+        this.#take(tickMs);
+        this.ticksRun++;
+        this.engines[node]!.tick(this.now);
+        this.drain(node);
+      }
+      ticks.length = 0;
+      if (stop?.()) return this.now;
+    }
+    this.now = Math.max(this.now, until);
+    return this.now;
+  }
+
+  /** With a shared core: waits for it (moving `now` on), then holds it for `costMs`. */
+  #take(costMs: number | undefined): void {
+    if (costMs === undefined) return;
+    if (this.#cpuFreeAt > this.now) {
+      this.cpu.maxLagMs = Math.max(this.cpu.maxLagMs, this.#cpuFreeAt - this.now);
+      this.now = this.#cpuFreeAt;
+    }
+    this.#cpuFreeAt = this.now + costMs;
+    this.cpu.busyMs += costMs;
   }
 
   /**
