@@ -80,7 +80,6 @@ export const PRESET_OVERRIDES: Readonly<Record<PresetName, Readonly<GossipOption
       graftTimeoutMs: 10,
       graftRetryMs: 5,
       lazyDelayMs: 2,
-      lazyPaceMs: 50,
       maxDatagramSize: 1400,
     }),
     lan: Object.freeze({
