@@ -44,7 +44,8 @@ export class AntiEntropy {
     return Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 3) / 8));
   }
 
-  #rangesPerFrame(peer: Address): number {
+  /** Digest ranges that fit one datagram to `peer`. */
+  rangesPerFrame(peer: Address): number {
     return Math.min(255, Math.floor((this.ctx.outbox.limitFor(peer) - 4) / 11));
   }
 
@@ -60,7 +61,7 @@ export class AntiEntropy {
   sendDigest(peer: Address, now: number): void {
     const ranges = rangesOf(this.cache.ids());
     let frame: DigestFrame;
-    const perFrame = this.#rangesPerFrame(peer);
+    const perFrame = this.rangesPerFrame(peer);
     if (ranges.length <= perFrame) {
       frame = { type: FrameType.Digest, complete: true, ranges };
     } else {

@@ -16,10 +16,13 @@
  *   takes its floors from the first digest later in the window;
  * - the node sends no digest of its own in the window (its empty digest would make every peer
  *   push its whole cache at it). So nodes that start together (a new cluster) send each other
- *   no digests in their windows and learn no floors from each other. During the snapshot it
- *   asks its active neighbours every period for their digests with an empty incomplete digest
- *   (a no-op for older nodes), which neighbours past their own window answer with their
- *   digest, so the snapshot covers many origins fast;
+ *   no digests in their windows and learn no floors from each other. During the snapshot (and
+ *   later in the window while it has none) it asks its active neighbours every period for
+ *   their digests with an empty incomplete digest (a no-op for older nodes), which neighbours
+ *   past their own window answer with their digest, so the snapshot covers many origins fast;
+ *   a neighbour still in its own window answers with the floors it learned, if any (nodes that
+ *   restart together often link only with each other; one of them hearing from a node that
+ *   was up is then enough);
  * - in the window it pulls only what lies above the floors, nothing of an origin without one
  *   (`clipDigest`); the repair of the rest waits for the window to close. A repair of an origin
  *   without a floor that comes anyway (a graft) is `undecided`: dropped unseen, to be judged
@@ -117,6 +120,31 @@ export class HistoryGate {
   /** True in the first half of the window, while floors are learned. */
   snapshotting(now: number): boolean {
     return this.inWindow(now) && now < this.#windowStart! + this.options.windowMs / 2;
+  }
+
+  /**
+   * True while this node should ask its neighbours for digests: in the first half of the window,
+   * and in the second while no digest has come yet (every neighbour may be joining too).
+   */
+  wantsSnapshot(now: number): boolean {
+    return this.snapshotting(now) || (this.inWindow(now) && !this.#snapshotTaken);
+  }
+
+  /**
+   * The floors this node learned in its window, as ranges of one sequence number each (at most
+   * `limit`), for a neighbour that asks for a snapshot while this node is still joining: a
+   * joining node's cache holds only what came since it started, but its floors are a snapshot
+   * of the caches of nodes that were up. Undefined when it has none to give (in a new cluster,
+   * where nobody has history, nobody answers, as before).
+   */
+  snapshotRanges(limit: number): SeqRange[] | undefined {
+    if (this.#floors === undefined || this.#floors.size === 0) return undefined;
+    const ranges: SeqRange[] = [];
+    for (const [origin, floor] of this.#floors) {
+      if (ranges.length >= limit) break;
+      if (floor > 0) ranges.push({ origin, low: floor, high: floor });
+    }
+    return ranges.length > 0 ? ranges : undefined;
   }
 
   #windowEnd(): number {
