@@ -17,7 +17,9 @@
  * {@linkcode DRIFT} since it settled, hands the role to the child with the largest subtree,
  * raising the term by one. That child claims and reroots; when its census shows a mean depth at
  * least {@linkcode IMPROVEMENT} below the one handed over, it hands on, else it settles: a greedy
- * descent on the mean depth with one flood per step, {@linkcode MAX_DESCENT_STEPS} at most.
+ * descent on the mean depth with one flood per step, {@linkcode MAX_DESCENT_STEPS} at most, and
+ * none once the mean depth is within {@linkcode NEAR_BOUND_HOPS} of the Moore bound (a step from
+ * there was a flood spent for nothing).
  * (Handing the role to the centre of the anchor's own tree gains nothing: a tree of first
  * arrivals is already centred on its root; its deepest two subtrees measured 10 and 10 hops.)
  *
