@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AnchorRole } from "../lib/broadcast/anchor_role.ts";
+import { AnchorRole, mooreMeanDepth, NEAR_BOUND_HOPS } from "../lib/broadcast/anchor_role.ts";
 import { TreeLinks } from "../lib/broadcast/tree_links.ts";
 import { DataFlag } from "../lib/wire/frame.ts";
 import { harness } from "./engine_harness.ts";
@@ -41,4 +41,33 @@ Deno.test("anchor role: a smaller node than every one heard claims at once", () 
   role.heard(90, 4000);
   assert.equal(role.flagsFor(50, 0, 4100), DataFlag.Reroot);
   assert.equal(links.anchor, 50);
+});
+
+Deno.test("anchor role: the Moore bound is the mean depth of a full tree of that degree", () => {
+  assert.equal(mooreMeanDepth(1, 5), 0);
+  // Root, 5 at depth 1, 20 at depth 2: (5 + 40) / 26.
+  assert.equal(mooreMeanDepth(26, 5), 45 / 26);
+  assert.equal(mooreMeanDepth(4, 2), (2 + 2) / 4, "a chain: two per layer");
+  assert.ok(Math.abs(mooreMeanDepth(1000, 5) - 4.435) < 0.001);
+});
+
+Deno.test("anchor role: a claim's tree near the Moore bound settles; a deeper one is handed on", () => {
+  const census = (nodes: number, depthSum: number) => ({
+    epoch: 1,
+    total: { nodes, depthSum, height: 9 },
+    largest: "10.0.0.9:1",
+    complete: true,
+  });
+  for (const [mean, handed] of [[5.1, 0], [5.3, 1]] as const) {
+    const h = harness({ anchorBeaconMs: BEACON, activeViewSize: 5 });
+    const links = new TreeLinks(16);
+    const role = new AnchorRole(h.ctx, links);
+    role.start(0);
+    assert.equal(role.flagsFor(50, 0, 2 * BEACON), DataFlag.Reroot);
+    role.onCensus(50, census(1000, mean * 1000), 2 * BEACON + 300);
+    // Bound 4.43 + 0.75: a mean depth of 5.1 is near enough, 5.3 is not.
+    assert.equal(role.counters.handoversSent, handed, `mean depth ${mean}`);
+    assert.equal(h.flush().length, handed);
+    assert.ok(mooreMeanDepth(1000, 5) + NEAR_BOUND_HOPS > 5.1);
+  }
 });

@@ -17,7 +17,9 @@
  * {@linkcode DRIFT} since it settled, hands the role to the child with the largest subtree,
  * raising the term by one. That child claims and reroots; when its census shows a mean depth at
  * least {@linkcode IMPROVEMENT} below the one handed over, it hands on, else it settles: a greedy
- * descent on the mean depth with one flood per step, {@linkcode MAX_DESCENT_STEPS} at most.
+ * descent on the mean depth with one flood per step, {@linkcode MAX_DESCENT_STEPS} at most, and
+ * none once the mean depth is within {@linkcode NEAR_BOUND_HOPS} of the Moore bound (a step from
+ * there was a flood spent for nothing).
  * (Handing the role to the centre of the anchor's own tree gains nothing: a tree of first
  * arrivals is already centred on its root; its deepest two subtrees measured 10 and 10 hops.)
  *
@@ -43,6 +45,14 @@ export const DRIFT = 1.05;
  * that one-hop steps reached in three: 6.67 to 5.69.)
  */
 export const FIRST_WALK_HOPS = 3;
+/**
+ * A descent ends once the tree's mean depth is within this many hops of the Moore bound
+ * ({@linkcode mooreMeanDepth}): no overlay of that degree could give much more. At 1,000 nodes
+ * (seeds 1-10, bound 4.43) the four steps taken from a mean depth under 5.19 gained nothing or
+ * lost; each was a flood of about 4.7 payload copies per node, and the role stayed on the worse
+ * node. (From 5.2-5.4, steps gained 3% twice and lost or missed the 2% threshold four times.)
+ */
+export const NEAR_BOUND_HOPS = 0.75;
 /** A census decided at its deadline is trusted when it counted this share of the previous one. */
 export const PARTIAL_TRUST = 0.95;
 /** Terms stop here: a role at this term is never handed over. */
@@ -56,6 +66,25 @@ export interface BeaconDue {
   term: number;
   /** When to ask again. */
   next: number;
+}
+
+/**
+ * The Moore bound on a tree's mean depth: the smallest mean depth (the root's 0 included) that
+ * `nodes` nodes can have below a root when no node has more than `degree` neighbours (`degree`
+ * at the root, `degree - 1` children below it). The overlay's centre has a mean depth a little
+ * above it (1,000 nodes, active views of 5: bound 4.43, centres 5.01-5.09 on seeds 1-8).
+ */
+export function mooreMeanDepth(nodes: number, degree: number): number {
+  if (nodes <= 1 || degree < 1) return 0;
+  let left = nodes - 1, depthSum = 0, layer = degree;
+  for (let depth = 1; left > 0; depth++) {
+    // A chain (degree 1 or 2) grows by at most `degree` nodes per layer.
+    const placed = Math.min(left, Math.max(layer, 1));
+    depthSum += placed * depth;
+    left -= placed;
+    layer = degree <= 2 ? layer : layer * (degree - 1);
+  }
+  return depthSum / nodes;
 }
 
 /** The term a beacon's payload carries (a 32-bit big-endian number; 0 when absent). */
@@ -148,14 +177,19 @@ export class AnchorRole {
     // complete, and requiring one kept the role where it was claimed.)
     const trusted = result.complete || handed === undefined ||
       total.nodes >= PARTIAL_TRUST * handed.nodes;
+    // Near the bound another step is a flood spent for little or nothing (see NEAR_BOUND_HOPS).
+    const near = mean <=
+      mooreMeanDepth(total.nodes, this.ctx.options.activeViewSize) + NEAR_BOUND_HOPS;
     if (handed !== undefined) {
       const before = handed.depthSum / Math.max(1, handed.nodes);
       steps = handed.steps;
-      if (!trusted || mean >= before * (1 - IMPROVEMENT) || steps >= MAX_DESCENT_STEPS) {
+      if (
+        !trusted || near || mean >= before * (1 - IMPROVEMENT) || steps >= MAX_DESCENT_STEPS
+      ) {
         this.#settledMean = mean;
         return;
       }
-    } else if (!trusted || (!this.#claimed && mean <= this.#settledMean * DRIFT)) {
+    } else if (!trusted || near || (!this.#claimed && mean <= this.#settledMean * DRIFT)) {
       this.#claimed = false;
       if (trusted || this.#settledMean === Infinity) this.#settledMean = mean;
       return;
