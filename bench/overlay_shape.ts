@@ -5,7 +5,7 @@
  * degrees. Broadcast trees are bounded by these figures (see lib/sim/overlay_shape.ts). Prints one
  * line per seed and time, then one JSON line.
  *
- * Run: deno run bench/overlay_shape.ts [--nodes 1000] [--seeds 1,2,5] [--at 5,10,20,40]
+ * Run: deno run --allow-write=bench/out bench/overlay_shape.ts [--nodes 1000] [--seeds 1,2,5] [--at 5,10,20,40]
  *   [--gossip '{"activeViewSize":5}']
  *
  * @module
@@ -22,6 +22,7 @@ import {
   randomGraphLike,
 } from "../lib/sim/overlay_shape.ts";
 import { Simulation } from "../lib/sim/simulation.ts";
+import { finish, say } from "./harness.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -56,7 +57,7 @@ for (const seed of SEEDS) {
     const shape = overlayShape(views);
     const reference = graphShape(randomGraphLike(views, seededPrng(seed)));
     const changes = sim.liveNodes().reduce(
-      (t, i) => t + sim.engines[i]!.stats().membership.linksUp,
+      (t, i) => t + (sim.engines[i]!.stats().membership.linksUp ?? 0),
       0,
     );
     const row = {
@@ -73,7 +74,7 @@ for (const seed of SEEDS) {
     links = changes;
     since = at;
     rows.push(row);
-    console.log(
+    say(
       `seed ${seed} t=${at / 1000}s radius ${shape.radius} diameter ${shape.diameter} ` +
         `mean ${row.mean_distance} | random: ${reference.radius}/${reference.diameter}/` +
         `${row.random.mean_distance} | degrees ${shape.degrees.join(",")} | ecc ` +
@@ -81,4 +82,4 @@ for (const seed of SEEDS) {
     );
   }
 }
-console.log(JSON.stringify({ bench: "overlay_shape", nodes: NODES, rows }));
+await finish("overlay_shape", { nodes: NODES, rows });
