@@ -54,7 +54,8 @@ export const PASSIVE_WALK = 3;
  * JOINs a joiner sends to peers named by contacts that started no walks for it, per JOIN to a
  * seed. With none, a storm of 1,000 joins through one seed left most joiners without walks (the
  * seed's walk budget covers a few joins per second); one gave 1,000 nodes radius 7 and mean
- * distance 5.0-5.1 at 10 s, two the same with fewer nodes short of neighbours.
+ * distance 5.0-5.1 at 10 s, two the same with half as many nodes short of neighbours (and 14
+ * hops on seed 5 of the issue-14 run against 15). Each costs a JOIN, PEERS and the walks.
  */
 export const JOIN_REDIRECTS = 2;
 /** JOINs awaiting an answer at most (seeds and redirects). */
