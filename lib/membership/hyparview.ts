@@ -226,7 +226,7 @@ export class HyParView implements ProbingHost, HandshakeHost, ExchangeHost, Iden
    */
   onChallenge(from: Address): void {
     if (this.#self.has(from, this.#now)) return;
-    if (this.handshake.isJoining(from)) this.handshake.join(from);
+    this.handshake.resendJoin(from);
     this.handshake.resend(from);
   }
 
@@ -348,12 +348,10 @@ export class HyParView implements ProbingHost, HandshakeHost, ExchangeHost, Iden
       else this.#send(from, FrameType.Disconnect, 0);
     }
     this.#joined = true;
-    this.passive.merge(
-      received.filter((e) => !this.active.has(e.address)),
-      [],
-      this.#rng,
-      from,
-    );
+    const candidates = received.filter((e) => !this.active.has(e.address));
+    this.passive.merge(candidates, [], this.#rng, from);
+    // TTL 0: the contact started no walks for us (see NeighborHandshake.joinElsewhere).
+    if (frame.ttl === 0) this.handshake.joinElsewhere(candidates, from);
   }
 
   // ---- periodic work ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ export interface HyParViewCounters extends HandshakeCounters, ExchangeCounters {
 export function createHyParViewCounters(): HyParViewCounters {
   return {
     joinsSent: 0,
+    joinRedirects: 0,
     joinsReceived: 0,
     forwardJoins: 0,
     neighborRequests: 0,

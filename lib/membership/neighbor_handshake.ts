@@ -7,6 +7,12 @@
  *   A walk that ends (or reaches a node with one neighbour) links the newcomer with a
  *   high-priority NEIGHBOR request; the node at step {@linkcode PASSIVE_WALK} keeps it in its
  *   passive view.
+ * - **Join storms**: a full contact whose walk budget is spent (a cluster starting, every node
+ *   joining through one seed) answers PEERS with TTL 0 and keeps the joiner as a candidate only
+ *   as a uniform sample of the storm (joiner_memory.ts); the joiner then joins through a peer
+ *   named in that answer, at most {@linkcode JOIN_REDIRECTS} times per join to a seed. Without
+ *   both, each joiner linked the last few dozen joiners and the overlay came out as a band ordered
+ *   by join time (1,000 nodes: diameter 11 where a random graph of the same degrees has 8).
  * - **Neighbour requests**: NEIGHBOR(high) is always accepted (the receiver drops a random
  *   neighbour with DISCONNECT to make room); NEIGHBOR(low) only when there is room. A rejected
  *   requester keeps the peer as a passive candidate and waits a shuffle period before asking
@@ -27,10 +33,11 @@
  */
 
 import type { EngineContext } from "../core/context.ts";
-import type { Prng } from "../core/prng.ts";
+import { type Prng, randomInt } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
-import { FrameType, type NodeFrame, type PeersFrame } from "../wire/frame.ts";
+import { FrameType, type NodeFrame, type PeerEntry, type PeersFrame } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";
+import { JoinerMemory } from "./joiner_memory.ts";
 import type { SamplingView } from "./peer_sampling.ts";
 import { UNKNOWN_ADDRESS } from "./shuffle_exchange.ts";
 
@@ -43,6 +50,16 @@ import { UNKNOWN_ADDRESS } from "./shuffle_exchange.ts";
 export const ACTIVE_WALK = 10;
 /** Walk step at which the joiner is kept in the passive view (PRWL). */
 export const PASSIVE_WALK = 3;
+/**
+ * JOINs a joiner sends to peers named by contacts that started no walks for it, per JOIN to a
+ * seed. With none, a storm of 1,000 joins through one seed left most joiners without walks (the
+ * seed's walk budget covers a few joins per second); one gave 1,000 nodes radius 7 and mean
+ * distance 5.0-5.1 at 10 s, two the same with half as many nodes short of neighbours (and 14
+ * hops on seed 5 of the issue-14 run against 15). Each costs a JOIN, PEERS and the walks.
+ */
+export const JOIN_REDIRECTS = 2;
+/** JOINs awaiting an answer at most (seeds and redirects). */
+const JOINING_CAPACITY = 64;
 
 interface Pending {
   deadline: number;
@@ -54,6 +71,8 @@ interface Pending {
 export interface HandshakeCounters {
   /** JOINs sent to seeds. */
   joinsSent: number;
+  /** JOINs sent to a peer named by a contact that started no walks for this node. */
+  joinRedirects: number;
   /** JOINs received (as a seed or contact). */
   joinsReceived: number;
   /** FORWARD_JOINs sent (walk starts and steps). */
@@ -103,6 +122,8 @@ export interface HandshakeHost {
 export class NeighborHandshake {
   #pending = new Map<Address, Pending>();
   #joining = new Set<Address>();
+  #redirects = 0;
+  readonly #joiners: JoinerMemory;
   readonly #rng: Prng;
 
   /**
@@ -116,6 +137,7 @@ export class NeighborHandshake {
     readonly host: HandshakeHost,
   ) {
     this.#rng = ctx.rng;
+    this.#joiners = new JoinerMemory(ctx.options.passiveViewSize, ctx.options.shuffleIntervalMs);
   }
 
   /** Outgoing NEIGHBOR requests awaiting an answer. */
@@ -151,11 +173,41 @@ export class NeighborHandshake {
     this.#pending.delete(address);
   }
 
-  /** Sends JOIN to the seed `address`. */
+  /** Sends JOIN to the seed `address` (a new join: it may be redirected again). */
   join(address: Address): void {
+    this.#redirects = JOIN_REDIRECTS;
+    this.#sendJoin(address);
+  }
+
+  /** Sends the JOIN awaiting an answer from `address` again (it was refused as unproven). */
+  resendJoin(address: Address): void {
+    if (this.#joining.has(address)) this.#sendJoin(address);
+  }
+
+  #sendJoin(address: Address): void {
     this.#joining.add(address);
     this.counters.joinsSent++;
     this.host.send(address, FrameType.Join, 0);
+  }
+
+  /**
+   * The contact `from` answered a JOIN with `peers` but started no walks for this node (its walk
+   * budget was spent: a join storm through one seed). Joins through one of `peers` instead, at
+   * most {@linkcode JOIN_REDIRECTS} times per join to a seed, so that some contact's walks still
+   * place this node at random in the overlay. Returns true when it did.
+   */
+  joinElsewhere(peers: readonly PeerEntry[], from: Address): boolean {
+    if (this.#redirects <= 0 || this.#joining.size >= JOINING_CAPACITY) return false;
+    const host = this.host;
+    const candidates = peers.filter((entry) =>
+      entry.address !== from && !this.#joining.has(entry.address) &&
+      !host.active.has(entry.address) && !host.isOwnAddress(entry.address)
+    );
+    if (candidates.length === 0) return false;
+    this.#redirects--;
+    this.counters.joinRedirects++;
+    this.#sendJoin(candidates[randomInt(this.#rng, candidates.length)]!.address);
+    return true;
   }
 
   /** PEERS from `address` arrived; returns true when it answers a JOIN this node sent. */
@@ -213,14 +265,20 @@ export class NeighborHandshake {
       // the joiner elsewhere.
       const linked = (!host.active.full || host.active.size <= 1) &&
         host.link(from, nodeId, now, false);
-      this.ctx.outbox.push(from, host.peersFrame(FrameType.Peers, from));
+      // Full and no eviction budget: the joiner still gets peers (and walks, if the walk budget
+      // allows) and may be kept as a candidate, as an evicted neighbour would be.
+      const walks = linked || host.allowWalk(now);
+      const peers = host.peersFrame(FrameType.Peers, from);
+      // Whether walks were started: without them the joiner joins through a peer named here.
+      peers.ttl = walks ? 1 : 0;
+      this.ctx.outbox.push(from, peers);
       if (!linked) {
-        // Full and no eviction budget: the joiner still gets peers (and walks, if the walk
-        // budget allows) and is kept as a candidate, as an evicted neighbour would be.
         host.send(from, FrameType.Disconnect, 0);
-        host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
-        if (!host.allowWalk(now)) return;
+        if (this.#joiners.keep(now, this.#rng)) {
+          host.passive.add({ nodeId, address: from, age: 0 }, this.#rng);
+        }
       }
+      if (!walks) return;
       const walk: PeersFrame = {
         type: FrameType.ForwardJoin,
         ttl: ACTIVE_WALK,

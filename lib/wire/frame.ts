@@ -212,7 +212,7 @@ export interface PeersFrame {
     | typeof FrameType.Shuffle
     | typeof FrameType.ShuffleReply
     | typeof FrameType.ForwardJoin;
-  /** Remaining random-walk steps (Shuffle, ForwardJoin); 0 otherwise. */
+  /** Remaining random-walk steps (Shuffle, ForwardJoin); Peers: 1 when join walks were started. */
   ttl: number;
   /** The node that started the exchange or join; the first entry on the wire. */
   origin: PeerEntry;
