@@ -62,6 +62,12 @@ export const MAX_GRAFT_STRETCH = 8;
 const STRETCH_GROWTH = 1.1;
 /** ...and each payload that came before its graft was due shrinks the stretch by this one. */
 const STRETCH_DECAY = 0.95;
+/**
+ * Share of `graftTimeoutMs` an echoed id waits for its payload before grafting (see
+ * `Plumtree.onAnnounce`): the echo left after the payload on the same link, so only reordering can
+ * still bring it.
+ */
+export const ECHO_WAIT_SHARE = 0.1;
 /** Announcers remembered per missing id. */
 const MAX_ANNOUNCERS = 8;
 
@@ -106,6 +112,8 @@ export class Plumtree {
   constructor(readonly ctx: EngineContext) {
     this.links = new TreeLinks(ctx.options.maxTrees);
     this.announcements = new Announcements(ctx, this.links, this.counters);
+    // deno-lint-ignore no-explicit-any
+    ((globalThis as any).__pts ??= []).push(this); // DEBUG
   }
 
   /** The shared tree's eager links. */
@@ -328,26 +336,64 @@ export class Plumtree {
     for (const origin of origins) this.links.promote(this.links.treeOf(origin, now), from);
   }
 
-  /** An IHAVE for `id` came from `from`, and we lack the payload. */
+  /**
+   * An IHAVE for `id` came from `from`, and we lack the payload. Over a lazy link it waits a
+   * graft timeout for the tree's copy. Over a link this node holds eager for the id's origin it
+   * is an echo (announcements.ts): that peer pushed the payload to us, and the echo rode a later
+   * datagram, so the payload was lost (or is only reordered behind it): it is grafted from that
+   * peer after {@linkcode echoGraftWait}, not a graft timeout.
+   */
   onAnnounce(id: MessageId, from: Address, now: number): void {
+    const options = this.ctx.options;
+    const echo = options.mode === "tree" && this.#pushedOver(id, from);
+    // deno-lint-ignore no-explicit-any
+    if (echo) (globalThis as any).__dbg?.(this, id, from, now); // DEBUG
     const entry = this.#missing.get(id);
     if (entry) {
+      if (echo && entry.attempts === 0) {
+        // The peer known to hold it goes first, and soon.
+        const at = entry.announcers.indexOf(from);
+        if (at >= 0) entry.announcers.splice(at, 1);
+        else if (entry.announcers.length >= MAX_ANNOUNCERS) entry.announcers.pop();
+        entry.announcers.unshift(from);
+        const due = now + this.echoGraftWait();
+        if (due < entry.due) {
+          entry.due = due;
+          this.ctx.wakeAt(due);
+        }
+        return;
+      }
       if (!entry.announcers.includes(from) && entry.announcers.length < MAX_ANNOUNCERS) {
         entry.announcers.push(from);
       }
       return;
     }
-    if (this.#missing.size >= this.ctx.options.maxPending) {
+    if (this.#missing.size >= options.maxPending) {
       countDrop(this.ctx.counters, "graft_pending_full");
       return;
     }
-    const options = this.ctx.options;
     const wait = options.mode === "pushpull"
       ? Math.min(options.graftTimeoutMs, PUSHPULL_PULL_MS)
+      : echo
+      ? this.echoGraftWait()
       : this.graftTimeout();
     const due = now + wait;
     this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now });
     this.ctx.wakeAt(due);
+  }
+
+  /**
+   * How long an echoed id waits for its payload before a graft: only what reordering on one link
+   * may cost, {@linkcode ECHO_WAIT_SHARE} of `graftTimeoutMs`.
+   */
+  echoGraftWait(): number {
+    return Math.max(1, Math.round(this.ctx.options.graftTimeoutMs * ECHO_WAIT_SHARE));
+  }
+
+  /** True when this node holds `from` eager for `id`'s origin: it pushes that origin's payloads. */
+  #pushedOver(id: MessageId, from: Address): boolean {
+    const tree = this.links.peek(originOf(id)) ?? this.links.shared;
+    return tree.eager.has(from);
   }
 
   /**
