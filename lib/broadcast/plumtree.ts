@@ -80,6 +80,8 @@ interface Missing {
   due: number;
   /** When the first IHAVE of the id came. */
   heard: number;
+  /** True once an announcer echoed the id: it pushed the payload, which was lost. */
+  echo: boolean;
 }
 
 /** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
@@ -112,8 +114,6 @@ export class Plumtree {
   constructor(readonly ctx: EngineContext) {
     this.links = new TreeLinks(ctx.options.maxTrees);
     this.announcements = new Announcements(ctx, this.links, this.counters);
-    // deno-lint-ignore no-explicit-any
-    ((globalThis as any).__pts ??= []).push(this); // DEBUG
   }
 
   /** The shared tree's eager links. */
@@ -181,7 +181,7 @@ export class Plumtree {
     // that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
     if (message === undefined || id === message) {
       this.announcements.announce(tree.lazy, id, hops, from, now);
-      for (const peer of eagerTargets) this.announcements.echo(peer, id, hops, now);
+      for (const peer of eagerTargets) this.announcements.echo(peer, id, now);
     }
     return eagerTargets;
   }
@@ -196,6 +196,9 @@ export class Plumtree {
     const entry = this.#missing.get(id);
     if (entry === undefined) return;
     this.#missing.delete(id);
+    // An echoed id says nothing of how late the tree is: its payload was pushed, and lost or
+    // reordered.
+    if (entry.echo) return;
     if (entry.attempts === 0) {
       this.#lateness += (now - entry.heard - this.#lateness) / 8;
       this.#stretch = Math.max(1, this.#stretch * STRETCH_DECAY);
@@ -337,17 +340,15 @@ export class Plumtree {
   }
 
   /**
-   * An IHAVE for `id` came from `from`, and we lack the payload. Over a lazy link it waits a
-   * graft timeout for the tree's copy. Over a link this node holds eager for the id's origin it
-   * is an echo (announcements.ts): that peer pushed the payload to us, and the echo rode a later
-   * datagram, so the payload was lost (or is only reordered behind it): it is grafted from that
-   * peer after {@linkcode echoGraftWait}, not a graft timeout.
+   * An IHAVE for `id` came from `from`, and we lack the payload. A lazy announcement waits a graft
+   * timeout for the tree's copy. An `echo` (an IHAVE with `ECHO_HOPS`, announcements.ts) says that
+   * `from` pushed us the payload and the echo left after it on a later datagram: the payload was
+   * lost, or is at most reordered behind it, so `from` is grafted after
+   * {@linkcode Plumtree.echoGraftWait} instead.
    */
-  onAnnounce(id: MessageId, from: Address, now: number): void {
+  onAnnounce(id: MessageId, from: Address, now: number, echo = false): void {
     const options = this.ctx.options;
-    const echo = options.mode === "tree" && this.#pushedOver(id, from);
-    // deno-lint-ignore no-explicit-any
-    if (echo) (globalThis as any).__dbg?.(this, id, from, now); // DEBUG
+    echo &&= options.mode === "tree";
     const entry = this.#missing.get(id);
     if (entry) {
       if (echo && entry.attempts === 0) {
@@ -356,6 +357,7 @@ export class Plumtree {
         if (at >= 0) entry.announcers.splice(at, 1);
         else if (entry.announcers.length >= MAX_ANNOUNCERS) entry.announcers.pop();
         entry.announcers.unshift(from);
+        entry.echo = true;
         const due = now + this.echoGraftWait();
         if (due < entry.due) {
           entry.due = due;
@@ -378,7 +380,7 @@ export class Plumtree {
       ? this.echoGraftWait()
       : this.graftTimeout();
     const due = now + wait;
-    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now });
+    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now, echo });
     this.ctx.wakeAt(due);
   }
 
@@ -388,12 +390,6 @@ export class Plumtree {
    */
   echoGraftWait(): number {
     return Math.max(1, Math.round(this.ctx.options.graftTimeoutMs * ECHO_WAIT_SHARE));
-  }
-
-  /** True when this node holds `from` eager for `id`'s origin: it pushes that origin's payloads. */
-  #pushedOver(id: MessageId, from: Address): boolean {
-    const tree = this.links.peek(originOf(id)) ?? this.links.shared;
-    return tree.eager.has(from);
   }
 
   /**
