@@ -357,7 +357,7 @@ export class Broadcaster {
       }
       return;
     }
-    this.plumtree.received(frame.id, now, from);
+    this.plumtree.received(frame.id, now, from, repair);
     this.anchor.heard(originOf(frame.id), now);
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;
