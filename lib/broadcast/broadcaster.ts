@@ -411,7 +411,7 @@ export class Broadcaster {
     if (unseen.length === 0) return;
     if (tree || this.ctx.options.mode === "pushpull") {
       for (const { id, hops } of unseen) {
-        this.plumtree.onAnnounce(id, from, now, hops === ECHO_HOPS);
+        this.plumtree.onAnnounce(id, from, now, hops === ECHO_HOPS, hops);
       }
     } else {
       this.antiEntropy.requestIds(unseen.map((entry) => entry.id), from);
