@@ -267,7 +267,7 @@ export class Plumtree {
     const timeout = this.graftTimeout();
     if (this.#depths.length < DEPTH_SAMPLES) return timeout;
     const hop = this.ctx.options.graftTimeoutMs / TIMEOUT_HOPS;
-    const due = Math.max(1, this.#deep - hops + 1) * hop * this.#stretch;
+    const due = Math.max(1, this.#deep - hops) * hop * this.#stretch;
     return Math.min(timeout, Math.max(this.echoGraftWait(), 2 * this.#lateness, due));
   }
 
