@@ -93,6 +93,8 @@ interface Missing {
   heard: number;
   /** True once an announcer echoed the id: it pushed the payload, which was lost. */
   echo: boolean;
+  /** Announcers grafted (or asked) so far, at most `MAX_GRAFT_ATTEMPTS`. */
+  asked: Address[];
 }
 
 /** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
@@ -175,7 +177,9 @@ export class Plumtree {
     if ((flags & (DataFlag.Beacon | DataFlag.Reroot)) !== 0) this.links.claim(origin, now);
     const tree = this.links.treeOf(origin, now);
     tree.messages++;
-    const offTree = (flags & DataFlag.Reroot) === 0 && this.#offTree.has(id);
+    // A rerooting flood is rebuilt by its duplicates however its first copy came.
+    if ((flags & DataFlag.Reroot) !== 0) this.#offTree.delete(id);
+    const offTree = this.#offTree.has(id);
     if (from !== undefined) this.#recordDepth(hops);
     // A rerooting message floods: every link is eager again, and duplicates prune the tree down
     // to the links the first copies came over.
@@ -273,9 +277,7 @@ export class Plumtree {
 
   /** True when a payload from `from` answers a graft (or pull) this node sent for `entry`. */
   #answersGraft(entry: Missing | undefined, from: Address | undefined): boolean {
-    if (entry === undefined || from === undefined || entry.attempts === 0) return false;
-    return entry.announcers.slice(0, Math.min(entry.attempts, entry.announcers.length))
-      .includes(from);
+    return entry !== undefined && from !== undefined && entry.asked.includes(from);
   }
 
   /**
@@ -464,7 +466,7 @@ export class Plumtree {
       ? this.echoGraftWait()
       : this.#lazyWait(hops);
     const due = now + wait;
-    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now, echo });
+    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now, echo, asked: [] });
     this.ctx.wakeAt(due);
   }
 
@@ -525,6 +527,7 @@ export class Plumtree {
         : entry.announcers[entry.attempts % entry.announcers.length]!;
       if (entry.attempts === 0) chosen.set(origin, announcer);
       entry.attempts++;
+      if (!entry.asked.includes(announcer)) entry.asked.push(announcer);
       if (this.#treeIsCarrying(id, now)) {
         this.ctx.outbox.push(announcer, { type: FrameType.IWant, ids: [id] });
         this.counters.chunkPulls++;
