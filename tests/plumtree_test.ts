@@ -464,4 +464,10 @@ Deno.test("Plumtree: a copy pulled outside the tree moves no link and is not pus
   assert.deepEqual(sentTo(h.flush().filter((s) => s.frame.type === FrameType.TreeLink)), [
     [FrameType.TreeLink, a],
   ]);
+  // A rerooting flood is rebuilt by its duplicates, however its first copy came.
+  tree.received(id(5, 4), 400, stranger, true);
+  tree.forward(id(5, 4), 3, stranger, 400, DataFlag.Beacon | DataFlag.Reroot);
+  h.flush();
+  tree.onDuplicate(id(5, 4), c, 410);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.TreeLink, c]]);
 });
