@@ -468,6 +468,7 @@ Deno.test("Plumtree: a copy pulled outside the tree moves no link and is not pus
   tree.received(id(5, 4), 400, stranger, true);
   tree.forward(id(5, 4), 3, stranger, 400, DataFlag.Beacon | DataFlag.Reroot);
   h.flush();
-  tree.onDuplicate(id(5, 4), c, 410);
-  assert.deepEqual(sentTo(h.flush()), [[FrameType.TreeLink, c]]);
+  tree.onDuplicate(id(5, 4), c, 410); // the first neighbour's copy: c becomes the parent
+  tree.onDuplicate(id(5, 4), b, 411);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.TreeLink, b]]);
 });
