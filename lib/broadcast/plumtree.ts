@@ -79,6 +79,14 @@ export const DEPTH_SAMPLES = 32;
 export const DEEP_SHARE = 0.9;
 /** `graftTimeoutMs` counted as this many hops' delay (150 ms: 12.5 ms, the links' 10-15 ms). */
 export const TIMEOUT_HOPS = 12;
+/**
+ * Ids awaiting a graft beyond which an echo no longer hurries one (see `Plumtree.onAnnounce`). A
+ * node of a 2-node loopback flood (20,000 messages, tests/overload_test.ts) that its kernel
+ * dropped payloads for grafted thousands at once, 15 ms after their echoes, and printed under 75% of
+ * the flood in a minute on a busy machine; at 10% loss on 1,000 simulated nodes a node rarely
+ * waits for more than a few.
+ */
+export const MAX_FAST_ECHO_GRAFTS = 32;
 /** Announcers remembered per missing id. */
 const MAX_ANNOUNCERS = 8;
 
@@ -434,7 +442,9 @@ export class Plumtree {
    */
   onAnnounce(id: MessageId, from: Address, now: number, echo = false, hops = 0): void {
     const options = this.ctx.options;
-    echo &&= options.mode === "tree";
+    // Many ids missing at once mean an overloaded receiver or link, which grafting at once would
+    // load more: then an echo waits like any announcement.
+    echo &&= options.mode === "tree" && this.#missing.size < MAX_FAST_ECHO_GRAFTS;
     const entry = this.#missing.get(id);
     if (entry) {
       if (echo && entry.attempts === 0) {
