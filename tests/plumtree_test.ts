@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   DEPTH_SAMPLES,
   ECHO_WAIT_SHARE,
+  MAX_FAST_ECHO_GRAFTS,
   MAX_GRAFT_ATTEMPTS,
   MAX_GRAFT_STRETCH,
   Plumtree,
@@ -400,6 +401,13 @@ Deno.test("Plumtree: an echoed id that never came is grafted from its echoer at 
   assert.equal(h.flush().length, 0, "reordering gets its moment");
   tree.tick(10 + wait);
   assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, a]], "the echoer first, long before 150");
+  // Many ids missing at once (an overloaded receiver): an echo waits like any announcement.
+  for (let seq = 1; seq <= MAX_FAST_ECHO_GRAFTS; seq++) tree.onAnnounce(id(4, seq), b, 20);
+  tree.onAnnounce(id(4, 99), a, 20, true);
+  tree.tick(20 + wait);
+  assert.equal(h.flush().length, 0, "no graft before the graft timeout");
+  for (let seq = 1; seq <= MAX_FAST_ECHO_GRAFTS; seq++) tree.received(id(4, seq), 30, b);
+  tree.received(id(4, 99), 30, a);
   // An echoed payload that comes after all says nothing of how late the tree is.
   tree.onAnnounce(id(9), a, 100, true);
   tree.received(id(9), 102, a);
