@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import {
+  DEPTH_SAMPLES,
+  ECHO_WAIT_SHARE,
+  MAX_FAST_ECHO_GRAFTS,
   MAX_GRAFT_ATTEMPTS,
   MAX_GRAFT_STRETCH,
   OPTIMIZE_AFTER_MESSAGES,
   Plumtree,
   PRUNE_AFTER_DUPLICATES,
+  TIMEOUT_HOPS,
 } from "../lib/broadcast/plumtree.ts";
 import { ANCHOR_IDLE_MS } from "../lib/broadcast/tree_links.ts";
+import { ECHO_HOPS } from "../lib/broadcast/announcements.ts";
 import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { harness } from "./engine_harness.ts";
@@ -274,7 +279,10 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
   tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   const sent = h.flush();
   assert.deepEqual(sent.map((s) => s.frame.type), [FrameType.Data, FrameType.IHave]);
-  assert.deepEqual(sent[1]!.frame, { type: FrameType.IHave, entries: [{ id: id(5), hops: 0 }] });
+  assert.deepEqual(sent[1]!.frame, {
+    type: FrameType.IHave,
+    entries: [{ id: id(5), hops: ECHO_HOPS }],
+  }, "marked as an echo");
   assert.equal(sent.length, 2);
   // An echo held longer than 500 ms is dropped: the peer may have restarted meanwhile.
   tree.forward(id(5, 3), 0, a, 1000);
@@ -380,4 +388,100 @@ Deno.test("Plumtree: peers leaving the active view leave every tree", () => {
   assert.deepEqual([...tree.eager], [a]);
   assert.equal(tree.lazy.size, 0);
   assert.deepEqual(tree.forward(id(9, 2), 0, undefined, 0), [a]);
+});
+
+/** The frames sent, as [type, to] pairs. */
+const sentTo = (sent: { to: string; frame: { type: number } }[]) =>
+  sent.map((s) => [s.frame.type, s.to]);
+
+Deno.test("Plumtree: an echoed id that never came is grafted from its echoer at once", () => {
+  const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 150 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  const wait = tree.echoGraftWait();
+  assert.equal(wait, Math.round(150 * ECHO_WAIT_SHARE));
+  tree.onAnnounce(id(8), b, 0); // a lazy announcement first: a graft timeout away
+  tree.onAnnounce(id(8), a, 10, true); // then a's echo: a pushed it, and it was lost
+  tree.tick(10 + wait - 1);
+  assert.equal(h.flush().length, 0, "reordering gets its moment");
+  tree.tick(10 + wait);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, a]], "the echoer first, long before 150");
+  // Many ids missing at once (an overloaded receiver): an echo waits like any announcement.
+  for (let seq = 1; seq <= MAX_FAST_ECHO_GRAFTS; seq++) tree.onAnnounce(id(4, seq), b, 20);
+  tree.onAnnounce(id(4, 99), a, 20, true);
+  tree.tick(20 + wait);
+  assert.equal(h.flush().length, 0, "no graft before the graft timeout");
+  for (let seq = 1; seq <= MAX_FAST_ECHO_GRAFTS; seq++) tree.received(id(4, seq), 30, b);
+  tree.received(id(4, 99), 30, a);
+  // An echoed payload that comes after all says nothing of how late the tree is.
+  tree.onAnnounce(id(9), a, 100, true);
+  tree.received(id(9), 102, a);
+  assert.equal(tree.graftTimeout(), 150);
+});
+
+Deno.test("Plumtree: a lazy IHAVE from this node's usual depth waits hops, not a timeout", () => {
+  const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 120 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.onAnnounce(id(3), b, 0, false, 9);
+  for (let seq = 1; seq <= DEPTH_SAMPLES; seq++) tree.forward(id(5, seq), 8, a, 0);
+  h.flush();
+  const hop = 120 / TIMEOUT_HOPS;
+  // Before enough samples: a graft timeout.
+  tree.tick(119);
+  assert.equal(h.flush().length, 0);
+  tree.tick(120);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, b]]);
+  tree.received(id(3), 140, b, true);
+  // This node sits 8 hops deep: an announcer 2 hops up waits two hops' delay; 6 up, six.
+  tree.onAnnounce(id(4), b, 1000, false, 6);
+  tree.onAnnounce(id(6), c, 1000, false, 2);
+  tree.tick(1000 + 2 * hop - 1);
+  assert.deepEqual(sentTo(h.flush()), []);
+  tree.tick(1000 + 2 * hop);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, b]]);
+  tree.tick(1000 + 6 * hop);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, c]]);
+  tree.received(id(4), 1100, b, true);
+  tree.received(id(6), 1100, c, true);
+  // The origin itself, 8 hops up, waits eight.
+  tree.onAnnounce(id(7), b, 2000, false, 0);
+  tree.tick(2000 + 8 * hop - 1);
+  assert.equal(h.flush().length, 0);
+  tree.tick(2000 + 8 * hop);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, b]]);
+});
+
+Deno.test("Plumtree: a copy pulled outside the tree moves no link and is not pushed up", () => {
+  const h = harness({ lazyDelayMs: 0 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b, c]);
+  tree.forward(id(5), 0, a, 0, DataFlag.Beacon); // the anchor's tree; a is the parent
+  prune(tree, id(5, 1), c, 0);
+  h.flush();
+  // The next beacon comes first by an anti-entropy pull from a non-neighbour.
+  const stranger = "10.0.0.9:1";
+  tree.received(id(5, 2), 10, stranger, true);
+  assert.deepEqual(tree.forward(id(5, 2), 3, stranger, 10, DataFlag.Beacon), [b], "not to a");
+  // The parent's tree copy comes after: the link stays eager, nothing is pruned.
+  tree.onDuplicate(id(5, 2), a, 20);
+  assert.equal(h.flush().filter((s) => s.frame.type === FrameType.TreeLink).length, 0);
+  assert.ok(tree.eager.has(a) && tree.eager.has(b) && !tree.eager.has(c));
+  // A graft's answer is a tree copy: it still prunes the old parent's duplicate.
+  tree.onAnnounce(id(5, 3), b, 30);
+  tree.tick(30 + tree.graftTimeout());
+  h.flush();
+  tree.received(id(5, 3), 300, b, true);
+  tree.forward(id(5, 3), 2, b, 300, DataFlag.Beacon);
+  tree.onDuplicate(id(5, 3), a, 310);
+  assert.deepEqual(sentTo(h.flush().filter((s) => s.frame.type === FrameType.TreeLink)), [
+    [FrameType.TreeLink, a],
+  ]);
+  // A rerooting flood is rebuilt by its duplicates, however its first copy came.
+  tree.received(id(5, 4), 400, stranger, true);
+  tree.forward(id(5, 4), 3, stranger, 400, DataFlag.Beacon | DataFlag.Reroot);
+  h.flush();
+  tree.onDuplicate(id(5, 4), c, 410); // the first neighbour's copy: c becomes the parent
+  tree.onDuplicate(id(5, 4), b, 411);
+  assert.deepEqual(sentTo(h.flush()), [[FrameType.TreeLink, b]]);
 });

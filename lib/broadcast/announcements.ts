@@ -10,8 +10,9 @@
  *   meanwhile its ids wait, or ride along. With many publishers this is what keeps announcements
  *   from costing a datagram per message per lazy link (2.7 × N − 1 on 100 simulated nodes at 100
  *   msgs/s in total, 1.43 × with a 250 ms pace).
- * - **Echoes.** Every id pushed over an eager link rides again, as an IHAVE, on a later datagram
- *   that goes to that peer anyway, in the room left in it: see {@linkcode Announcements.echo}.
+ * - **Echoes.** Every id pushed over an eager link rides again, as an IHAVE marked with
+ *   {@linkcode ECHO_HOPS}, on a later datagram that goes to that peer anyway, in the room left in
+ *   it: see {@linkcode Announcements.echo}.
  *
  * Bounds: one queue, one last batch, one pace stamp and at most `MAX_ECHOES` echoes per peer,
  * swept of peers that left the active view once they number 4 × its size.
@@ -50,9 +51,19 @@ const ECHO_MAX_AGE_MS = 500;
 /** A peer's previous IHAVE batch is announced again with its next only within this (ms). */
 const LAST_BATCH_MAX_AGE_MS = 500;
 
+/**
+ * The hop count an echo carries in its IHAVE entry: it tells the receiver that the sender pushed it
+ * the payload, so a receiver that lacks it lost it and grafts the sender at once (plumtree.ts)
+ * instead of waiting a graft timeout for a tree copy that is not coming. No announcement carries
+ * it otherwise: a node at `maxHops` (at most 255) forwards and announces nothing. Older nodes read
+ * it as an IHAVE from far away, which is what it was to them (a hop count serves only to move a
+ * tree onto a shorter path, never onto an echo's).
+ */
+export const ECHO_HOPS = 255;
+
 type Announcement = { id: MessageId; hops: number };
 /** An id pushed to a peer, and when. */
-type Echo = { id: MessageId; hops: number; at: number };
+type Echo = { id: MessageId; at: number };
 
 /** Counters the announcements add to (the Plumtree's). */
 export interface AnnouncementCounters {
@@ -155,19 +166,19 @@ export class Announcements {
   }
 
   /** Remembers that `id` was pushed to `peer` at `now`, to echo it on a later datagram. */
-  echo(peer: Address, id: MessageId, hops: number, now: number): void {
+  echo(peer: Address, id: MessageId, now: number): void {
     this.#clock = now;
     const queue = this.#echoesNew.get(peer);
-    if (queue === undefined) this.#echoesNew.set(peer, [{ id, hops, at: now }]);
-    else if (queue.length < MAX_ECHOES) queue.push({ id, hops, at: now });
+    if (queue === undefined) this.#echoesNew.set(peer, [{ id, at: now }]);
+    else if (queue.length < MAX_ECHOES) queue.push({ id, at: now });
   }
 
   /**
    * Echoes: a node whose every tree link is eager hears of a message only by its payloads, and
    * when all of them are lost no IHAVE tells it (measured at 1,000 nodes and 10% loss: a hub lost
    * five pushed copies and waited 13 s for anti-entropy). So each pushed id rides again, as an
-   * IHAVE, on the next datagram that goes to that peer anyway, in the room left in it: a node
-   * that lacks it grafts within a graft timeout. Never a datagram of its own.
+   * IHAVE with {@linkcode ECHO_HOPS}, on the next datagram that goes to that peer anyway, in the
+   * room left in it: a node that lacks it grafts at once. Never a datagram of its own.
    */
   #rideEchoes(hasQueued: (peer: Address) => boolean): void {
     const outbox = this.ctx.outbox;
@@ -183,7 +194,7 @@ export class Announcements {
       if (first === entries.length) continue;
       const ride: Announcement[] = [];
       for (let i = first; i < entries.length; i++) {
-        ride.push({ id: entries[i]!.id, hops: entries[i]!.hops });
+        ride.push({ id: entries[i]!.id, hops: ECHO_HOPS });
       }
       outbox.push(peer, { type: FrameType.IHave, entries: ride });
       this.counters.echoesSent += ride.length;

@@ -25,6 +25,7 @@ import {
   seqOf,
 } from "../wire/message_id.ts";
 import { AckTracker } from "./ack_tracker.ts";
+import { ECHO_HOPS } from "./announcements.ts";
 import { AnchorRole, termOf, termPayload } from "./anchor_role.ts";
 import { AntiEntropy } from "./anti_entropy.ts";
 import type { BroadcastStats } from "./broadcast_stats.ts";
@@ -364,7 +365,7 @@ export class Broadcaster {
       }
       return;
     }
-    this.plumtree.received(frame.id, now, from);
+    this.plumtree.received(frame.id, now, from, repair);
     this.anchor.heard(originOf(frame.id), now);
     const hops = frame.hops + 1;
     const flags = frame.flags & ~DataFlag.Repair;
@@ -402,10 +403,10 @@ export class Broadcaster {
   #onIHave(entries: readonly { id: MessageId; hops: number }[], from: Address, now: number): void {
     const tree = this.ctx.options.mode === "tree";
     if (tree) this.#syncTree();
-    const unseen: MessageId[] = [];
+    const unseen: { id: MessageId; hops: number }[] = [];
     for (const entry of entries) {
-      if (!this.seen.has(entry.id)) unseen.push(entry.id);
-      else if (tree) {
+      if (!this.seen.has(entry.id)) unseen.push(entry);
+      else if (tree && entry.hops !== ECHO_HOPS) {
         const held = this.cache.get(entry.id);
         // Chunks never move a tree: a move lands in the middle of a message's burst of chunks,
         // where the link it grafts is pruned by the next duplicate and the parent it prunes
@@ -417,9 +418,11 @@ export class Broadcaster {
     }
     if (unseen.length === 0) return;
     if (tree || this.ctx.options.mode === "pushpull") {
-      for (const id of unseen) this.plumtree.onAnnounce(id, from, now);
+      for (const { id, hops } of unseen) {
+        this.plumtree.onAnnounce(id, from, now, hops === ECHO_HOPS, hops);
+      }
     } else {
-      this.antiEntropy.requestIds(unseen, from);
+      this.antiEntropy.requestIds(unseen.map((entry) => entry.id), from);
     }
   }
 

@@ -74,6 +74,31 @@ export const MAX_GRAFT_STRETCH = 8;
 const STRETCH_GROWTH = 1.1;
 /** ...and each payload that came before its graft was due shrinks the stretch by this one. */
 const STRETCH_DECAY = 0.95;
+/**
+ * Share of `graftTimeoutMs` an echoed id waits for its payload before grafting (see
+ * `Plumtree.onAnnounce`): the echo left after the payload on the same link, so only reordering can
+ * still bring it.
+ */
+export const ECHO_WAIT_SHARE = 0.1;
+/**
+ * Ids remembered as first pulled outside the tree, at most: such pulls are rare (anti-entropy
+ * repairs), and an id matters only while its tree copies are still on their way.
+ */
+const MAX_OFF_TREE = 256;
+/** First-copy hop counts a node keeps to know how deep it sits in trees. */
+export const DEPTH_SAMPLES = 32;
+/** The share of those a node counts as its usual depth's bound. */
+export const DEEP_SHARE = 0.9;
+/** `graftTimeoutMs` counted as this many hops' delay (150 ms: 12.5 ms, the links' 10-15 ms). */
+export const TIMEOUT_HOPS = 12;
+/**
+ * Ids awaiting a graft beyond which an echo no longer hurries one (see `Plumtree.onAnnounce`). A
+ * node of a 2-node loopback flood (20,000 messages, tests/overload_test.ts) that its kernel
+ * dropped payloads for grafted thousands at once, 15 ms after their echoes, and printed under 75% of
+ * the flood in a minute on a busy machine; at 10% loss on 1,000 simulated nodes a node rarely
+ * waits for more than a few.
+ */
+export const MAX_FAST_ECHO_GRAFTS = 32;
 /** Announcers remembered per missing id. */
 const MAX_ANNOUNCERS = 8;
 
@@ -86,6 +111,10 @@ interface Missing {
   due: number;
   /** When the first IHAVE of the id came. */
   heard: number;
+  /** True once an announcer echoed the id: it pushed the payload, which was lost. */
+  echo: boolean;
+  /** Announcers grafted (or asked) so far, at most `MAX_GRAFT_ATTEMPTS`. */
+  asked: Address[];
 }
 
 /** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
@@ -95,6 +124,13 @@ export class Plumtree {
   /** IHAVE batching, pacing and echoes. */
   readonly announcements: Announcements;
   #missing = new Map<MessageId, Missing>();
+  /** Recent ids whose first copy was pulled outside the tree (oldest first). */
+  #offTree = new Set<MessageId>();
+  /** Hop counts of the last payloads got first (a ring), and its next slot. */
+  #depths: number[] = [];
+  #depthNext = 0;
+  /** The depth {@linkcode DEEP_SHARE} of those payloads did not exceed. */
+  #deep = 0;
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
   #chunkParents = new Map<
     number,
@@ -161,6 +197,10 @@ export class Plumtree {
     if ((flags & (DataFlag.Beacon | DataFlag.Reroot)) !== 0) this.links.claim(origin, now);
     const tree = this.links.treeOf(origin, now);
     tree.messages++;
+    // A rerooting flood is rebuilt by its duplicates however its first copy came.
+    if ((flags & DataFlag.Reroot) !== 0) this.#offTree.delete(id);
+    const offTree = this.#offTree.has(id);
+    if (from !== undefined) this.#recordDepth(hops);
     // A rerooting message floods: every link is eager again, and duplicates prune the tree down
     // to the links the first copies came over.
     if ((flags & DataFlag.Reroot) !== 0) {
@@ -175,17 +215,26 @@ export class Plumtree {
     // Of a chunked message, only the parent's link becomes eager: a chunk repaired by another
     // peer (pulled after a loss) would otherwise make its link eager toward that peer, which
     // then got every chunk of the next message twice.
-    if (from !== undefined && this.links.isActive(from) && (message === undefined || from === up)) {
+    // A copy pulled outside the tree (see `received`) changes no link, and goes down the tree
+    // only: pushed up to the parent, it would cross the parent's own copy and prune that link
+    // both ways, cutting this node's subtree off the tree.
+    if (
+      !offTree && from !== undefined && this.links.isActive(from) &&
+      (message === undefined || from === up)
+    ) {
       this.links.promote(tree, from);
       tree.parent = from;
     }
+    const upstream = offTree ? tree.parent : undefined;
     const eagerTargets: Address[] = [];
-    for (const peer of tree.eager) if (peer !== from && peer !== up) eagerTargets.push(peer);
+    for (const peer of tree.eager) {
+      if (peer !== from && peer !== up && peer !== upstream) eagerTargets.push(peer);
+    }
     // A chunked message is announced once, by its first chunk: a node that got none of it pulls
     // that one, then its missing chunks (reassembly.ts); one that lacks some knows which.
     if (message === undefined || id === message) {
       this.announcements.announce(tree.lazy, id, hops, from, now);
-      for (const peer of eagerTargets) this.announcements.echo(peer, id, hops, now);
+      for (const peer of eagerTargets) this.announcements.echo(peer, id, now);
     }
     return eagerTargets;
   }
@@ -196,10 +245,14 @@ export class Plumtree {
    * smoothed lateness, and one that came from a peer not yet grafted after a graft went out shows
    * the graft was needless (the tree was only slow), which stretches the timeout.
    */
-  received(id: MessageId, now: number, from?: Address): void {
+  received(id: MessageId, now: number, from?: Address, repair = false): void {
     const entry = this.#missing.get(id);
+    if (repair && !this.#answersGraft(entry, from)) this.#rememberOffTree(id);
     if (entry === undefined) return;
     this.#missing.delete(id);
+    // An echoed id says nothing of how late the tree is: its payload was pushed, and lost or
+    // reordered.
+    if (entry.echo) return;
     if (entry.attempts === 0) {
       this.#lateness += (now - entry.heard - this.#lateness) / 8;
       this.#stretch = Math.max(1, this.#stretch * STRETCH_DECAY);
@@ -208,6 +261,56 @@ export class Plumtree {
     const grafted = Math.min(entry.attempts, entry.announcers.length);
     if (from !== undefined && !entry.announcers.slice(0, grafted).includes(from)) {
       this.#stretch = Math.min(this.#maxStretch(), this.#stretch * STRETCH_GROWTH);
+    }
+  }
+
+  /**
+   * Keeps the hop counts of the last {@linkcode DEPTH_SAMPLES} payloads this node got first and
+   * the one {@linkcode DEEP_SHARE} of them do not exceed: how deep this node usually sits in a tree.
+   */
+  #recordDepth(hops: number): void {
+    const depths = this.#depths;
+    if (depths.length < DEPTH_SAMPLES) depths.push(hops);
+    else depths[this.#depthNext] = hops;
+    this.#depthNext = (this.#depthNext + 1) % DEPTH_SAMPLES;
+    const sorted = [...depths].sort((a, b) => a - b);
+    this.#deep = sorted[Math.min(sorted.length - 1, Math.floor(DEEP_SHARE * sorted.length))]!;
+  }
+
+  /**
+   * How long a lazy announcement of `hops` hops waits for the tree's copy: the graft timeout, or
+   * less when the announcer sits as deep as this node usually does. The tree's copy comes about
+   * one hop's delay later per hop this node sits below the announcer (measured on 1,000 simulated
+   * nodes without loss: 2 ms after an IHAVE from one hop above, 15 ms from three, 47 ms from six,
+   * 115 from ten), so an announcer at this node's usual depth, or below, says the copy is due
+   * already: most likely it was lost upstream, and a graft timeout would only add to the loss.
+   * A hop's delay is taken as `graftTimeoutMs` / {@linkcode TIMEOUT_HOPS}, stretched as the
+   * graft timeout is by needless grafts.
+   */
+  #lazyWait(hops: number): number {
+    const timeout = this.graftTimeout();
+    if (this.#depths.length < DEPTH_SAMPLES) return timeout;
+    const hop = this.ctx.options.graftTimeoutMs / TIMEOUT_HOPS;
+    const due = Math.max(1, this.#deep - hops) * hop * this.#stretch;
+    return Math.min(timeout, Math.max(this.echoGraftWait(), 2 * this.#lateness, due));
+  }
+
+  /** True when a payload from `from` answers a graft (or pull) this node sent for `entry`. */
+  #answersGraft(entry: Missing | undefined, from: Address | undefined): boolean {
+    return entry !== undefined && from !== undefined && entry.asked.includes(from);
+  }
+
+  /**
+   * Remembers that `id`'s first copy was pulled outside the tree (a repair this node did not
+   * graft for: an anti-entropy pull). Measured at 1,000 nodes and 10% loss: such a copy, pushed
+   * on over every eager link, went up to the parent too and crossed the parent's own copy; both
+   * ends took the other's copy for a duplicate and pruned the link, and the shared tree, cut in
+   * 9 to 31 pieces, left every later origin's first message to reach the pieces by grafts.
+   */
+  #rememberOffTree(id: MessageId): void {
+    this.#offTree.add(id);
+    if (this.#offTree.size > MAX_OFF_TREE) {
+      this.#offTree.delete(this.#offTree.values().next().value!);
     }
   }
 
@@ -243,6 +346,8 @@ export class Plumtree {
    * tree is cut.)
    */
   onDuplicate(id: MessageId, from: Address, now: number, message?: MessageId): void {
+    // The first copy was pulled outside the tree: this one came by the tree, whose link stays.
+    if (this.#offTree.has(id)) return;
     const origin = originOf(id);
     if (message !== undefined) {
       // A chunked message keeps the link its first chunk came over (see #chunkArrived).
@@ -340,26 +445,59 @@ export class Plumtree {
     for (const origin of origins) this.links.promote(this.links.treeOf(origin, now), from);
   }
 
-  /** An IHAVE for `id` came from `from`, and we lack the payload. */
-  onAnnounce(id: MessageId, from: Address, now: number): void {
+  /**
+   * An IHAVE for `id` came from `from`, and we lack the payload. A lazy announcement waits a graft
+   * timeout for the tree's copy. An `echo` (an IHAVE with `ECHO_HOPS`, announcements.ts) says that
+   * `from` pushed us the payload and the echo left after it on a later datagram: the payload was
+   * lost, or is at most reordered behind it, so `from` is grafted after
+   * {@linkcode Plumtree.echoGraftWait} instead.
+   */
+  onAnnounce(id: MessageId, from: Address, now: number, echo = false, hops = 0): void {
+    const options = this.ctx.options;
+    // Many ids missing at once mean an overloaded receiver or link, which grafting at once would
+    // load more: then an echo waits like any announcement.
+    echo &&= options.mode === "tree" && this.#missing.size < MAX_FAST_ECHO_GRAFTS;
     const entry = this.#missing.get(id);
     if (entry) {
+      if (echo && entry.attempts === 0) {
+        // The peer known to hold it goes first, and soon.
+        const at = entry.announcers.indexOf(from);
+        if (at >= 0) entry.announcers.splice(at, 1);
+        else if (entry.announcers.length >= MAX_ANNOUNCERS) entry.announcers.pop();
+        entry.announcers.unshift(from);
+        entry.echo = true;
+        const due = now + this.echoGraftWait();
+        if (due < entry.due) {
+          entry.due = due;
+          this.ctx.wakeAt(due);
+        }
+        return;
+      }
       if (!entry.announcers.includes(from) && entry.announcers.length < MAX_ANNOUNCERS) {
         entry.announcers.push(from);
       }
       return;
     }
-    if (this.#missing.size >= this.ctx.options.maxPending) {
+    if (this.#missing.size >= options.maxPending) {
       countDrop(this.ctx.counters, "graft_pending_full");
       return;
     }
-    const options = this.ctx.options;
     const wait = options.mode === "pushpull"
       ? Math.min(options.graftTimeoutMs, PUSHPULL_PULL_MS)
-      : this.graftTimeout();
+      : echo
+      ? this.echoGraftWait()
+      : this.#lazyWait(hops);
     const due = now + wait;
-    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now });
+    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now, echo, asked: [] });
     this.ctx.wakeAt(due);
+  }
+
+  /**
+   * How long an echoed id waits for its payload before a graft: only what reordering on one link
+   * may cost, {@linkcode ECHO_WAIT_SHARE} of `graftTimeoutMs`.
+   */
+  echoGraftWait(): number {
+    return Math.max(1, Math.round(this.ctx.options.graftTimeoutMs * ECHO_WAIT_SHARE));
   }
 
   /**
@@ -414,6 +552,7 @@ export class Plumtree {
         : entry.announcers[entry.attempts % entry.announcers.length]!;
       if (entry.attempts === 0) chosen.set(origin, announcer);
       entry.attempts++;
+      if (!entry.asked.includes(announcer)) entry.asked.push(announcer);
       if (this.#treeIsCarrying(id, now)) {
         this.ctx.outbox.push(announcer, { type: FrameType.IWant, ids: [id] });
         this.counters.chunkPulls++;
