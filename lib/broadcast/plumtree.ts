@@ -24,6 +24,15 @@ import type { Address } from "../wire/address.ts";
 import { DataFlag, FrameType } from "../wire/frame.ts";
 import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
 import { Announcements } from "./announcements.ts";
+import { GraftWait } from "./graft_wait.ts";
+
+export {
+  DEEP_SHARE,
+  DEPTH_SAMPLES,
+  ECHO_WAIT_SHARE,
+  MAX_GRAFT_STRETCH,
+  TIMEOUT_HOPS,
+} from "./graft_wait.ts";
 import { TreeLinks } from "./tree_links.ts";
 
 /**
@@ -63,34 +72,10 @@ export const OPTIMIZE_HOPS = 2;
  */
 export const OPTIMIZE_AFTER_MESSAGES = 16;
 /**
- * The graft timeout follows how late eager payloads come behind their first IHAVE, between
- * `graftTimeoutMs` and this many times it. A busy node (or a busy machine running many nodes)
- * lags, and with a fixed timeout every lagging payload turned into a graft, a duplicate and a
- * prune: more datagrams, more lag. Measured on 100 loopback nodes at 100 msgs/s on a shared
- * 2-core machine: 42 grafts per message and 56% of messages to every node within 2 s.
- */
-export const MAX_GRAFT_STRETCH = 8;
-/** A needless graft stretches the graft timeout by this factor... */
-const STRETCH_GROWTH = 1.1;
-/** ...and each payload that came before its graft was due shrinks the stretch by this one. */
-const STRETCH_DECAY = 0.95;
-/**
- * Share of `graftTimeoutMs` an echoed id waits for its payload before grafting (see
- * `Plumtree.onAnnounce`): the echo left after the payload on the same link, so only reordering can
- * still bring it.
- */
-export const ECHO_WAIT_SHARE = 0.1;
-/**
  * Ids remembered as first pulled outside the tree, at most: such pulls are rare (anti-entropy
  * repairs), and an id matters only while its tree copies are still on their way.
  */
 const MAX_OFF_TREE = 256;
-/** First-copy hop counts a node keeps to know how deep it sits in trees. */
-export const DEPTH_SAMPLES = 32;
-/** The share of those a node counts as its usual depth's bound. */
-export const DEEP_SHARE = 0.9;
-/** `graftTimeoutMs` counted as this many hops' delay (150 ms: 12.5 ms, the links' 10-15 ms). */
-export const TIMEOUT_HOPS = 12;
 /**
  * Ids awaiting a graft beyond which an echo no longer hurries one (see `Plumtree.onAnnounce`). A
  * node of a 2-node loopback flood (20,000 messages, tests/overload_test.ts) that its kernel
@@ -124,22 +109,15 @@ export class Plumtree {
   /** IHAVE batching, pacing and echoes. */
   readonly announcements: Announcements;
   #missing = new Map<MessageId, Missing>();
+  /** How long announced ids wait before a graft. */
+  readonly wait: GraftWait;
   /** Recent ids whose first copy was pulled outside the tree (oldest first). */
   #offTree = new Set<MessageId>();
-  /** Hop counts of the last payloads got first (a ring), and its next slot. */
-  #depths: number[] = [];
-  #depthNext = 0;
-  /** The depth {@linkcode DEEP_SHARE} of those payloads did not exceed. */
-  #deep = 0;
   /** Per origin: the chunked message last forwarded and the link its first chunk came over. */
   #chunkParents = new Map<
     number,
     { message: MessageId; last: MessageId; parent: Address; at: number }
   >();
-  /** Smoothed lateness (ms) of a payload behind its id's first IHAVE. */
-  #lateness = 0;
-  /** Factor on `graftTimeoutMs` that needless grafts raise and timely payloads lower. */
-  #stretch = 1;
   /** Counters of tree maintenance. */
   readonly counters = {
     prunesSent: 0,
@@ -153,6 +131,7 @@ export class Plumtree {
   /** @param ctx The engine's shared state. */
   constructor(readonly ctx: EngineContext) {
     this.links = new TreeLinks(ctx.options.maxTrees);
+    this.wait = new GraftWait(ctx.options);
     this.announcements = new Announcements(ctx, this.links, this.counters);
   }
 
@@ -200,7 +179,7 @@ export class Plumtree {
     // A rerooting flood is rebuilt by its duplicates however its first copy came.
     if ((flags & DataFlag.Reroot) !== 0) this.#offTree.delete(id);
     const offTree = this.#offTree.has(id);
-    if (from !== undefined) this.#recordDepth(hops);
+    if (from !== undefined) this.wait.recordDepth(hops);
     // A rerooting message floods: every link is eager again, and duplicates prune the tree down
     // to the links the first copies came over.
     if ((flags & DataFlag.Reroot) !== 0) {
@@ -254,45 +233,13 @@ export class Plumtree {
     // reordered.
     if (entry.echo) return;
     if (entry.attempts === 0) {
-      this.#lateness += (now - entry.heard - this.#lateness) / 8;
-      this.#stretch = Math.max(1, this.#stretch * STRETCH_DECAY);
+      this.wait.timely(now - entry.heard);
       return;
     }
     const grafted = Math.min(entry.attempts, entry.announcers.length);
     if (from !== undefined && !entry.announcers.slice(0, grafted).includes(from)) {
-      this.#stretch = Math.min(this.#maxStretch(), this.#stretch * STRETCH_GROWTH);
+      this.wait.needless();
     }
-  }
-
-  /**
-   * Keeps the hop counts of the last {@linkcode DEPTH_SAMPLES} payloads this node got first and
-   * the one {@linkcode DEEP_SHARE} of them do not exceed: how deep this node usually sits in a tree.
-   */
-  #recordDepth(hops: number): void {
-    const depths = this.#depths;
-    if (depths.length < DEPTH_SAMPLES) depths.push(hops);
-    else depths[this.#depthNext] = hops;
-    this.#depthNext = (this.#depthNext + 1) % DEPTH_SAMPLES;
-    const sorted = [...depths].sort((a, b) => a - b);
-    this.#deep = sorted[Math.min(sorted.length - 1, Math.floor(DEEP_SHARE * sorted.length))]!;
-  }
-
-  /**
-   * How long a lazy announcement of `hops` hops waits for the tree's copy: the graft timeout, or
-   * less when the announcer sits as deep as this node usually does. The tree's copy comes about
-   * one hop's delay later per hop this node sits below the announcer (measured on 1,000 simulated
-   * nodes without loss: 2 ms after an IHAVE from one hop above, 15 ms from three, 47 ms from six,
-   * 115 from ten), so an announcer at this node's usual depth, or below, says the copy is due
-   * already: most likely it was lost upstream, and a graft timeout would only add to the loss.
-   * A hop's delay is taken as `graftTimeoutMs` / {@linkcode TIMEOUT_HOPS}, stretched as the
-   * graft timeout is by needless grafts.
-   */
-  #lazyWait(hops: number): number {
-    const timeout = this.graftTimeout();
-    if (this.#depths.length < DEPTH_SAMPLES) return timeout;
-    const hop = this.ctx.options.graftTimeoutMs / TIMEOUT_HOPS;
-    const due = Math.max(1, this.#deep - hops) * hop * this.#stretch;
-    return Math.min(timeout, Math.max(this.echoGraftWait(), 2 * this.#lateness, due));
   }
 
   /** True when a payload from `from` answers a graft (or pull) this node sent for `entry`. */
@@ -314,28 +261,14 @@ export class Plumtree {
     }
   }
 
-  /**
-   * How long an announced id waits for its payload before a graft: `graftTimeoutMs`, or longer
-   * while payloads come late: twice the smoothed lateness, or the base stretched by needless
-   * grafts, at most {@linkcode MAX_GRAFT_STRETCH} times it or one anti-entropy period. A mean, not a tail: at 10% loss a few
-   * payloads come late behind a repair upstream, and waiting for those tails (mean plus four
-   * deviations, as TCP does) put the median to full delivery at 753 ms instead of 585 on 1,000
-   * simulated nodes.
-   */
+  /** How long an announced id waits for its payload before a graft (see graft_wait.ts). */
   graftTimeout(): number {
-    const base = this.ctx.options.graftTimeoutMs;
-    const wanted = Math.max(base * this.#stretch, 2 * this.#lateness);
-    return Math.min(this.#maxStretch() * base, wanted);
+    return this.wait.graftTimeout();
   }
 
-  /**
-   * The largest stretch: {@linkcode MAX_GRAFT_STRETCH}, or up to one anti-entropy period where
-   * that is longer (the `local` preset's 10 ms timeout, stretched 8 times, is still shorter than
-   * the lag of a busy machine running many nodes).
-   */
-  #maxStretch(): number {
-    const options = this.ctx.options;
-    return Math.max(MAX_GRAFT_STRETCH, options.antiEntropyIntervalMs / options.graftTimeoutMs);
+  /** How long an echoed id waits for its payload before a graft (see graft_wait.ts). */
+  echoGraftWait(): number {
+    return this.wait.echoWait();
   }
 
   /**
@@ -450,7 +383,7 @@ export class Plumtree {
    * timeout for the tree's copy. An `echo` (an IHAVE with `ECHO_HOPS`, announcements.ts) says that
    * `from` pushed us the payload and the echo left after it on a later datagram: the payload was
    * lost, or is at most reordered behind it, so `from` is grafted after
-   * {@linkcode Plumtree.echoGraftWait} instead.
+   * {@linkcode GraftWait.echoWait} instead.
    */
   onAnnounce(id: MessageId, from: Address, now: number, echo = false, hops = 0): void {
     const options = this.ctx.options;
@@ -466,7 +399,7 @@ export class Plumtree {
         else if (entry.announcers.length >= MAX_ANNOUNCERS) entry.announcers.pop();
         entry.announcers.unshift(from);
         entry.echo = true;
-        const due = now + this.echoGraftWait();
+        const due = now + this.wait.echoWait();
         if (due < entry.due) {
           entry.due = due;
           this.ctx.wakeAt(due);
@@ -485,19 +418,11 @@ export class Plumtree {
     const wait = options.mode === "pushpull"
       ? Math.min(options.graftTimeoutMs, PUSHPULL_PULL_MS)
       : echo
-      ? this.echoGraftWait()
-      : this.#lazyWait(hops);
+      ? this.wait.echoWait()
+      : this.wait.lazyWait(hops);
     const due = now + wait;
     this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now, echo, asked: [] });
     this.ctx.wakeAt(due);
-  }
-
-  /**
-   * How long an echoed id waits for its payload before a graft: only what reordering on one link
-   * may cost, {@linkcode ECHO_WAIT_SHARE} of `graftTimeoutMs`.
-   */
-  echoGraftWait(): number {
-    return Math.max(1, Math.round(this.ctx.options.graftTimeoutMs * ECHO_WAIT_SHARE));
   }
 
   /**
