@@ -20,6 +20,7 @@
 
 export {
   type MessageRecord,
+  type SharedCpu,
   simAddress,
   Simulation,
   type SimulationOptions,
