@@ -80,7 +80,7 @@ Deno.test("HistoryGate: with no digest in the first half, the first later one is
   assert.equal(g.joining(5000), false, "the window keeps its length");
 });
 
-Deno.test("HistoryGate: a joining node passes on its snapshot", () => {
+Deno.test("HistoryGate: a joining node passes on its snapshot and asks until it has one", () => {
   // Nodes that restart together often link only with each other: one that took a snapshot from a
   // node that was up gives its floors to a neighbour that asks, so that neighbour does not leave
   // its window without any (crash test, seed 7, once origin trees moved later).
@@ -89,18 +89,21 @@ Deno.test("HistoryGate: a joining node passes on its snapshot", () => {
   first.heard(0);
   second.heard(0);
   assert.equal(first.snapshotRanges(10), undefined, "nothing to pass on before a snapshot");
+  assert.equal(second.wantsSnapshot(3000), true, "no digest yet: it keeps asking past half-time");
   first.clipDigest({
     type: FrameType.Digest,
     complete: true,
     ranges: [{ origin: 7, low: 1, high: 5 }, { origin: 9, low: 2, high: 4 }],
   }, 1000);
+  assert.equal(first.wantsSnapshot(3000), false, "it has its snapshot");
   const ranges = first.snapshotRanges(10)!;
   assert.deepEqual(ranges, [{ origin: 7, low: 5, high: 5 }, { origin: 9, low: 4, high: 4 }]);
   assert.deepEqual(first.snapshotRanges(1), [{ origin: 7, low: 5, high: 5 }], "within the limit");
-  second.clipDigest({ type: FrameType.Digest, complete: false, ranges }, 2000);
+  second.clipDigest({ type: FrameType.Digest, complete: false, ranges }, 3000);
   assert.equal(second.floorOf(7), 5);
   assert.equal(second.isHistory(makeMessageId(9, 3), true, 3100), true);
   assert.equal(second.isHistory(makeMessageId(9, 5), true, 3100), false, "newer: news");
+  assert.equal(second.wantsSnapshot(4000), false);
 });
 
 Deno.test("HistoryGate: a repair of an origin without a floor waits in the window", () => {

@@ -289,7 +289,7 @@ export class Broadcaster {
         // A joining node's empty digest would pull every cache at it (see history_gate.ts);
         // while it takes its snapshot, it asks its neighbours for their digests instead.
         if (peer && !this.history.joining(now)) this.antiEntropy.sendDigest(peer, now);
-        if (this.history.snapshotting(now)) {
+        if (this.history.wantsSnapshot(now)) {
           for (const neighbour of this.peers.activePeers()) {
             this.ctx.outbox.push(neighbour, {
               type: FrameType.Digest,

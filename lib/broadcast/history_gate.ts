@@ -16,8 +16,8 @@
  *   takes its floors from the first digest later in the window;
  * - the node sends no digest of its own in the window (its empty digest would make every peer
  *   push its whole cache at it). So nodes that start together (a new cluster) send each other
- *   no digests in their windows and learn no floors from each other. During the snapshot it
- *   asks its active neighbours every period for
+ *   no digests in their windows and learn no floors from each other. During the snapshot (and
+ *   later in the window while it has none) it asks its active neighbours every period for
  *   their digests with an empty incomplete digest (a no-op for older nodes), which neighbours
  *   past their own window answer with their digest, so the snapshot covers many origins fast;
  *   a neighbour still in its own window answers with the floors it learned, if any (nodes that
@@ -120,6 +120,14 @@ export class HistoryGate {
   /** True in the first half of the window, while floors are learned. */
   snapshotting(now: number): boolean {
     return this.inWindow(now) && now < this.#windowStart! + this.options.windowMs / 2;
+  }
+
+  /**
+   * True while this node should ask its neighbours for digests: in the first half of the window,
+   * and in the second while no digest has come yet (every neighbour may be joining too).
+   */
+  wantsSnapshot(now: number): boolean {
+    return this.snapshotting(now) || (this.inWindow(now) && !this.#snapshotTaken);
   }
 
   /**
