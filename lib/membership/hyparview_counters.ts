@@ -37,7 +37,6 @@ export function createHyParViewCounters(): HyParViewCounters {
     joinRedirects: 0,
     joinsReceived: 0,
     forwardJoins: 0,
-    forwardJoinsRefused: 0,
     neighborRequests: 0,
     neighborAccepted: 0,
     neighborRejected: 0,

@@ -77,8 +77,6 @@ export interface HandshakeCounters {
   joinsReceived: number;
   /** FORWARD_JOINs sent (walk starts and steps). */
   forwardJoins: number;
-  /** FORWARD_JOINs dropped because they did not come from a neighbour. */
-  forwardJoinsRefused: number;
   /** NEIGHBOR requests sent. */
   neighborRequests: number;
   /** NEIGHBOR requests accepted. */
@@ -300,13 +298,6 @@ export class NeighborHandshake {
   /** One step of a FORWARD_JOIN walk: pass it on, or end it by asking the joiner to link. */
   onForwardJoin(frame: PeersFrame, from: Address, now: number): void {
     const host = this.host;
-    // A walk travels neighbour links only. From anyone else (a stranger, a spoofed source) it
-    // would start walks past the contact's walk budget, naming any address, and end them in
-    // NEIGHBOR requests sent there.
-    if (!host.active.has(from)) {
-      this.counters.forwardJoinsRefused++;
-      return;
-    }
     const joiner = frame.origin;
     // The joiner's address comes from the frame body: an own id there teaches nothing.
     if (host.isOwnId(joiner.nodeId) || joiner.address === UNKNOWN_ADDRESS) return;
