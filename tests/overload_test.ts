@@ -77,8 +77,10 @@ Deno.test("the CLI prints every message of a 20,000-message flood that it delive
       if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     // Loopback UDP itself may lose part of a flood (the transport counts that, not the CLI);
-    // what the node delivers, the CLI must print, all of it, once.
-    await until(() => cli.lines.length >= total * 0.75, 60_000, "the CLI prints the flood");
+    // what the node delivers, the CLI must print, all of it, once. The bound is for liveness,
+    // not speed: the part of the burst the kernel dropped comes back by repairs, which took
+    // 1-21 s alone and past 60 s beside the rest of the parallel suite on a busy 2-core host.
+    await until(() => cli.lines.length >= total * 0.75, 150_000, "the CLI prints the flood");
     let delivered = NaN;
     await until(
       async () => {
