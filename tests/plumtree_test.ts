@@ -327,44 +327,44 @@ Deno.test("Plumtree: payloads that come late stretch the graft timeout, within a
   const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 100, antiEntropyIntervalMs: 500 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
-  assert.equal(tree.graftTimeout(), 100);
+  assert.equal(tree.wait.graftTimeout(), 100);
   let now = 0;
   for (let seq = 1; seq <= 40; seq++) {
     tree.onAnnounce(id(7, seq), a, now);
     now += 90; // the eager copy comes 90 ms behind the IHAVE, just inside the timeout
     tree.received(id(7, seq), now);
   }
-  const stretched = tree.graftTimeout();
+  const stretched = tree.wait.graftTimeout();
   assert.ok(stretched > 150 && stretched <= 180, `late payloads: ${stretched} ms`);
   for (let seq = 41; seq <= 400; seq++) {
     tree.onAnnounce(id(7, seq), a, now);
-    now += tree.graftTimeout() - 1;
+    now += tree.wait.graftTimeout() - 1;
     tree.received(id(7, seq), now);
   }
-  assert.equal(tree.graftTimeout(), MAX_GRAFT_STRETCH * 100, "bounded");
+  assert.equal(tree.wait.graftTimeout(), MAX_GRAFT_STRETCH * 100, "bounded");
   for (let seq = 401; seq <= 460; seq++) {
     tree.onAnnounce(id(7, seq), a, now);
     now += 5;
     tree.received(id(7, seq), now);
   }
-  assert.equal(tree.graftTimeout(), 100, "prompt payloads bring it back");
+  assert.equal(tree.wait.graftTimeout(), 100, "prompt payloads bring it back");
   // A graft answered, then the tree's own copy from a peer not grafted: the graft was needless.
   tree.onAnnounce(id(9), a, now);
   tree.onAnnounce(id(9), b, now);
   tree.tick(now + 100);
   tree.received(id(9), now + 120, c);
-  assert.ok(tree.graftTimeout() > 100, "a needless graft stretches it");
+  assert.ok(tree.wait.graftTimeout() > 100, "a needless graft stretches it");
   for (let seq = 521; seq <= 600; seq++) {
     tree.onAnnounce(id(7, seq), a, now);
     now += 5;
     tree.received(id(7, seq), now);
   }
-  assert.equal(tree.graftTimeout(), 100);
+  assert.equal(tree.wait.graftTimeout(), 100);
   // A payload that needed a graft says nothing about the tree's lag.
   tree.onAnnounce(id(8), a, now);
   tree.tick(now + 100);
   tree.received(id(8), now + 5000, a);
-  assert.equal(tree.graftTimeout(), 100);
+  assert.equal(tree.wait.graftTimeout(), 100);
 });
 
 Deno.test("Plumtree: origin trees are bounded; the least recently used goes", () => {
@@ -398,7 +398,7 @@ Deno.test("Plumtree: an echoed id that never came is grafted from its echoer at 
   const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 150 });
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
-  const wait = tree.echoGraftWait();
+  const wait = tree.wait.echoWait();
   assert.equal(wait, Math.round(150 * ECHO_WAIT_SHARE));
   tree.onAnnounce(id(8), b, 0); // a lazy announcement first: a graft timeout away
   tree.onAnnounce(id(8), a, 10, true); // then a's echo: a pushed it, and it was lost
@@ -416,7 +416,7 @@ Deno.test("Plumtree: an echoed id that never came is grafted from its echoer at 
   // An echoed payload that comes after all says nothing of how late the tree is.
   tree.onAnnounce(id(9), a, 100, true);
   tree.received(id(9), 102, a);
-  assert.equal(tree.graftTimeout(), 150);
+  assert.equal(tree.wait.graftTimeout(), 150);
 });
 
 Deno.test("Plumtree: a lazy IHAVE from this node's usual depth waits hops, not a timeout", () => {
@@ -469,7 +469,7 @@ Deno.test("Plumtree: a copy pulled outside the tree moves no link and is not pus
   assert.ok(tree.eager.has(a) && tree.eager.has(b) && !tree.eager.has(c));
   // A graft's answer is a tree copy: it still prunes the old parent's duplicate.
   tree.onAnnounce(id(5, 3), b, 30);
-  tree.tick(30 + tree.graftTimeout());
+  tree.tick(30 + tree.wait.graftTimeout());
   h.flush();
   tree.received(id(5, 3), 300, b, true);
   tree.forward(id(5, 3), 2, b, 300, DataFlag.Beacon);

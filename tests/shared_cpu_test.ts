@@ -29,28 +29,15 @@ Deno.test("shared core: events wait for it, so a busy cluster delivers later", (
 });
 
 Deno.test("shared core: an offered load past its capacity is seen as lag and lost deadlines", () => {
-  const light = runOpenLoop({
-    nodes: 30,
-    rate: 50,
-    durationMs: 1000,
-    seed: 2,
-    cpu: { datagramMs: 0.05 },
-  });
-  const heavy = runOpenLoop({
-    nodes: 30,
-    rate: 50,
-    durationMs: 1000,
-    seed: 2,
-    cpu: { datagramMs: 2 },
-  });
+  const run = (datagramMs: number) =>
+    runOpenLoop({ nodes: 30, rate: 50, durationMs: 1000, seed: 2, cpu: { datagramMs } });
+  const light = run(0.05);
+  const heavy = run(2);
   assert.equal(light.full_fraction, 1);
   assert.ok(light.cpu_busy! < 0.5, `light load busy ${light.cpu_busy}`);
   assert.ok(heavy.cpu_busy! > 0.95, `heavy load busy ${heavy.cpu_busy}`);
   assert.ok(heavy.cpu_max_lag_ms! > 100, `heavy load lag ${heavy.cpu_max_lag_ms} ms`);
   assert.ok(heavy.full_fraction < light.full_fraction);
   // Deterministic like the rest of the simulator.
-  assert.deepEqual(
-    runOpenLoop({ nodes: 30, rate: 50, durationMs: 1000, seed: 2, cpu: { datagramMs: 2 } }),
-    heavy,
-  );
+  assert.deepEqual(run(2), heavy);
 });

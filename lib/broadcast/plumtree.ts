@@ -261,16 +261,6 @@ export class Plumtree {
     }
   }
 
-  /** How long an announced id waits for its payload before a graft (see graft_wait.ts). */
-  graftTimeout(): number {
-    return this.wait.graftTimeout();
-  }
-
-  /** How long an echoed id waits for its payload before a graft (see graft_wait.ts). */
-  echoGraftWait(): number {
-    return this.wait.echoWait();
-  }
-
   /**
    * A payload of `id` arrived again over `from`: that link is redundant for its origin, prune it.
    * The prune goes out even when our side already holds the link lazy, or the sender would keep

@@ -346,14 +346,14 @@ export class Simulation {
           continue;
         }
         if (!this.alive[node]) continue;
-        const batch = batches.get(node) ?? [];
+        let batch = batches.get(node);
+        if (batch === undefined) batches.set(node, batch = []);
         if (batch.length >= TURN_BATCH) {
           later.push({ at, node, from, bytes: queue.ref! });
           continue;
         }
         const source = from >= 0 ? this.#addresses[from]! : this.#injectedSources[-2 - from]!;
         batch.push({ bytes: queue.ref!, from: source });
-        batches.set(node, batch);
       }
       for (const e of later) queue.push(e.at, e.node, e.from, e.bytes);
       later.length = 0;
