@@ -42,6 +42,8 @@ export class GraftWait {
   #depthNext = 0;
   /** The depth {@linkcode DEEP_SHARE} of those payloads did not exceed. */
   #deep = 0;
+  /** True when samples came since `#deep` was last worked out (it is needed far less often). */
+  #deepStale = false;
   /** Smoothed lateness (ms) of a payload behind its id's first IHAVE. */
   #lateness = 0;
   /** Factor on `graftTimeoutMs` that needless grafts raise and timely payloads lower. */
@@ -62,16 +64,28 @@ export class GraftWait {
   }
 
   /**
-   * Keeps the hop counts of the last {@linkcode DEPTH_SAMPLES} payloads this node got first and
-   * the one {@linkcode DEEP_SHARE} of them do not exceed: how deep this node usually sits in a tree.
+   * Keeps the hop counts of the last {@linkcode DEPTH_SAMPLES} payloads this node got first: how
+   * deep this node usually sits in a tree (see `#usualDepth`).
    */
   recordDepth(hops: number): void {
     const depths = this.#depths;
     if (depths.length < DEPTH_SAMPLES) depths.push(hops);
     else depths[this.#depthNext] = hops;
     this.#depthNext = (this.#depthNext + 1) % DEPTH_SAMPLES;
-    const sorted = [...depths].sort((a, b) => a - b);
-    this.#deep = sorted[Math.min(sorted.length - 1, Math.floor(DEEP_SHARE * sorted.length))]!;
+    this.#deepStale = true;
+  }
+
+  /**
+   * The depth {@linkcode DEEP_SHARE} of the samples do not exceed, worked out when asked: samples
+   * come with every first copy, and sorting them each time was work on every payload.
+   */
+  #usualDepth(): number {
+    if (this.#deepStale) {
+      const sorted = [...this.#depths].sort((a, b) => a - b);
+      this.#deep = sorted[Math.min(sorted.length - 1, Math.floor(DEEP_SHARE * sorted.length))]!;
+      this.#deepStale = false;
+    }
+    return this.#deep;
   }
 
   /**
@@ -88,7 +102,7 @@ export class GraftWait {
     const timeout = this.graftTimeout();
     if (this.#depths.length < DEPTH_SAMPLES) return timeout;
     const hop = this.options.graftTimeoutMs / TIMEOUT_HOPS;
-    const due = Math.max(1, this.#deep - hops) * hop * this.#stretch;
+    const due = Math.max(1, this.#usualDepth() - hops) * hop * this.#stretch;
     return Math.min(timeout, Math.max(this.echoWait(), 2 * this.#lateness, due));
   }
 
