@@ -14,6 +14,7 @@
  */
 
 import { ByteSlab } from "../core/byte_slab.ts";
+import { FifoQueue } from "../core/fifo_queue.ts";
 import type { MessageId } from "../wire/message_id.ts";
 
 /** One slab for every cache of the process (a simulation runs thousands of engines). */
@@ -40,6 +41,12 @@ export interface MessageCacheLimits {
 /** A bounded id → message map, oldest evicted first. */
 export class MessageCache {
   #entries = new Map<MessageId, CachedMessage>();
+  /**
+   * The same messages, oldest first. Eviction reads the oldest from here, not from the map's
+   * iterator: a Map keeps its deleted slots until it rehashes, and a fresh iterator walks past
+   * all of them, so at the entry bound each put cost one walk over thousands of holes.
+   */
+  #order = new FifoQueue<CachedMessage>();
   #bytes = 0;
   /** Evictions by cause. */
   readonly evicted = { entries: 0, bytes: 0, age: 0 };
@@ -69,18 +76,20 @@ export class MessageCache {
 
   /** All held messages, oldest first. */
   values(): IterableIterator<CachedMessage> {
-    return this.#entries.values();
+    return this.#order.values();
   }
 
   /** All held ids, oldest first. */
-  ids(): IterableIterator<MessageId> {
-    return this.#entries.keys();
+  *ids(): IterableIterator<MessageId> {
+    for (const entry of this.#order.values()) yield entry.id;
   }
 
   /** Stores a message (the payload is copied, so the caller's buffer can be reused). */
   put(id: MessageId, flags: number, hops: number, payload: Uint8Array, now: number): void {
     if (this.#entries.has(id) || payload.length > this.limits.maxBytes) return;
-    this.#entries.set(id, { id, flags, hops, payload: payloads.copy(payload), storedAt: now });
+    const entry = { id, flags, hops, payload: payloads.copy(payload), storedAt: now };
+    this.#entries.set(id, entry);
+    this.#order.push(entry);
     this.#bytes += payload.length;
     while (this.#entries.size > this.limits.maxEntries) this.#evictOldest("entries");
     while (this.#bytes > this.limits.maxBytes) this.#evictOldest("bytes");
@@ -88,20 +97,20 @@ export class MessageCache {
 
   /** Drops messages older than `maxAgeMs`. */
   expire(now: number): void {
-    for (const entry of this.#entries.values()) {
-      if (now - entry.storedAt < this.limits.maxAgeMs) break;
+    for (let oldest = this.#order.first(); oldest !== undefined; oldest = this.#order.first()) {
+      if (now - oldest.storedAt < this.limits.maxAgeMs) break;
       this.#evictOldest("age");
     }
   }
 
   /** When the oldest message will expire, or Infinity when empty. */
   nextExpiry(): number {
-    const oldest = this.#entries.values().next().value as CachedMessage | undefined;
+    const oldest = this.#order.first();
     return oldest ? oldest.storedAt + this.limits.maxAgeMs : Infinity;
   }
 
   #evictOldest(cause: "entries" | "bytes" | "age"): void {
-    const oldest = this.#entries.values().next().value as CachedMessage | undefined;
+    const oldest = this.#order.shift();
     if (!oldest) return;
     this.#entries.delete(oldest.id);
     this.#bytes -= oldest.payload.length;

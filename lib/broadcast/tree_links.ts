@@ -47,6 +47,8 @@ export interface TreeState {
    * first use, at most one entry per neighbour.
    */
   duplicates?: Map<Address, number>;
+  /** When an origin tree was last used (a count of uses), for least-recently-used eviction. */
+  lastUse?: number;
 }
 
 /** An anchor silent this long (ms) gives the shared tree to the next origin that publishes. */
@@ -76,6 +78,8 @@ export class TreeLinks {
   #anchorTerm = 0;
   #anchorSeen = 0;
   #trees = new Map<number, TreeState>();
+  /** Uses of origin trees so far: the clock of their least-recently-used eviction. */
+  #uses = 0;
   #active: readonly Address[] = [];
   #activeSet = new Set<Address>();
   /** Origin trees evicted to respect the bound. */
@@ -190,9 +194,7 @@ export class TreeLinks {
     }
     const found = this.#trees.get(origin);
     if (found) {
-      // Least recently used order: re-insert on use.
-      this.#trees.delete(origin);
-      this.#trees.set(origin, found);
+      found.lastUse = ++this.#uses;
       return found;
     }
     const tree = copyTree(this.shared);
@@ -207,8 +209,20 @@ export class TreeLinks {
 
   #store(origin: number, tree: TreeState): void {
     this.#trees.set(origin, tree);
+    tree.lastUse = ++this.#uses;
     if (this.#trees.size > this.maxTrees) {
-      this.#trees.delete(this.#trees.keys().next().value as number);
+      // The least recently used tree, found by a scan: only a new origin beyond the bound pays
+      // for it, where re-inserting on every use cost every forwarded message a delete and a set.
+      let oldest: number | undefined;
+      let oldestUse = Infinity;
+      for (const [key, held] of this.#trees) {
+        const used = held.lastUse ?? 0;
+        if (used < oldestUse) {
+          oldest = key;
+          oldestUse = used;
+        }
+      }
+      this.#trees.delete(oldest!);
       this.evicted++;
     }
   }
