@@ -14,9 +14,9 @@ import type { EngineContext } from "../core/context.ts";
 import { countDrop } from "../core/stats.ts";
 import type { Address } from "../wire/address.ts";
 import { DataFlag, type DigestFrame, FrameType, type SeqRange } from "../wire/frame.ts";
-import { makeMessageId, type MessageId, originOf } from "../wire/message_id.ts";
+import { makeMessageId, type MessageId } from "../wire/message_id.ts";
 import { RangeIndex, rangesOf } from "./digest.ts";
-import type { MessageCache } from "./message_cache.ts";
+import type { CachedMessage, MessageCache } from "./message_cache.ts";
 import type { SeenSet } from "./seen_set.ts";
 
 /** Sequence numbers a received digest may make us examine. */
@@ -59,7 +59,7 @@ export class AntiEntropy {
    * node missing a message waited seconds for a peer's slice to happen to include it.
    */
   sendDigest(peer: Address, now: number): void {
-    const ranges = rangesOf(this.cache.ids());
+    const ranges = rangesOf(this.cache.values());
     let frame: DigestFrame;
     const perFrame = this.rangesPerFrame(peer);
     if (ranges.length <= perFrame) {
@@ -75,17 +75,17 @@ export class AntiEntropy {
     // Newest first, whole ranges of every id seen, until half the frame is used.
     const budget = Math.max(1, Math.floor((perFrame - 1) / 2));
     const entries = [...this.cache.values()];
-    const recent: MessageId[] = [];
+    const recent: CachedMessage[] = [];
     const origins = new Set<number>();
     let windowStart = now;
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i]!;
-      const origin = originOf(entry.id);
+      const origin = entry.origin;
       if (!origins.has(origin)) {
         if (origins.size >= budget) break;
         origins.add(origin);
       }
-      recent.push(entry.id);
+      recent.push(entry);
       windowStart = entry.storedAt;
     }
     let windowed = rangesOf(recent);
@@ -128,7 +128,7 @@ export class AntiEntropy {
     for (const entry of this.cache.values()) {
       if (entry.storedAt > settled) break; // the cache is in age order
       if (entry.storedAt < since) continue;
-      if (!index.covers(entry.id)) missing.push(entry.id);
+      if (!index.covers(entry.origin, entry.seq)) missing.push(entry.id);
     }
     this.repair(missing, from);
   }

@@ -10,16 +10,20 @@
  */
 
 import type { SeqRange } from "../wire/frame.ts";
-import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
+
+/** A message id taken apart (the cache keeps its entries so, for digests). */
+export interface OriginSeq {
+  readonly origin: number;
+  readonly seq: number;
+}
 
 /** Compresses ids into sorted per-origin runs. */
-export function rangesOf(ids: Iterable<MessageId>): SeqRange[] {
+export function rangesOf(ids: Iterable<OriginSeq>): SeqRange[] {
   const byOrigin = new Map<number, number[]>();
-  for (const id of ids) {
-    const origin = originOf(id);
+  for (const { origin, seq } of ids) {
     const list = byOrigin.get(origin);
-    if (list) list.push(seqOf(id));
-    else byOrigin.set(origin, [seqOf(id)]);
+    if (list) list.push(seq);
+    else byOrigin.set(origin, [seq]);
   }
   const ranges: SeqRange[] = [];
   for (const [origin, seqs] of byOrigin) {
@@ -53,11 +57,10 @@ export class RangeIndex {
     }
   }
 
-  /** True when some range covers `id`. */
-  covers(id: MessageId): boolean {
-    const list = this.#byOrigin.get(originOf(id));
+  /** True when some range covers the id (`origin`, `seq`). */
+  covers(origin: number, seq: number): boolean {
+    const list = this.#byOrigin.get(origin);
     if (!list) return false;
-    const seq = seqOf(id);
     for (const range of list) if (seq >= range.low && seq <= range.high) return true;
     return false;
   }

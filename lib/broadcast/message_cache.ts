@@ -15,7 +15,7 @@
 
 import { ByteSlab } from "../core/byte_slab.ts";
 import { FifoQueue } from "../core/fifo_queue.ts";
-import type { MessageId } from "../wire/message_id.ts";
+import { type MessageId, originOf, seqOf } from "../wire/message_id.ts";
 
 /** One slab for every cache of the process (a simulation runs thousands of engines). */
 const payloads = new ByteSlab();
@@ -23,6 +23,9 @@ const payloads = new ByteSlab();
 /** One cached message. */
 export interface CachedMessage {
   id: MessageId;
+  /** The id's origin and sequence number, taken apart once for digests. */
+  origin: number;
+  seq: number;
   flags: number;
   /** Hops the message had travelled when this node got it. */
   hops: number;
@@ -87,7 +90,16 @@ export class MessageCache {
   /** Stores a message (the payload is copied, so the caller's buffer can be reused). */
   put(id: MessageId, flags: number, hops: number, payload: Uint8Array, now: number): void {
     if (this.#entries.has(id) || payload.length > this.limits.maxBytes) return;
-    const entry = { id, flags, hops, payload: payloads.copy(payload), storedAt: now };
+    const copy = payloads.copy(payload);
+    const entry = {
+      id,
+      origin: originOf(id),
+      seq: seqOf(id),
+      flags,
+      hops,
+      payload: copy,
+      storedAt: now,
+    };
     this.#entries.set(id, entry);
     this.#order.push(entry);
     this.#bytes += payload.length;
