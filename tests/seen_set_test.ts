@@ -59,3 +59,16 @@ Deno.test("SeenSet bounds its origins and counts the runs it forgets", () => {
   assert.equal(seen.has(makeMessageId(1, 1)), false, "the oldest origin's run is forgotten");
   assert.equal(seen.runsForgotten, 11);
 });
+
+Deno.test("SeenSet forgets oldest first across origins once its ring has grown and wrapped", () => {
+  const seen = new SeenSet(300);
+  for (let k = 0; k < 1000; k++) seen.add(makeMessageId(100 + (k % 3), 1 + Math.floor(k / 3)));
+  assert.equal(seen.size, 300);
+  assert.equal(seen.evictions, 700);
+  // The last 300 ids are held; the 700 before them were folded into each origin's run.
+  for (let k = 0; k < 1000; k++) {
+    assert.equal(seen.has(makeMessageId(100 + (k % 3), 1 + Math.floor(k / 3))), true, `id ${k}`);
+  }
+  assert.equal(seen.has(makeMessageId(100, 400)), false, "never added");
+  assert.equal(seen.add(makeMessageId(100, 400)), true);
+});

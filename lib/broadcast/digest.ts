@@ -27,7 +27,8 @@ export function rangesOf(ids: Iterable<OriginSeq>): SeqRange[] {
   }
   const ranges: SeqRange[] = [];
   for (const [origin, seqs] of byOrigin) {
-    seqs.sort((a, b) => a - b);
+    // Caches hold an origin's messages mostly in order: check before paying for a sort.
+    if (!ascending(seqs)) seqs.sort((a, b) => a - b);
     let low = seqs[0]!;
     let high = low;
     for (let i = 1; i < seqs.length; i++) {
@@ -42,6 +43,11 @@ export function rangesOf(ids: Iterable<OriginSeq>): SeqRange[] {
     ranges.push({ origin, low, high });
   }
   return ranges;
+}
+
+function ascending(list: readonly number[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i]! < list[i - 1]!) return false;
+  return true;
 }
 
 /** Answers "is this id inside these ranges" for one received digest. */
