@@ -17,3 +17,12 @@ Deno.test("FifoQueue hands items out oldest first across compactions", () => {
   assert.equal(queue.shift(), undefined);
   assert.equal(queue.first(), undefined);
 });
+
+Deno.test("FifoQueue.at() counts from the oldest and answers undefined outside", () => {
+  const queue = new FifoQueue<string>();
+  for (const item of ["a", "b", "c", "d"]) queue.push(item);
+  queue.shift();
+  assert.deepEqual([queue.at(0), queue.at(2)], ["b", "d"]);
+  assert.equal(queue.at(3), undefined);
+  assert.equal(queue.at(-1), undefined);
+});

@@ -59,7 +59,7 @@ export class AntiEntropy {
    * node missing a message waited seconds for a peer's slice to happen to include it.
    */
   sendDigest(peer: Address, now: number): void {
-    const ranges = rangesOf(this.cache.values());
+    const ranges = rangesOf(this.cache);
     let frame: DigestFrame;
     const perFrame = this.rangesPerFrame(peer);
     if (ranges.length <= perFrame) {
@@ -74,12 +74,12 @@ export class AntiEntropy {
   #windowedSlice(all: SeqRange[], perFrame: number, now: number): DigestFrame {
     // Newest first, whole ranges of every id seen, until half the frame is used.
     const budget = Math.max(1, Math.floor((perFrame - 1) / 2));
-    const entries = [...this.cache.values()];
+    const cache = this.cache;
     const recent: CachedMessage[] = [];
     const origins = new Set<number>();
     let windowStart = now;
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const entry = entries[i]!;
+    for (let i = cache.size - 1; i >= 0; i--) {
+      const entry = cache.at(i)!;
       const origin = entry.origin;
       if (!origins.has(origin)) {
         if (origins.size >= budget) break;
@@ -110,7 +110,9 @@ export class AntiEntropy {
     let budget = DIGEST_SCAN_BUDGET;
     for (const range of frame.ranges) {
       for (let seq = range.high; seq >= range.low && budget > 0; seq--, budget--) {
-        if (!this.seen.hasSeq(range.origin, seq)) wanted.push(makeMessageId(range.origin, seq));
+        if (!this.seen.has(makeMessageId(range.origin, seq))) {
+          wanted.push(makeMessageId(range.origin, seq));
+        }
         if (wanted.length >= 2 * idsPerFrame) break;
       }
     }
@@ -125,7 +127,8 @@ export class AntiEntropy {
     // apart by a transit time: a message near the edge may have been stored earlier there).
     const since = frame.complete ? -Infinity : now - frame.windowMs! * 0.9;
     const missing: MessageId[] = [];
-    for (const entry of this.cache.values()) {
+    for (let i = 0; i < this.cache.size; i++) {
+      const entry = this.cache.at(i)!;
       if (entry.storedAt > settled) break; // the cache is in age order
       if (entry.storedAt < since) continue;
       if (!index.covers(entry.origin, entry.seq)) missing.push(entry.id);

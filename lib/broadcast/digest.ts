@@ -17,10 +17,18 @@ export interface OriginSeq {
   readonly seq: number;
 }
 
+/** Ids to compress: an array, or a cache read by index. */
+export interface IndexedIds {
+  readonly size: number;
+  at(index: number): OriginSeq | undefined;
+}
+
 /** Compresses ids into sorted per-origin runs. */
-export function rangesOf(ids: Iterable<OriginSeq>): SeqRange[] {
+export function rangesOf(ids: IndexedIds | readonly OriginSeq[]): SeqRange[] {
   const byOrigin = new Map<number, number[]>();
-  for (const { origin, seq } of ids) {
+  const count = "size" in ids ? ids.size : ids.length;
+  for (let i = 0; i < count; i++) {
+    const { origin, seq } = ids.at(i)!;
     const list = byOrigin.get(origin);
     if (list) list.push(seq);
     else byOrigin.set(origin, [seq]);

@@ -77,6 +77,11 @@ export class MessageCache {
     return this.#entries.has(id);
   }
 
+  /** The held message `index` places after the oldest (0 is the oldest): for indexed loops. */
+  at(index: number): CachedMessage | undefined {
+    return this.#order.at(index);
+  }
+
   /** All held messages, oldest first. */
   values(): IterableIterator<CachedMessage> {
     return this.#order.values();

@@ -47,6 +47,14 @@ export class FifoQueue<T> {
     return item;
   }
 
+  /**
+   * The item `index` places after the oldest (0 is the oldest), or undefined past the end. An
+   * indexed loop allocates nothing; iterating `values()` makes a result object per item.
+   */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.length ? this.#items[this.#head + index] : undefined;
+  }
+
   /** The items, oldest first. */
   *values(): IterableIterator<T> {
     for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i]!;
