@@ -1,5 +1,6 @@
 /**
- * `deno task bench`: every performance benchmark in one run — codec, raw UDP ceiling, loopback
+ * `deno task bench`: every performance benchmark in one run — codec, seen set and message cache,
+ * raw UDP ceiling, loopback
  * cluster (latency, throughput against the ceiling of the same run, wire cost), memory, the
  * open-loop many-publisher sweep — then bench/out/perf.{svg,json} and bench/out/load.{svg,json}.
  * Tracked files under docs/ are rewritten only when asked, with `--docs`.
@@ -13,6 +14,7 @@
 import { parseArgs } from "node:util";
 import type { BroadcastMode } from "../lib/options.ts";
 import { runClusterBench } from "./cluster_bench.ts";
+import { runBoundedTablesBench } from "./bounded_tables_bench.ts";
 import { runCodecBench } from "./codec_bench.ts";
 import { finish, say } from "./harness.ts";
 import { runLoadBench, writeLoadReport } from "./load_bench.ts";
@@ -41,6 +43,8 @@ function loadAverage(): number[] {
 const started = performance.now();
 const codec = await runCodecBench();
 say();
+const tables = runBoundedTablesBench();
+say();
 const ceiling = await runUdpCeiling();
 say();
 const clusters = await runClusterBench(
@@ -63,6 +67,7 @@ const report = {
   load_average: loadAverage(),
   wall_s: Math.round((performance.now() - started) / 1000),
   codec,
+  bounded_tables: tables,
   udp_ceiling: ceiling,
   clusters,
   memory,
