@@ -1,8 +1,7 @@
 /**
  * `deno task bench`: every performance benchmark in one run — codec, seen set and message cache,
- * raw UDP ceiling, loopback
- * cluster (latency, throughput against the ceiling of the same run, wire cost), memory, the
- * open-loop many-publisher sweep — then bench/out/perf.{svg,json} and bench/out/load.{svg,json}.
+ * raw UDP ceiling, loopback cluster (latency, throughput against the ceiling of the same run, wire
+ * cost), memory, the open-loop many-publisher sweep — then bench/out/perf.{svg,json} and bench/out/load.{svg,json}.
  * Tracked files under docs/ are rewritten only when asked, with `--docs`.
  *
  * Flags: --nodes 8,32,64 (cluster sizes), --mode tree, --load 32,100 (open-loop cluster sizes;
