@@ -135,3 +135,20 @@ Deno.test("anti-amplification: two engines prove their addresses and then talk f
   }
   assert.deepEqual(got, ["x".repeat(400)]);
 });
+
+Deno.test("a FORWARD_JOIN from an unproven address sends nothing to the address it names", () => {
+  const { engine, out } = loadedEngine(512);
+  const victim = "192.0.2.77:9000";
+  const walk = encodeFrames([{
+    type: FrameType.ForwardJoin,
+    ttl: 0, // a walk at its end: the receiver would ask the named joiner to link
+    origin: { nodeId: 4242, address: victim, age: 0 },
+    peers: [],
+  }]);
+  for (let round = 0; round < 5; round++) {
+    engine.receive(walk, attacker, 1000 + round * 1500);
+    engine.tick(1000 + round * 1500 + 1);
+  }
+  assert.deepEqual(out.filter((d) => d.to === victim), [], "no NEIGHBOR request to the victim");
+  assert.equal(engine.stats().membership.unprovenRefused, 5);
+});

@@ -49,6 +49,7 @@ const SEED_CAPACITY = 64;
 /** Frames that create state or work here, refused until the sender proves its address. */
 const UNPROVEN_REFUSED: ReadonlySet<number> = new Set([
   FrameType.Join,
+  FrameType.ForwardJoin,
   FrameType.Neighbor,
   FrameType.Shuffle,
   FrameType.PingReq,
