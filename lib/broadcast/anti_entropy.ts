@@ -110,9 +110,8 @@ export class AntiEntropy {
     let budget = DIGEST_SCAN_BUDGET;
     for (const range of frame.ranges) {
       for (let seq = range.high; seq >= range.low && budget > 0; seq--, budget--) {
-        if (!this.seen.has(makeMessageId(range.origin, seq))) {
-          wanted.push(makeMessageId(range.origin, seq));
-        }
+        const id = makeMessageId(range.origin, seq);
+        if (!this.seen.has(id)) wanted.push(id);
         if (wanted.length >= 2 * idsPerFrame) break;
       }
     }
