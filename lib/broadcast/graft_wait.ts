@@ -34,6 +34,16 @@ export const DEPTH_SAMPLES = 32;
 export const DEEP_SHARE = 0.9;
 /** `graftTimeoutMs` counted as this many hops' delay (150 ms: 12.5 ms, the links' 10-15 ms). */
 export const TIMEOUT_HOPS = 12;
+/**
+ * Share of `graftTimeoutMs` a lossy node waits at most after a lazy announcement before it grafts
+ * (see `GraftWait.lazyWait`). TUNED
+ */
+export const LOSSY_WAIT_SHARE = 0.2;
+/**
+ * First copies over which a node's count of lost pushes is kept: past twice this, the counts
+ * halve.
+ */
+export const LOSS_WINDOW_COPIES = 64;
 
 /** The waits of one node (see the module notes). */
 export class GraftWait {
@@ -48,6 +58,12 @@ export class GraftWait {
   #lateness = 0;
   /** Factor on `graftTimeoutMs` that needless grafts raise and timely payloads lower. */
   #stretch = 1;
+  /** Smoothed round trip (ms) of a graft and its answer, and its mean deviation; 0: none yet. */
+  #graftRtt = 0;
+  #graftRttDev = 0;
+  /** Payloads got first lately, and how many pushes to this node were lost among them. */
+  #firstCopies = 0;
+  #lostPushes = 0;
 
   /** @param options The node's options (`graftTimeoutMs`, `antiEntropyIntervalMs`). */
   constructor(readonly options: Readonly<ResolvedOptions>) {}
@@ -68,11 +84,50 @@ export class GraftWait {
    * deep this node usually sits in a tree (see `#usualDepth`).
    */
   recordDepth(hops: number): void {
+    if (++this.#firstCopies >= 2 * LOSS_WINDOW_COPIES) {
+      this.#firstCopies /= 2;
+      this.#lostPushes /= 2;
+    }
     const depths = this.#depths;
     if (depths.length < DEPTH_SAMPLES) depths.push(hops);
     else depths[this.#depthNext] = hops;
     this.#depthNext = (this.#depthNext + 1) % DEPTH_SAMPLES;
     this.#deepStale = true;
+  }
+
+  /**
+   * The first graft for an id was answered by the peer grafted, `rttMs` after it left (only
+   * those: the answer to a retry could be the first graft's, late).
+   */
+  answered(rttMs: number): void {
+    if (this.#graftRtt === 0) {
+      this.#graftRtt = rttMs;
+      this.#graftRttDev = rttMs / 2;
+      return;
+    }
+    this.#graftRttDev += (Math.abs(rttMs - this.#graftRtt) - this.#graftRttDev) / 4;
+    this.#graftRtt += (rttMs - this.#graftRtt) / 8;
+  }
+
+  /**
+   * How long a graft waits for its answer before the next announcer is asked: `graftRetryMs`, or
+   * less once grafts are answered sooner, their smoothed round trip plus four deviations (as TCP
+   * times out a segment). TUNED
+   */
+  retryWait(): number {
+    const retry = this.options.graftRetryMs;
+    if (this.#graftRtt === 0) return retry;
+    return Math.max(1, Math.min(retry, Math.round(this.#graftRtt + 2 * this.#graftRttDev)));
+  }
+
+  /** A payload pushed to this node was lost (its echo came, not it). */
+  lostPush(): void {
+    this.#lostPushes++;
+  }
+
+  /** True when a push to this node was lost among its last {@linkcode LOSS_WINDOW_COPIES} or so. */
+  get lossy(): boolean {
+    return this.#lostPushes >= 1;
   }
 
   /**
@@ -99,6 +154,22 @@ export class GraftWait {
    * graft timeout is by needless grafts.
    */
   lazyWait(hops: number): number {
+    const wait = this.#treeWait(hops);
+    return this.lossy ? Math.min(wait, this.#lossyWait()) : wait;
+  }
+
+  /**
+   * The longest a lossy node (see `lossy`) waits after a lazy announcement: {@linkcode
+   * LOSSY_WAIT_SHARE} of `graftTimeoutMs`. Where pushes are lost, a tree copy that is late is
+   * mostly one lost upstream and coming only after the repair up there (a graft round trip or
+   * more, after its own wait), while the announcer holds the payload one round trip away.
+   */
+  #lossyWait(): number {
+    return Math.max(this.echoWait(), Math.round(this.options.graftTimeoutMs * LOSSY_WAIT_SHARE));
+  }
+
+  /** {@linkcode GraftWait.lazyWait} on a node that loses no pushes. */
+  #treeWait(hops: number): number {
     const timeout = this.graftTimeout();
     if (this.#depths.length < DEPTH_SAMPLES) return timeout;
     const hop = this.options.graftTimeoutMs / TIMEOUT_HOPS;
