@@ -32,6 +32,7 @@ Deno.test("GraftWait: a node that loses pushes grafts lazy announcements sooner,
   wait.lostPush();
   assert.equal(wait.lossy, true);
   assert.equal(wait.lazyWait(2), Math.round(150 * LOSSY_WAIT_SHARE));
+  assert.equal(wait.lazyWait(2, true), usual, "an overloaded node would only load itself more");
   assert.ok(wait.lazyWait(19) <= wait.lazyWait(2), "an announcer as deep as this node: no longer");
   for (let i = 0; i < 2 * LOSS_WINDOW_COPIES; i++) wait.recordDepth(20);
   assert.equal(wait.lossy, false, "a window of first copies without a lost push");

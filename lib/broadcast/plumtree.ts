@@ -421,7 +421,7 @@ export class Plumtree {
       ? Math.min(options.graftTimeoutMs, PUSHPULL_PULL_MS)
       : echo
       ? this.wait.echoWait()
-      : this.wait.lazyWait(hops);
+      : this.wait.lazyWait(hops, this.#missing.size >= MAX_FAST_ECHO_GRAFTS);
     const due = now + wait;
     this.#missing.set(id, {
       announcers: [from],
