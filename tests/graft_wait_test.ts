@@ -5,13 +5,13 @@ import {
   LOSS_WINDOW_COPIES,
   LOSSY_WAIT_SHARE,
 } from "../lib/broadcast/graft_wait.ts";
-import { Plumtree } from "../lib/broadcast/plumtree.ts";
+import { Plumtree, PRUNE_AFTER_DUPLICATES } from "../lib/broadcast/plumtree.ts";
 import { resolveOptions } from "../lib/options.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { harness } from "./engine_harness.ts";
 
-const a = "10.0.0.2:1", b = "10.0.0.3:1";
+const a = "10.0.0.2:1", b = "10.0.0.3:1", c = "10.0.0.4:1";
 const id = (origin: number, seq = 1) => makeMessageId(origin, seq);
 
 Deno.test("GraftWait: a graft is retried after its usual round trip, never later than graftRetryMs", () => {
@@ -24,12 +24,12 @@ Deno.test("GraftWait: a graft is retried after its usual round trip, never later
   assert.equal(wait.retryWait(), 50, "slow answers never stretch it past graftRetryMs");
 });
 
-Deno.test("GraftWait: a node that loses pushes grafts lazy announcements sooner, then forgets", () => {
+Deno.test("GraftWait: a node that saw a loss grafts lazy announcements sooner, then forgets", () => {
   const wait = new GraftWait(resolveOptions({ graftTimeoutMs: 150 }));
   for (let i = 0; i < DEPTH_SAMPLES; i++) wait.recordDepth(20);
   const usual = wait.lazyWait(2);
   assert.ok(usual > 100, `an announcer far above waits long, got ${usual}`);
-  wait.lostPush();
+  wait.sawLoss();
   assert.equal(wait.lossy, true);
   assert.equal(wait.lazyWait(2), Math.round(150 * LOSSY_WAIT_SHARE));
   assert.equal(wait.lazyWait(2, true), usual, "an overloaded node would only load itself more");
@@ -57,4 +57,27 @@ Deno.test("Plumtree: an echoed id that had to be grafted makes the node lossy, a
   assert.equal(h.flush().length, 0);
   tree.tick(100 + lossyWait);
   assert.deepEqual(h.flush().map((s) => [s.frame.type, s.to]), [[FrameType.Graft, b]]);
+});
+
+Deno.test("Plumtree: a graft left unanswered, or a peer asking for a pushed payload, is a loss too", () => {
+  const h = harness({ lazyDelayMs: 0, graftTimeoutMs: 150, graftRetryMs: 50 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  tree.onAnnounce(id(8), a, 0, false, 0);
+  tree.onAnnounce(id(8), b, 0, false, 0);
+  tree.tick(150);
+  assert.deepEqual(h.flush().map((s) => [s.frame.type, s.to]), [[FrameType.Graft, a]]);
+  assert.equal(tree.wait.lossy, false, "a first graft is no loss");
+  tree.tick(200);
+  assert.deepEqual(h.flush().map((s) => [s.frame.type, s.to]), [[FrameType.Graft, b]]);
+  assert.equal(tree.wait.lossy, true, "its retry is: the graft or its answer was lost");
+
+  const other = new Plumtree(harness({ lazyDelayMs: 0 }).ctx);
+  other.sync([a, b, c]);
+  for (let i = 0; i < PRUNE_AFTER_DUPLICATES; i++) other.onDuplicate(id(5), c, 0);
+  assert.deepEqual(other.forward(id(5, 2), 0, a, 0), [b]);
+  other.onGraft(c, [5], 5);
+  assert.equal(other.wait.lossy, false, "a graft over a link that pushed nothing is no loss");
+  other.onGraft(b, [5], 5);
+  assert.equal(other.wait.lossy, true, "b asks for what it was pushed: the push was lost");
 });

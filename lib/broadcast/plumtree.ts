@@ -377,7 +377,10 @@ export class Plumtree {
       if (tree.eager.has(from)) lost = true;
       else this.links.promote(tree, from);
     }
-    if (lost) this.announcements.loss.lost(from);
+    if (lost) {
+      this.announcements.loss.lost(from);
+      this.wait.sawLoss(); // and the node's own waits follow: its neighbourhood loses datagrams
+    }
   }
 
   /**
@@ -488,7 +491,10 @@ export class Plumtree {
       if (entry.attempts === 0) {
         chosen.set(origin, announcer);
         // An echoed id whose payload did not follow: the push to this node was lost.
-        if (entry.echo) this.wait.lostPush();
+        if (entry.echo) this.wait.sawLoss();
+      } else if (entry.attempts === 1) {
+        // A graft unanswered within its round trip: the graft or its answer was lost.
+        this.wait.sawLoss();
       }
       entry.attempts++;
       if (!entry.asked.includes(announcer)) entry.asked.push(announcer);
