@@ -75,7 +75,11 @@ export interface GossipOptions {
    * @default {150}
    */
   graftTimeoutMs?: number;
-  /** Plumtree: wait this long after a graft before asking again, the next announcer first (T2). @default {50} */
+  /**
+   * Plumtree: wait at most this long after a graft before asking again, the next announcer first
+   * (T2); less once grafts are answered sooner (their smoothed round trip plus two deviations).
+   * @default {50}
+   */
   graftRetryMs?: number;
   /**
    * Plumtree: lazy IHAVEs are held this long and sent in batches, sharing datagrams.

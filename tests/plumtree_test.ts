@@ -440,9 +440,9 @@ Deno.test("Plumtree: a lazy IHAVE from this node's usual depth waits hops, not a
   assert.deepEqual(sentTo(h.flush()), []);
   tree.tick(1000 + 2 * hop);
   assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, b]]);
+  tree.received(id(4), 1000 + 2 * hop + 20, b, true);
   tree.tick(1000 + 6 * hop);
   assert.deepEqual(sentTo(h.flush()), [[FrameType.Graft, c]]);
-  tree.received(id(4), 1100, b, true);
   tree.received(id(6), 1100, c, true);
   // The origin itself, 8 hops up, waits eight.
   tree.onAnnounce(id(7), b, 2000, false, 0);

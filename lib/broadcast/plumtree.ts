@@ -100,6 +100,8 @@ interface Missing {
   echo: boolean;
   /** Announcers grafted (or asked) so far, at most `MAX_GRAFT_ATTEMPTS`. */
   asked: Address[];
+  /** When the last graft (or pull) left. */
+  askedAt: number;
 }
 
 /** Per-origin eager/lazy links, lazy announcement batching and graft timers. */
@@ -229,6 +231,9 @@ export class Plumtree {
     if (repair && !this.#answersGraft(entry, from)) this.#rememberOffTree(id);
     if (entry === undefined) return;
     this.#missing.delete(id);
+    if (entry.attempts === 1 && from !== undefined && from === entry.asked[0]) {
+      this.wait.answered(now - entry.askedAt);
+    }
     // An echoed id says nothing of how late the tree is: its payload was pushed, and lost or
     // reordered.
     if (entry.echo) return;
@@ -365,7 +370,17 @@ export class Plumtree {
   /** The peer grafted our link for these origins: payloads of theirs flow to it again. */
   onGraft(from: Address, origins: readonly number[], now: number): void {
     if (!this.links.isActive(from)) return;
-    for (const origin of origins) this.links.promote(this.links.treeOf(origin, now), from);
+    let lost = false;
+    for (const origin of origins) {
+      const tree = this.links.treeOf(origin, now);
+      // Eager already: this node pushed the peer the payloads it asks for, and they were lost.
+      if (tree.eager.has(from)) lost = true;
+      else this.links.promote(tree, from);
+    }
+    if (lost) {
+      this.announcements.loss.lost(from);
+      this.wait.sawLoss(); // and the node's own waits follow: its neighbourhood loses datagrams
+    }
   }
 
   /**
@@ -409,9 +424,17 @@ export class Plumtree {
       ? Math.min(options.graftTimeoutMs, PUSHPULL_PULL_MS)
       : echo
       ? this.wait.echoWait()
-      : this.wait.lazyWait(hops);
+      : this.wait.lazyWait(hops, this.#missing.size >= MAX_FAST_ECHO_GRAFTS);
     const due = now + wait;
-    this.#missing.set(id, { announcers: [from], attempts: 0, due, heard: now, echo, asked: [] });
+    this.#missing.set(id, {
+      announcers: [from],
+      attempts: 0,
+      due,
+      heard: now,
+      echo,
+      asked: [],
+      askedAt: 0,
+    });
     this.ctx.wakeAt(due);
   }
 
@@ -465,7 +488,14 @@ export class Plumtree {
       const announcer = preferred !== undefined && entry.announcers.includes(preferred)
         ? preferred
         : entry.announcers[entry.attempts % entry.announcers.length]!;
-      if (entry.attempts === 0) chosen.set(origin, announcer);
+      if (entry.attempts === 0) {
+        chosen.set(origin, announcer);
+        // An echoed id whose payload did not follow: the push to this node was lost.
+        if (entry.echo) this.wait.sawLoss();
+      } else if (entry.attempts === 1) {
+        // A graft unanswered within its round trip: the graft or its answer was lost.
+        this.wait.sawLoss();
+      }
       entry.attempts++;
       if (!entry.asked.includes(announcer)) entry.asked.push(announcer);
       if (this.#treeIsCarrying(id, now)) {
@@ -476,7 +506,8 @@ export class Plumtree {
         this.ctx.outbox.push(announcer, { type: FrameType.Graft, ids: [id] });
         this.counters.graftsSent++;
       }
-      entry.due = now + this.ctx.options.graftRetryMs;
+      entry.askedAt = now;
+      entry.due = now + this.wait.retryWait();
       next = Math.min(next, entry.due);
     }
     return next;
