@@ -140,8 +140,9 @@ export class TreeCensus {
     this.#parent = from;
     this.#root = from === undefined;
     this.#neighbours = this.links.neighbours;
-    this.#copies.clear();
-    this.#children.clear();
+    // Only when not empty: clearing gives a map a new table even when it was empty.
+    if (this.#copies.size > 0) this.#copies.clear();
+    if (this.#children.size > 0) this.#children.clear();
     this.#sent = undefined;
     this.#late = false;
     this.#silent = from !== undefined && !this.links.isActive(from);
