@@ -46,6 +46,8 @@ export interface SamplingParams {
   swap: number;
 }
 
+/** Entries a merge may add past the capacity before the view shrinks back (a SHUFFLE's buffer). */
+const SLACK = 20;
 /** Age saturates here (the wire carries one byte). */
 const MAX_AGE = 255;
 
@@ -96,15 +98,20 @@ let originCounts = new Map<string, number>();
  * slots is rebuilt, in V8's old space once the view is old), and a second map of origins doubled
  * that. One object per entry (with its 40-bit node id boxed as a heap number) cost about 100
  * bytes each, 3 KB per node, and each exchange left the replaced ones as old-generation garbage;
- * the arrays hold the same in about 1.3 KB, and an exchange only overwrites their elements.
+ * the arrays hold the same in about 2 KB, and an exchange only overwrites their elements. The
+ * arrays are made at the first entry with room for a full view and a SHUFFLE's buffer beyond it
+ * ({@linkcode SLACK}) and never shrink: arrays grown by pushes and trimmed by pops got new
+ * backing stores over and over (more old-generation garbage, and room for 77 entries).
  */
 export class SamplingView {
-  readonly #ids: number[] = [];
-  readonly #addresses: Address[] = [];
-  readonly #ages: number[] = [];
+  /** Entries held: the first `#size` elements of each array below. */
+  #size = 0;
+  #ids: number[] = [];
+  #addresses: Address[] = [];
+  #ages: number[] = [];
   /** Origin keys ("g" + group, "i" + informant), prefixed so the two never collide. */
-  readonly #groups: string[] = [];
-  readonly #informants: string[] = [];
+  #groups: string[] = [];
+  #informants: string[] = [];
   #list: readonly Address[] | undefined;
   /** Entries dropped because the view was full (healing, swap or random). */
   dropped = 0;
@@ -120,7 +127,9 @@ export class SamplingView {
   }
 
   #indexOf(address: Address): number {
-    return this.#addresses.indexOf(address);
+    const addresses = this.#addresses;
+    for (let i = 0; i < this.#size; i++) if (addresses[i] === address) return i;
+    return -1;
   }
 
   /** A copy of the `i`-th entry, as it goes on the wire or to a caller. */
@@ -130,7 +139,7 @@ export class SamplingView {
 
   /** Entries in the view. */
   get size(): number {
-    return this.#addresses.length;
+    return this.#size;
   }
 
   /** True when `address` is in the view. */
@@ -146,7 +155,7 @@ export class SamplingView {
 
   /** The addresses in the view; the same array until the view changes. */
   addresses(): readonly Address[] {
-    this.#list ??= this.#addresses.slice();
+    this.#list ??= this.#addresses.slice(0, this.#size);
     return this.#list;
   }
 
@@ -158,7 +167,7 @@ export class SamplingView {
   /** Every entry (copies). */
   entries(): PeerEntry[] {
     const out: PeerEntry[] = [];
-    for (let i = 0; i < this.#addresses.length; i++) out.push(this.#entryAt(i));
+    for (let i = 0; i < this.#size; i++) out.push(this.#entryAt(i));
     return out;
   }
 
@@ -177,7 +186,7 @@ export class SamplingView {
       return;
     }
     this.#insert(entry, informant);
-    if (this.#addresses.length > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
+    if (this.#size > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
       const list = this.addresses().filter((address) => address !== entry.address);
       this.remove(list[randomInt(rng, list.length)]!);
       this.dropped++;
@@ -185,12 +194,30 @@ export class SamplingView {
   }
 
   #insert(entry: PeerEntry, informant: Address): void {
-    this.#ids.push(entry.nodeId);
-    this.#addresses.push(entry.address);
-    this.#ages.push(entry.age);
-    this.#groups.push(groupKey(entry.address));
-    this.#informants.push(informantKey(informant));
+    const i = this.#size;
+    if (i === this.#addresses.length) this.#grow();
+    this.#ids[i] = entry.nodeId;
+    this.#addresses[i] = entry.address;
+    this.#ages[i] = entry.age;
+    this.#groups[i] = groupKey(entry.address);
+    this.#informants[i] = informantKey(informant);
+    this.#size = i + 1;
     this.#list = undefined;
+  }
+
+  /** Room for a full view and a buffer at first, twice as much when a merge brings more. */
+  #grow(): void {
+    const length = Math.max(this.params.capacity + SLACK, 2 * this.#size);
+    const copy = <T>(old: T[], fill: T): T[] => {
+      const next = new Array<T>(length).fill(fill);
+      for (let i = 0; i < this.#size; i++) next[i] = old[i]!;
+      return next;
+    };
+    this.#ids = copy(this.#ids, 0);
+    this.#addresses = copy(this.#addresses, "");
+    this.#ages = copy(this.#ages, 0);
+    this.#groups = copy(this.#groups, "");
+    this.#informants = copy(this.#informants, "");
   }
 
   /**
@@ -202,7 +229,7 @@ export class SamplingView {
     if (originCounts.size > 4 * KEY_CACHE) originCounts = new Map();
     const counts = originCounts;
     // Counted once, then kept up to date as entries go (each pass used to count afresh).
-    for (let i = 0; i < groups.length; i++) {
+    for (let i = 0; i < this.#size; i++) {
       const group = groups[i]!, informant = informants[i]!;
       counts.set(group, (counts.get(group) ?? 0) + 1);
       counts.set(informant, (counts.get(informant) ?? 0) + 1);
@@ -213,7 +240,7 @@ export class SamplingView {
       // the same key as they would over a fresh map's insertion order.
       let worst: string | undefined;
       let most = this.share;
-      const size = groups.length;
+      const size = this.#size;
       for (let i = 0; i < size; i++) {
         const group = groups[i]!, informant = informants[i]!;
         // One group holding everything is a single-host cluster, not an attack.
@@ -231,7 +258,7 @@ export class SamplingView {
       if (worst === undefined) break;
       // `most` entries carry `worst` (a group key never equals an informant key): drop one.
       let pick = randomInt(rng, most);
-      for (let i = 0; i < groups.length; i++) {
+      for (let i = 0; i < this.#size; i++) {
         const group = groups[i]!, informant = informants[i]!;
         if (group !== worst && informant !== worst) continue;
         if (pick-- === 0) {
@@ -245,7 +272,7 @@ export class SamplingView {
       this.droppedOverShare++;
     }
     // Back to zero for the next view (a dropped entry's keys are at zero or shared with others).
-    for (let i = 0; i < groups.length; i++) {
+    for (let i = 0; i < this.#size; i++) {
       counts.set(groups[i]!, 0);
       counts.set(informants[i]!, 0);
     }
@@ -262,10 +289,15 @@ export class SamplingView {
 
   /** Removes the `i`-th entry, closing the gap in place and keeping the order (no new arrays). */
   #removeAt(i: number): void {
-    const last = this.#addresses.length - 1;
-    for (const column of [this.#ids, this.#addresses, this.#ages, this.#groups, this.#informants]) {
+    const last = --this.#size;
+    const ids = this.#ids, ages = this.#ages;
+    for (let k = i; k < last; k++) {
+      ids[k] = ids[k + 1]!;
+      ages[k] = ages[k + 1]!;
+    }
+    for (const column of [this.#addresses, this.#groups, this.#informants]) {
       for (let k = i; k < last; k++) column[k] = column[k + 1]!;
-      column.pop();
+      column[last] = "";
     }
     this.#list = undefined;
   }
@@ -273,14 +305,14 @@ export class SamplingView {
   /** One exchange round passed: every entry ages by one. */
   increaseAge(): void {
     const ages = this.#ages;
-    for (let i = 0; i < ages.length; i++) ages[i] = Math.min(MAX_AGE, ages[i]! + 1);
+    for (let i = 0; i < this.#size; i++) ages[i] = Math.min(MAX_AGE, ages[i]! + 1);
   }
 
   /** The oldest entry (the partner of the next exchange), or undefined when empty. */
   oldest(): PeerEntry | undefined {
     const ages = this.#ages;
     let oldest = -1;
-    for (let i = 0; i < ages.length; i++) {
+    for (let i = 0; i < this.#size; i++) {
       if (oldest < 0 || ages[i]! > ages[oldest]!) oldest = i;
     }
     return oldest < 0 ? undefined : this.#entryAt(oldest);
@@ -288,7 +320,7 @@ export class SamplingView {
 
   /** A random entry, or undefined when empty. */
   random(rng: Prng): PeerEntry | undefined {
-    const size = this.#addresses.length;
+    const size = this.#size;
     if (size === 0) return undefined;
     return this.#entryAt(randomInt(rng, size));
   }
@@ -300,7 +332,7 @@ export class SamplingView {
   selectBuffer(rng: Prng, count: number, except?: Address): PeerEntry[] {
     // Indices of the entries, `except` left out.
     const pool: number[] = [];
-    for (let i = 0; i < this.#addresses.length; i++) {
+    for (let i = 0; i < this.#size; i++) {
       if (this.#addresses[i] !== except) pool.push(i);
     }
     for (let i = pool.length - 1; i > 0; i--) {
@@ -358,12 +390,14 @@ export class SamplingView {
         ids[known] = entry.nodeId;
       }
     }
-    let excess = this.#addresses.length - this.params.capacity;
+    let excess = this.#size - this.params.capacity;
     if (excess <= 0) return;
     const healing = Math.min(this.params.healing, excess);
     if (healing > 0) {
       // The H oldest, as a stable sort by age (descending) lists them.
-      const order = ages.map((_, i) => i).sort((a, b) => ages[b]! - ages[a]!);
+      const order: number[] = [];
+      for (let i = 0; i < this.#size; i++) order.push(i);
+      order.sort((a, b) => ages[b]! - ages[a]!);
       const oldest = order.slice(0, healing).map((i) => this.#addresses[i]!);
       for (const address of oldest) this.remove(address);
       excess -= healing;
