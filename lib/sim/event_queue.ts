@@ -6,8 +6,7 @@
  * entries by sifting a hole rather than swapping objects: a simulation of 10,000 nodes keeps
  * hundreds of thousands of events in flight, and one object per event plus pairwise swaps made
  * the queue and the garbage collector a large share of the run. Each event carries two integers
- * (`a`, `b`), two optional ones (`c`, `d`) and one optional reference, stored by slot; slots
- * are recycled through a free list.
+ * (`a`, `b`) and one optional reference, stored by slot; slots are recycled through a free list.
  *
  * @module
  */
@@ -22,8 +21,6 @@ export class EventQueue<T> {
   // Per-slot payload, recycled through #free.
   #a = new Int32Array(1024);
   #b = new Int32Array(1024);
-  #c = new Int32Array(1024);
-  #d = new Int32Array(1024);
   #ref: (T | undefined)[] = [];
   #free = new Int32Array(1024);
   #freeCount = 0;
@@ -32,10 +29,6 @@ export class EventQueue<T> {
   a = 0;
   /** Second integer of the event last returned by {@linkcode EventQueue.pop}. */
   b = 0;
-  /** Third integer of the event last returned by {@linkcode EventQueue.pop}. */
-  c = 0;
-  /** Fourth integer of the event last returned by {@linkcode EventQueue.pop}. */
-  d = 0;
   /** Reference of the event last returned by {@linkcode EventQueue.pop}. */
   ref: T | undefined = undefined;
 
@@ -44,13 +37,11 @@ export class EventQueue<T> {
     return this.#size;
   }
 
-  /** Schedules an event at time `at` carrying `a`, `b`, `ref`, `c` and `d`. */
-  push(at: number, a: number, b: number, ref?: T, c = 0, d = 0): void {
+  /** Schedules an event at time `at` carrying `a`, `b` and `ref`. */
+  push(at: number, a: number, b: number, ref?: T): void {
     const slot = this.#takeSlot();
     this.#a[slot] = a;
     this.#b[slot] = b;
-    this.#c[slot] = c;
-    this.#d[slot] = d;
     this.#ref[slot] = ref;
     if (this.#size === this.#at.length) this.#growHeap();
     const seq = this.#seq++;
@@ -77,8 +68,7 @@ export class EventQueue<T> {
 
   /**
    * Removes the earliest event and returns its time (Infinity when empty); its payload is left
-   * in {@linkcode EventQueue.a}, {@linkcode EventQueue.b}, {@linkcode EventQueue.c},
-   * {@linkcode EventQueue.d} and {@linkcode EventQueue.ref}.
+   * in {@linkcode EventQueue.a}, {@linkcode EventQueue.b} and {@linkcode EventQueue.ref}.
    */
   pop(): number {
     if (this.#size === 0) return Infinity;
@@ -87,8 +77,6 @@ export class EventQueue<T> {
     const slot = heapSlot[0]!;
     this.a = this.#a[slot]!;
     this.b = this.#b[slot]!;
-    this.c = this.#c[slot]!;
-    this.d = this.#d[slot]!;
     this.ref = this.#ref[slot];
     this.#ref[slot] = undefined;
     this.#free[this.#freeCount++] = slot;
@@ -131,8 +119,6 @@ export class EventQueue<T> {
       };
       this.#a = grow(this.#a, (n) => new Int32Array(n));
       this.#b = grow(this.#b, (n) => new Int32Array(n));
-      this.#c = grow(this.#c, (n) => new Int32Array(n));
-      this.#d = grow(this.#d, (n) => new Int32Array(n));
       this.#free = new Int32Array(this.#a.length);
     }
     return slot;

@@ -16,7 +16,6 @@ import { type Prng, seededPrng } from "../core/prng.ts";
 import type { GossipOptions } from "../options.ts";
 import { type Address, readAddress, writeAddress } from "../wire/address.ts";
 import type { MessageId } from "../wire/message_id.ts";
-import { DatagramStore } from "./datagram_store.ts";
 import { EventQueue } from "./event_queue.ts";
 
 /** Settings of a {@linkcode Simulation}. */
@@ -116,10 +115,8 @@ export class Simulation {
   /** With a shared core: the virtual ms it was busy, and how late events were handled at most. */
   readonly cpu = { busyMs: 0, maxLagMs: 0 };
   #cpuFreeAt = 0;
-  // Events: (node, TICK) for a tick, (to, from, handle, length) for a datagram, its bytes in
-  // #bytes (see datagram_store.ts).
-  readonly #queue = new EventQueue<never>();
-  readonly #bytes = new DatagramStore();
+  // Events: (node, TICK) for a tick, (to, from, bytes) for a datagram.
+  readonly #queue = new EventQueue<Uint8Array>();
   /** Source addresses of injected datagrams, by the index their events carry. */
   readonly #injectedSources: Address[] = [];
   readonly #injectedIndex = new Map<Address, number>();
@@ -231,14 +228,7 @@ export class Simulation {
       this.#injectedSources.push(source);
       this.#injectedIndex.set(source, k);
     }
-    this.#queue.push(
-      this.now + delayMs,
-      to,
-      -2 - k,
-      undefined,
-      this.#bytes.put(bytes),
-      bytes.length,
-    );
+    this.#queue.push(this.now + delayMs, to, -2 - k, bytes);
   }
 
   /** Index of the node at `address`, or undefined when no node has it. */
@@ -315,17 +305,12 @@ export class Simulation {
         this.engines[node]!.tick(at);
         this.drain(node);
       } else {
-        const handle = queue.c;
-        if (!this.alive[node]) {
-          this.#bytes.release(handle);
-          continue;
-        }
+        const bytes = queue.ref!;
+        if (!this.alive[node]) continue;
         this.datagramsDelivered++;
         const source = from >= 0 ? this.#addresses[from]! : this.#injectedSources[-2 - from]!;
-        this.engines[node]!.receive(this.#bytes.view(handle, queue.d), source, at);
+        this.engines[node]!.receive(bytes, source, at);
         this.drain(node);
-        // After the drain: what the node sent in answer was copied into the store first.
-        this.#bytes.release(handle);
         if (stop?.()) return this.now;
       }
     }
@@ -344,11 +329,8 @@ export class Simulation {
     const queue = this.#queue;
     const tickMs = cpu.tickMs ?? cpu.datagramMs / 2;
     const batches = new Map<number, { bytes: Uint8Array; from: Address }[]>();
-    // Handles of the turn's datagrams, released once every batch was handled (a batch's views
-    // must not be overwritten by what an earlier batch's node sends).
-    const handles: number[] = [];
     const ticks: number[] = [];
-    const later: { at: number; node: number; from: number; handle: number; length: number }[] = [];
+    const later: { at: number; node: number; from: number; bytes: Uint8Array }[] = [];
     while (queue.peekTime() <= until) {
       const first = queue.peekTime();
       const turnAt = Math.max(first, this.#cpuFreeAt);
@@ -363,22 +345,17 @@ export class Simulation {
           ticks.push(node);
           continue;
         }
-        const handle = queue.c, length = queue.d;
-        if (!this.alive[node]) {
-          this.#bytes.release(handle);
-          continue;
-        }
+        if (!this.alive[node]) continue;
         let batch = batches.get(node);
         if (batch === undefined) batches.set(node, batch = []);
         if (batch.length >= TURN_BATCH) {
-          later.push({ at, node, from, handle, length });
+          later.push({ at, node, from, bytes: queue.ref! });
           continue;
         }
         const source = from >= 0 ? this.#addresses[from]! : this.#injectedSources[-2 - from]!;
-        batch.push({ bytes: this.#bytes.view(handle, length), from: source });
-        handles.push(handle);
+        batch.push({ bytes: queue.ref!, from: source });
       }
-      for (const e of later) queue.push(e.at, e.node, e.from, undefined, e.handle, e.length);
+      for (const e of later) queue.push(e.at, e.node, e.from, e.bytes);
       later.length = 0;
       this.now = turnAt;
       for (const [node, batch] of batches) {
@@ -388,8 +365,6 @@ export class Simulation {
         this.drain(node);
       }
       batches.clear();
-      for (const handle of handles) this.#bytes.release(handle);
-      handles.length = 0;
       for (const node of ticks) {
         this.#take(tickMs);
         this.ticksRun++;
@@ -440,14 +415,7 @@ export class Simulation {
     if (this.linkFilter && !this.linkFilter(from, target)) return;
     if (this.#loss > 0 && this.#net() < this.#loss) return;
     const delay = this.#delay + (this.#jitter > 0 ? this.#net() * this.#jitter : 0);
-    this.#queue.push(
-      this.now + delay,
-      target,
-      from,
-      undefined,
-      this.#bytes.put(bytes),
-      bytes.length,
-    );
+    this.#queue.push(this.now + delay, target, from, bytes);
   }
 
   #record(node: number, message: Delivery): void {
