@@ -26,6 +26,7 @@
 
 import type { EngineContext } from "../core/context.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, noMembers, ownMap, ownSet } from "../core/no_entries.ts";
 import { CensusKind, FrameType, type TreeCensusFrame } from "../wire/frame.ts";
 import type { TreeLinks } from "./tree_links.ts";
 
@@ -88,8 +89,9 @@ export class TreeCensus {
    */
   #neighbours: readonly Address[] = [];
   /** Neighbours that sent a copy of the rerooting message: not children. */
-  readonly #copies = new Set<Address>();
-  readonly #children = new Map<Address, CensusTotal & { whole: boolean }>();
+  // Made at first use (see no_entries.ts): no census runs before the first message.
+  #copies: Set<Address> = noMembers();
+  #children: Map<Address, CensusTotal & { whole: boolean }> = noEntries();
   #sent: (CensusTotal & { whole: boolean }) | undefined;
   #deadline = Infinity;
   /** The first copy came over a link only its sender holds: this node forwarded nothing. */
@@ -140,8 +142,9 @@ export class TreeCensus {
     this.#parent = from;
     this.#root = from === undefined;
     this.#neighbours = this.links.neighbours;
-    this.#copies.clear();
-    this.#children.clear();
+    // Only when not empty: clearing gives a map a new table even when it was empty.
+    if (this.#copies.size > 0) this.#copies.clear();
+    if (this.#children.size > 0) this.#children.clear();
     this.#sent = undefined;
     this.#late = false;
     this.#silent = from !== undefined && !this.links.isActive(from);
@@ -182,7 +185,7 @@ export class TreeCensus {
       this.#noChild(from);
     }
     if (!this.links.isActive(from)) return;
-    this.#copies.add(from);
+    (this.#copies = ownSet(this.#copies)).add(from);
     this.#children.delete(from);
     this.#check(now);
   }
@@ -231,7 +234,7 @@ export class TreeCensus {
     const whole = frame.kind === CensusKind.Report;
     if (whole && frame.nodes === 0) {
       // Not a child after all: it forwarded nothing, or holds the link on its side only.
-      this.#copies.add(from);
+      (this.#copies = ownSet(this.#copies)).add(from);
       this.#children.delete(from);
       this.#check(now);
       return;
@@ -240,7 +243,7 @@ export class TreeCensus {
     // after a larger partial one, is stale.
     const known = this.#children.get(from);
     if (known !== undefined && !whole && (known.whole || known.nodes > frame.nodes)) return;
-    this.#children.set(from, {
+    (this.#children = ownMap(this.#children)).set(from, {
       nodes: frame.nodes,
       depthSum: frame.depthSum,
       height: frame.extra,

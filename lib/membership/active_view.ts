@@ -8,6 +8,7 @@
 
 import { type Prng, randomInt } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 
 /** One neighbour link. */
 export interface Neighbor {
@@ -23,7 +24,9 @@ export interface Neighbor {
 
 /** A bounded set of neighbour links. */
 export class ActiveView {
-  #links = new Map<Address, Neighbor>();
+  // Made at the first link (see no_entries.ts): 10,000 simulated engines are built before they
+  // start, and V8 sizes its old generation on what is live early on.
+  #links: Map<Address, Neighbor> = noEntries();
   #list: readonly Address[] = [];
 
   /** @param capacity Most neighbours. */
@@ -61,7 +64,7 @@ export class ActiveView {
 
   /** Adds a link (the caller makes room first). */
   add(address: Address, nodeId: number, now: number): void {
-    this.#links.set(address, { address, nodeId, since: now, useful: 0 });
+    (this.#links = ownMap(this.#links)).set(address, { address, nodeId, since: now, useful: 0 });
     this.#list = [...this.#links.keys()];
   }
 

@@ -35,6 +35,7 @@
 
 import { type Prng, seededPrng } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 import { createDetectorCounters, type DetectorCounters } from "./detector_counters.ts";
 import { LocalHealth } from "./local_health.ts";
 import { NACK_BIT, ProbeRelays, SEQ_MASK } from "./probe_relays.ts";
@@ -115,7 +116,8 @@ const NO_DEAD: readonly Address[] = Object.freeze([]);
 
 /** Probes the neighbours and reports the dead. */
 export class FailureDetector {
-  #watched = new Map<Address, Watch>();
+  // Made at the first watch (see no_entries.ts).
+  #watched: Map<Address, Watch> = noEntries();
   #seq = 0;
   readonly #rng: Prng;
   /** Probes run for other nodes (the helper's side). */
@@ -158,7 +160,7 @@ export class FailureDetector {
    */
   track(address: Address, now: number, prober = true): void {
     this.untrack(address);
-    this.#watched.set(address, {
+    (this.#watched = ownMap(this.#watched)).set(address, {
       address,
       slack: prober ? 0 : this.timing.probeTimeoutMs,
       lastHeard: now,

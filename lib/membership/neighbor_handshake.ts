@@ -35,6 +35,7 @@
 import type { EngineContext } from "../core/context.ts";
 import { type Prng, randomInt } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, noMembers, ownMap, ownSet } from "../core/no_entries.ts";
 import { FrameType, type NodeFrame, type PeerEntry, type PeersFrame } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";
 import { JoinerMemory } from "./joiner_memory.ts";
@@ -120,8 +121,9 @@ export interface HandshakeHost {
 
 /** JOIN / FORWARD_JOIN / NEIGHBOR handling and the neighbour requests in flight. */
 export class NeighborHandshake {
-  #pending = new Map<Address, Pending>();
-  #joining = new Set<Address>();
+  // Made at the first request and join (see no_entries.ts).
+  #pending: Map<Address, Pending> = noEntries();
+  #joining: Set<Address> = noMembers();
   #redirects = 0;
   readonly #joiners: JoinerMemory;
   readonly #rng: Prng;
@@ -185,7 +187,7 @@ export class NeighborHandshake {
   }
 
   #sendJoin(address: Address): void {
-    this.#joining.add(address);
+    (this.#joining = ownSet(this.#joining)).add(address);
     this.counters.joinsSent++;
     this.host.send(address, FrameType.Join, 0);
   }
@@ -223,7 +225,7 @@ export class NeighborHandshake {
    */
   request(address: Address, high: boolean, revive: boolean, now: number): void {
     const deadline = now + 2 * this.ctx.options.probeTimeoutMs;
-    this.#pending.set(address, { deadline, high, revive });
+    (this.#pending = ownMap(this.#pending)).set(address, { deadline, high, revive });
     // Sent from a frame handler, the timeout must still move the engine's next tick earlier.
     this.ctx.wakeAt(deadline);
     this.counters.neighborRequests++;

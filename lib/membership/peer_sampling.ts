@@ -46,6 +46,8 @@ export interface SamplingParams {
   swap: number;
 }
 
+/** Entries a merge may add past the capacity before the view shrinks back (a SHUFFLE's buffer). */
+const SLACK = 20;
 /** Age saturates here (the wire carries one byte). */
 const MAX_AGE = 255;
 
@@ -87,28 +89,29 @@ function informantKey(address: Address): string {
  */
 let originCounts = new Map<string, number>();
 
-/** A view entry with the origin keys of the Sybil guard (prefixed so the two never collide). */
-interface ViewEntry extends PeerEntry {
-  group: string;
-  informant: string;
-}
-
-/** A copy of `entry` as it goes on the wire or to a caller: without the origin keys. */
-function copyOf(entry: PeerEntry): PeerEntry {
-  return { nodeId: entry.nodeId, address: entry.address, age: entry.age };
-}
-
 /**
  * A bounded partial view of peers with ages, as in gossip-based peer sampling.
  *
- * The entries live in one array in insertion order, searched linearly (a view holds tens of
- * entries): a `Map` per view lost its table to every exchange (entries come in, others go, and
- * a map full of removed slots is rebuilt, in V8's old space once the view is old), and a second
- * map of origins doubled that; in a 10,000-node simulation those dead tables were a fifth of the
- * heap's garbage.
+ * The entries live in parallel arrays in insertion order (node ids, addresses, ages and the two
+ * origin keys of the Sybil guard), searched linearly: a view holds tens of entries. A `Map` per
+ * view lost its table to every exchange (entries come in, others go, and a map full of removed
+ * slots is rebuilt, in V8's old space once the view is old), and a second map of origins doubled
+ * that. One object per entry (with its 40-bit node id boxed as a heap number) cost about 100
+ * bytes each, 3 KB per node, and each exchange left the replaced ones as old-generation garbage;
+ * the arrays hold the same in about 2 KB, and an exchange only overwrites their elements. The
+ * arrays are made at the first entry with room for a full view and a SHUFFLE's buffer beyond it
+ * ({@linkcode SLACK}) and never shrink: arrays grown by pushes and trimmed by pops got new
+ * backing stores over and over (more old-generation garbage, and room for 77 entries).
  */
 export class SamplingView {
-  readonly #entries: ViewEntry[] = [];
+  /** Entries held: the first `#size` elements of each array below. */
+  #size = 0;
+  #ids: number[] = [];
+  #addresses: Address[] = [];
+  #ages: number[] = [];
+  /** Origin keys ("g" + group, "i" + informant), prefixed so the two never collide. */
+  #groups: string[] = [];
+  #informants: string[] = [];
   #list: readonly Address[] | undefined;
   /** Entries dropped because the view was full (healing, swap or random). */
   dropped = 0;
@@ -124,19 +127,19 @@ export class SamplingView {
   }
 
   #indexOf(address: Address): number {
-    const entries = this.#entries;
-    for (let i = 0; i < entries.length; i++) if (entries[i]!.address === address) return i;
+    const addresses = this.#addresses;
+    for (let i = 0; i < this.#size; i++) if (addresses[i] === address) return i;
     return -1;
   }
 
-  #find(address: Address): ViewEntry | undefined {
-    const i = this.#indexOf(address);
-    return i < 0 ? undefined : this.#entries[i];
+  /** A copy of the `i`-th entry, as it goes on the wire or to a caller. */
+  #entryAt(i: number): PeerEntry {
+    return { nodeId: this.#ids[i]!, address: this.#addresses[i]!, age: this.#ages[i]! };
   }
 
   /** Entries in the view. */
   get size(): number {
-    return this.#entries.length;
+    return this.#size;
   }
 
   /** True when `address` is in the view. */
@@ -146,23 +149,26 @@ export class SamplingView {
 
   /** The entry for `address`, if any. */
   get(address: Address): PeerEntry | undefined {
-    return this.#find(address);
+    const i = this.#indexOf(address);
+    return i < 0 ? undefined : this.#entryAt(i);
   }
 
   /** The addresses in the view; the same array until the view changes. */
   addresses(): readonly Address[] {
-    this.#list ??= this.#entries.map((entry) => entry.address);
+    this.#list ??= this.#addresses.slice(0, this.#size);
     return this.#list;
   }
 
   /** The address of the `i`-th entry (0 ≤ i < size), in the order of `addresses()`. */
   addressAt(i: number): Address {
-    return this.#entries[i]!.address;
+    return this.#addresses[i]!;
   }
 
   /** Every entry (copies). */
   entries(): PeerEntry[] {
-    return this.#entries.map(copyOf);
+    const out: PeerEntry[] = [];
+    for (let i = 0; i < this.#size; i++) out.push(this.#entryAt(i));
+    return out;
   }
 
   /**
@@ -171,16 +177,16 @@ export class SamplingView {
    * a random other entry makes room.
    */
   add(entry: PeerEntry, rng: Prng, informant: Address = entry.address): void {
-    const known = this.#find(entry.address);
-    if (known) {
-      if (entry.age <= known.age || known.nodeId !== entry.nodeId) {
-        known.age = entry.age;
-        known.nodeId = entry.nodeId;
+    const known = this.#indexOf(entry.address);
+    if (known >= 0) {
+      if (entry.age <= this.#ages[known]! || this.#ids[known] !== entry.nodeId) {
+        this.#ages[known] = entry.age;
+        this.#ids[known] = entry.nodeId;
       }
       return;
     }
     this.#insert(entry, informant);
-    if (this.#entries.length > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
+    if (this.#size > this.params.capacity && this.#dropOverShare(1, rng) === 0) {
       const list = this.addresses().filter((address) => address !== entry.address);
       this.remove(list[randomInt(rng, list.length)]!);
       this.dropped++;
@@ -188,14 +194,30 @@ export class SamplingView {
   }
 
   #insert(entry: PeerEntry, informant: Address): void {
-    this.#entries.push({
-      nodeId: entry.nodeId,
-      address: entry.address,
-      age: entry.age,
-      group: groupKey(entry.address),
-      informant: informantKey(informant),
-    });
+    const i = this.#size;
+    if (i === this.#addresses.length) this.#grow();
+    this.#ids[i] = entry.nodeId;
+    this.#addresses[i] = entry.address;
+    this.#ages[i] = entry.age;
+    this.#groups[i] = groupKey(entry.address);
+    this.#informants[i] = informantKey(informant);
+    this.#size = i + 1;
     this.#list = undefined;
+  }
+
+  /** Room for a full view and a buffer at first, twice as much when a merge brings more. */
+  #grow(): void {
+    const length = Math.max(this.params.capacity + SLACK, 2 * this.#size);
+    const copy = <T>(old: T[], fill: T): T[] => {
+      const next = new Array<T>(length).fill(fill);
+      for (let i = 0; i < this.#size; i++) next[i] = old[i]!;
+      return next;
+    };
+    this.#ids = copy(this.#ids, 0);
+    this.#addresses = copy(this.#addresses, "");
+    this.#ages = copy(this.#ages, 0);
+    this.#groups = copy(this.#groups, "");
+    this.#informants = copy(this.#informants, "");
   }
 
   /**
@@ -203,11 +225,12 @@ export class SamplingView {
    * first); returns how many it dropped. Does nothing when all entries share one group.
    */
   #dropOverShare(excess: number, rng: Prng): number {
-    const entries = this.#entries;
+    const groups = this.#groups, informants = this.#informants;
     if (originCounts.size > 4 * KEY_CACHE) originCounts = new Map();
     const counts = originCounts;
     // Counted once, then kept up to date as entries go (each pass used to count afresh).
-    for (const { group, informant } of entries) {
+    for (let i = 0; i < this.#size; i++) {
+      const group = groups[i]!, informant = informants[i]!;
       counts.set(group, (counts.get(group) ?? 0) + 1);
       counts.set(informant, (counts.get(informant) ?? 0) + 1);
     }
@@ -217,15 +240,17 @@ export class SamplingView {
       // the same key as they would over a fresh map's insertion order.
       let worst: string | undefined;
       let most = this.share;
-      for (const { group, informant } of entries) {
+      const size = this.#size;
+      for (let i = 0; i < size; i++) {
+        const group = groups[i]!, informant = informants[i]!;
         // One group holding everything is a single-host cluster, not an attack.
         const inGroup = counts.get(group)!;
-        if (inGroup > most && inGroup < entries.length) {
+        if (inGroup > most && inGroup < size) {
           worst = group;
           most = inGroup;
         }
         const byInformant = counts.get(informant)!;
-        if (byInformant > most && byInformant < entries.length) {
+        if (byInformant > most && byInformant < size) {
           worst = informant;
           most = byInformant;
         }
@@ -233,10 +258,11 @@ export class SamplingView {
       if (worst === undefined) break;
       // `most` entries carry `worst` (a group key never equals an informant key): drop one.
       let pick = randomInt(rng, most);
-      for (const { address, group, informant } of entries) {
+      for (let i = 0; i < this.#size; i++) {
+        const group = groups[i]!, informant = informants[i]!;
         if (group !== worst && informant !== worst) continue;
         if (pick-- === 0) {
-          this.remove(address);
+          this.#removeAt(i);
           counts.set(group, counts.get(group)! - 1);
           counts.set(informant, counts.get(informant)! - 1);
           break;
@@ -246,9 +272,9 @@ export class SamplingView {
       this.droppedOverShare++;
     }
     // Back to zero for the next view (a dropped entry's keys are at zero or shared with others).
-    for (const { group, informant } of entries) {
-      counts.set(group, 0);
-      counts.set(informant, 0);
+    for (let i = 0; i < this.#size; i++) {
+      counts.set(groups[i]!, 0);
+      counts.set(informants[i]!, 0);
     }
     return removed;
   }
@@ -257,33 +283,46 @@ export class SamplingView {
   remove(address: Address): boolean {
     const i = this.#indexOf(address);
     if (i < 0) return false;
-    // Close the gap in place, keeping the order (no new array).
-    const entries = this.#entries;
-    for (let k = i; k < entries.length - 1; k++) entries[k] = entries[k + 1]!;
-    entries.pop();
-    this.#list = undefined;
+    this.#removeAt(i);
     return true;
+  }
+
+  /** Removes the `i`-th entry, closing the gap in place and keeping the order (no new arrays). */
+  #removeAt(i: number): void {
+    const last = --this.#size;
+    const ids = this.#ids, ages = this.#ages;
+    for (let k = i; k < last; k++) {
+      ids[k] = ids[k + 1]!;
+      ages[k] = ages[k + 1]!;
+    }
+    for (const column of [this.#addresses, this.#groups, this.#informants]) {
+      for (let k = i; k < last; k++) column[k] = column[k + 1]!;
+      column[last] = "";
+    }
+    this.#list = undefined;
   }
 
   /** One exchange round passed: every entry ages by one. */
   increaseAge(): void {
-    for (const entry of this.#entries) entry.age = Math.min(MAX_AGE, entry.age + 1);
+    const ages = this.#ages;
+    for (let i = 0; i < this.#size; i++) ages[i] = Math.min(MAX_AGE, ages[i]! + 1);
   }
 
   /** The oldest entry (the partner of the next exchange), or undefined when empty. */
   oldest(): PeerEntry | undefined {
-    let oldest: PeerEntry | undefined;
-    for (const entry of this.#entries) {
-      if (!oldest || entry.age > oldest.age) oldest = entry;
+    const ages = this.#ages;
+    let oldest = -1;
+    for (let i = 0; i < this.#size; i++) {
+      if (oldest < 0 || ages[i]! > ages[oldest]!) oldest = i;
     }
-    return oldest;
+    return oldest < 0 ? undefined : this.#entryAt(oldest);
   }
 
   /** A random entry, or undefined when empty. */
   random(rng: Prng): PeerEntry | undefined {
-    const list = this.addresses();
-    if (list.length === 0) return undefined;
-    return this.#find(list[randomInt(rng, list.length)]!);
+    const size = this.#size;
+    if (size === 0) return undefined;
+    return this.#entryAt(randomInt(rng, size));
   }
 
   /**
@@ -291,7 +330,11 @@ export class SamplingView {
    * the `H` oldest moved to the end, skipping `except` (the partner itself).
    */
   selectBuffer(rng: Prng, count: number, except?: Address): PeerEntry[] {
-    const pool = this.#entries.filter((entry) => entry.address !== except);
+    // Indices of the entries, `except` left out.
+    const pool: number[] = [];
+    for (let i = 0; i < this.#size; i++) {
+      if (this.#addresses[i] !== except) pool.push(i);
+    }
     for (let i = pool.length - 1; i > 0; i--) {
       const j = randomInt(rng, i + 1);
       const tmp = pool[i]!;
@@ -306,16 +349,16 @@ export class SamplingView {
       let pick = -1;
       for (let i = 0; i < pool.length; i++) {
         if (oldest.includes(i)) continue;
-        if (pick < 0 || pool[i]!.age > pool[pick]!.age) pick = i;
+        if (pick < 0 || this.#ages[pool[i]!]! > this.#ages[pool[pick]!]!) pick = i;
       }
       oldest.push(pick);
     }
     const out: PeerEntry[] = [];
     for (let i = 0; i < pool.length && out.length < count; i++) {
-      if (!oldest.includes(i)) out.push(copyOf(pool[i]!));
+      if (!oldest.includes(i)) out.push(this.#entryAt(pool[i]!));
     }
     for (let h = 0; h < oldest.length && out.length < count; h++) {
-      out.push(copyOf(pool[oldest[h]!]!));
+      out.push(this.#entryAt(pool[oldest[h]!]!));
     }
     return out;
   }
@@ -335,21 +378,28 @@ export class SamplingView {
     rng: Prng,
     informant?: Address,
   ): void {
+    const ids = this.#ids, ages = this.#ages;
     for (const entry of received) {
-      const known = this.#find(entry.address);
-      if (!known) {
+      const known = this.#indexOf(entry.address);
+      if (known < 0) {
         this.#insert(entry, informant ?? entry.address);
-      } else if (entry.age < known.age || entry.nodeId !== known.nodeId && entry.age <= known.age) {
-        known.age = entry.age;
-        known.nodeId = entry.nodeId;
+      } else if (
+        entry.age < ages[known]! || entry.nodeId !== ids[known] && entry.age <= ages[known]!
+      ) {
+        ages[known] = entry.age;
+        ids[known] = entry.nodeId;
       }
     }
-    let excess = this.#entries.length - this.params.capacity;
+    let excess = this.#size - this.params.capacity;
     if (excess <= 0) return;
     const healing = Math.min(this.params.healing, excess);
     if (healing > 0) {
-      const oldest = [...this.#entries].sort((a, b) => b.age - a.age).slice(0, healing);
-      for (const entry of oldest) this.remove(entry.address);
+      // The H oldest, as a stable sort by age (descending) lists them.
+      const order: number[] = [];
+      for (let i = 0; i < this.#size; i++) order.push(i);
+      order.sort((a, b) => ages[b]! - ages[a]!);
+      const oldest = order.slice(0, healing).map((i) => this.#addresses[i]!);
+      for (const address of oldest) this.remove(address);
       excess -= healing;
       this.dropped += healing;
     }

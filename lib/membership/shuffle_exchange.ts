@@ -25,6 +25,7 @@
 import type { EngineContext } from "../core/context.ts";
 import { type Prng, sample } from "../core/prng.ts";
 import type { Address } from "../wire/address.ts";
+import { noEntries, ownMap } from "../core/no_entries.ts";
 import { FrameType, type PeerEntry, type PeersFrame } from "../wire/frame.ts";
 import type { ActiveView } from "./active_view.ts";
 import type { SamplingView } from "./peer_sampling.ts";
@@ -69,7 +70,8 @@ export interface ExchangeHost {
 export class ShuffleExchange {
   /** Entries in a SHUFFLE/PEERS buffer, this node included. */
   readonly bufferSize: number;
-  #sent = new Map<Address, Address[]>();
+  // Made at the first exchange (see no_entries.ts).
+  #sent: Map<Address, Address[]> = noEntries();
   #foreignTokens = FOREIGN_SHUFFLE_BURST;
   #foreignAt = -Infinity;
   readonly #rng: Prng;
@@ -104,7 +106,7 @@ export class ShuffleExchange {
     const frame = this.peersFrame(FrameType.Shuffle, partner);
     if (mode === "pull") frame.peers = [];
     frame.ttl = mode === "push" ? 0 : 1;
-    this.#sent.set(partner, frame.peers.map((entry) => entry.address));
+    (this.#sent = ownMap(this.#sent)).set(partner, frame.peers.map((entry) => entry.address));
     while (this.#sent.size > MAX_OUTSTANDING) {
       this.#sent.delete(this.#sent.keys().next().value as Address);
     }
@@ -116,7 +118,7 @@ export class ShuffleExchange {
   shuffleWithSeed(address: Address): void {
     const frame = this.peersFrame(FrameType.Shuffle, address);
     frame.ttl = 1;
-    this.#sent.set(address, frame.peers.map((entry) => entry.address));
+    (this.#sent = ownMap(this.#sent)).set(address, frame.peers.map((entry) => entry.address));
     this.ctx.outbox.push(address, frame);
   }
 
