@@ -11,7 +11,8 @@ import { seededPrng } from "../lib/core/prng.ts";
 import { createCounters } from "../lib/core/stats.ts";
 import { type GossipOptions, resolveOptions } from "../lib/options.ts";
 import { decodeDatagram } from "../lib/wire/codec.ts";
-import type { Frame } from "../lib/wire/frame.ts";
+import { type DataFrame, type Frame, FrameType } from "../lib/wire/frame.ts";
+import type { MessageId } from "../lib/wire/message_id.ts";
 
 /** A context plus what it captured. */
 export interface Harness {
@@ -55,4 +56,9 @@ export function harness(options: GossipOptions = {}, nodeId = 1): Harness {
       return sent.splice(0);
     },
   };
+}
+
+/** A small DATA frame of `id`, one hop out, as a node forwards it over an eager link. */
+export function dataFrame(id: MessageId): DataFrame {
+  return { type: FrameType.Data, flags: 0, id, hops: 1, payload: new Uint8Array(8) };
 }

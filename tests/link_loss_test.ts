@@ -4,7 +4,7 @@ import { ECHO_ALONE_MS, ECHO_HOPS, REPEAT_ALONE_MS } from "../lib/broadcast/anno
 import { Plumtree, PRUNE_AFTER_DUPLICATES } from "../lib/broadcast/plumtree.ts";
 import { FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
-import { harness } from "./engine_harness.ts";
+import { dataFrame, harness } from "./engine_harness.ts";
 
 const a = "10.0.0.2:1", b = "10.0.0.3:1", c = "10.0.0.4:1";
 const id = (origin: number, seq = 1) => makeMessageId(origin, seq);
@@ -55,13 +55,7 @@ function lossyTree() {
 Deno.test("Announcements: on a lossy link, a push that no datagram follows is echoed alone", () => {
   const { h, tree } = lossyTree();
   tree.forward(id(5, 2), 0, a, 100);
-  h.ctx.outbox.push(b, {
-    type: FrameType.Data,
-    flags: 0,
-    id: id(5, 2),
-    hops: 1,
-    payload: new Uint8Array(8),
-  });
+  h.ctx.outbox.push(b, dataFrame(id(5, 2)));
   tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.deepEqual(sentTo(h.flush()), [[FrameType.Data, b]], "not beside the payload");
   tree.tick(100 + ECHO_ALONE_MS - 1);

@@ -14,7 +14,7 @@ import { ANCHOR_IDLE_MS } from "../lib/broadcast/tree_links.ts";
 import { ECHO_HOPS } from "../lib/broadcast/announcements.ts";
 import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
-import { harness } from "./engine_harness.ts";
+import { dataFrame, harness } from "./engine_harness.ts";
 
 const a = "10.0.0.2:1", b = "10.0.0.3:1", c = "10.0.0.4:1";
 /** Message `seq` of origin `origin`. */
@@ -256,26 +256,14 @@ Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, neve
   const tree = new Plumtree(h.ctx);
   tree.sync([a, b]);
   assert.deepEqual(tree.forward(id(5), 0, a, 0), [b]);
-  h.ctx.outbox.push(b, {
-    type: FrameType.Data,
-    flags: 0,
-    id: id(5),
-    hops: 1,
-    payload: new Uint8Array(8),
-  });
+  h.ctx.outbox.push(b, dataFrame(id(5)));
   tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.deepEqual(h.flush().map((s) => s.frame.type), [FrameType.Data], "not beside the payload");
   tree.tick(400);
   tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.equal(h.flush().length, 0, "no datagram of its own, however long it waits");
   tree.forward(id(5, 2), 0, a, 400);
-  h.ctx.outbox.push(b, {
-    type: FrameType.Data,
-    flags: 0,
-    id: id(5, 2),
-    hops: 1,
-    payload: new Uint8Array(8),
-  });
+  h.ctx.outbox.push(b, dataFrame(id(5, 2)));
   tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   const sent = h.flush();
   assert.deepEqual(sent.map((s) => s.frame.type), [FrameType.Data, FrameType.IHave]);
