@@ -8,12 +8,12 @@
  * timer made sure to fire by the batch's deadline (which inputs can move earlier). The engine
  * calls nothing while it runs, so listeners handed the outputs may call the node again.
  *
- * Timers cost as much as a datagram here (measured on the 2-core VM: setTimeout + clearTimeout
- * ~10 µs, a timer firing ~24 µs), and the usual pattern is a deadline that jumps a few ms closer
- * (a lazy IHAVE flush) and back. So a timer is never cancelled to be moved: a closer deadline
- * gets a new timer next to the armed ones (at most {@linkcode MAX_TIMERS}), and a deadline that
- * an armed timer already meets to within 1 ms (timers have millisecond resolution) gets none.
- * A timer that fires early ticks an engine with nothing due, which is cheap.
+ * Wake-ups go through a {@linkcode TimerHub} (one runtime timer for all drivers of the process),
+ * and the usual pattern is a deadline that jumps a few ms closer (a lazy IHAVE flush) and back.
+ * So a wake-up is never cancelled to be moved: a closer deadline gets a new one next to the armed
+ * ones (at most {@linkcode MAX_TIMERS}), and a deadline that an armed one already meets to within
+ * 1 ms (timers have millisecond resolution) gets none. A wake-up that comes early ticks an engine
+ * with nothing due, which is cheap.
  *
  * @module
  */
@@ -21,6 +21,7 @@
 import { type Delivery, Engine, type EngineOptions, type PeerEvent } from "../engine/engine.ts";
 import type { Packet, Transport } from "../transport/transport.ts";
 import type { Address } from "../wire/address.ts";
+import { type HubTimer, processTimers, type TimerHub } from "./timer_hub.ts";
 
 /** Timer lateness (ms) worth telling the engine about; below this is timer granularity. */
 const LAG_REPORT_MS = 10;
@@ -30,7 +31,7 @@ const MAX_TIMERS = 3;
 interface ArmedTimer {
   /** When it fires, driver clock. */
   at: number;
-  handle: ReturnType<typeof setTimeout> | undefined;
+  handle: HubTimer | undefined;
 }
 
 /** Where the driver hands out what the engine produced. */
@@ -45,7 +46,8 @@ export interface DriverOutput {
 export class EngineDriver {
   /** The protocol engine (read-only calls may go straight to it). */
   readonly engine: Engine;
-  #started = performance.now();
+  readonly #hub: TimerHub;
+  readonly #started: number;
   #timers: ArmedTimer[] = [];
   #stopped = false;
   readonly #send: (to: Address, datagram: Uint8Array) => void;
@@ -54,8 +56,16 @@ export class EngineDriver {
    * @param options Engine options (with its random source).
    * @param transport Where the engine's datagrams go.
    * @param output Receives deliveries and neighbour changes after each engine call.
+   * @param hub Where the driver's wake-ups are kept (the process's shared hub by default).
    */
-  constructor(options: EngineOptions, transport: Transport, readonly output: DriverOutput) {
+  constructor(
+    options: EngineOptions,
+    transport: Transport,
+    readonly output: DriverOutput,
+    hub: TimerHub = processTimers,
+  ) {
+    this.#hub = hub;
+    this.#started = hub.now();
     // Fire and forget: transports count their own failures and never re-enter the engine.
     // post() spares the promise per datagram where the transport has it.
     this.#send = transport.post
@@ -66,7 +76,7 @@ export class EngineDriver {
 
   /** Milliseconds since the driver was made, on the monotonic clock. */
   now(): number {
-    return performance.now() - this.#started;
+    return this.#hub.now() - this.#started;
   }
 
   /** Runs one engine call at the current time, hands out its outputs and re-arms the timer. */
@@ -84,7 +94,7 @@ export class EngineDriver {
   /** Stops the timer for good; later calls still run but never re-arm it, and outputs stop. */
   stop(): void {
     this.#stopped = true;
-    for (const timer of this.#timers) clearTimeout(timer.handle);
+    for (const timer of this.#timers) if (timer.handle) this.#hub.cancel(timer.handle);
     this.#timers = [];
   }
 
@@ -115,12 +125,13 @@ export class EngineDriver {
     if (timers.length >= MAX_TIMERS) {
       let latest = 0;
       for (let i = 1; i < timers.length; i++) if (timers[i]!.at > timers[latest]!.at) latest = i;
-      clearTimeout(timers[latest]!.handle);
+      const handle = timers[latest]!.handle;
+      if (handle) this.#hub.cancel(handle);
       timers.splice(latest, 1);
     }
     const delay = Math.max(0, Math.ceil(at - now));
     const timer: ArmedTimer = { at: now + delay, handle: undefined };
-    timer.handle = setTimeout(() => this.#fire(timer), delay);
+    timer.handle = this.#hub.at(this.#started + timer.at, () => this.#fire(timer));
     timers.push(timer);
   }
 
