@@ -11,7 +11,8 @@ import {
   TIMEOUT_HOPS,
 } from "../lib/broadcast/plumtree.ts";
 import { ANCHOR_IDLE_MS } from "../lib/broadcast/tree_links.ts";
-import { ECHO_HOPS } from "../lib/broadcast/announcements.ts";
+import { CALM_PACE_FACTOR, ECHO_HOPS } from "../lib/broadcast/announcements.ts";
+import { LOSS_WINDOW_COPIES } from "../lib/broadcast/graft_wait.ts";
 import { DataFlag, FrameType } from "../lib/wire/frame.ts";
 import { makeMessageId } from "../lib/wire/message_id.ts";
 import { dataFrame, harness } from "./engine_harness.ts";
@@ -249,6 +250,37 @@ Deno.test("Plumtree: a lazy link gets at most one IHAVE datagram of its own per 
   h.ctx.outbox.push(b, { type: FrameType.Ping, nodeId: 1, value: 0 });
   tree.announcements.piggyback((peer) => h.ctx.outbox.has(peer));
   assert.equal(ihavesTo(b).length, 1, "riding along on another datagram is never held back");
+});
+
+Deno.test("Plumtree: a calm node paces its lazy links CALM_PACE_FACTOR times apart, until a loss", () => {
+  const h = harness({ lazyDelayMs: 10, lazyPaceMs: 100 });
+  const tree = new Plumtree(h.ctx);
+  tree.sync([a, b]);
+  tree.forward(id(5), 0, a, 0);
+  prune(tree, id(5), b, 0);
+  h.flush();
+  const ihavesTo = (peer: string) =>
+    h.flush().filter((s) => s.to === peer && s.frame.type === FrameType.IHave);
+  assert.equal(tree.wait.calm, false, "a node that got few payloads cannot tell yet");
+  for (let i = 0; i < LOSS_WINDOW_COPIES; i++) tree.wait.recordDepth(1);
+  assert.equal(tree.wait.calm, true);
+  tree.forward(id(5, 2), 0, a, 0);
+  tree.tick(10);
+  assert.equal(ihavesTo(b).length, 1, "the first batch leaves after lazyDelayMs");
+  tree.forward(id(5, 3), 0, a, 20);
+  assert.equal(tree.tick(110), 210, "held past the usual pace, looked at again one pace later");
+  assert.equal(tree.tick(210), 310);
+  assert.equal(ihavesTo(b).length, 0, "a calm node holds the batch");
+  assert.equal(tree.tick(310), 10 + CALM_PACE_FACTOR * 100);
+  tree.tick(10 + CALM_PACE_FACTOR * 100);
+  assert.equal(ihavesTo(b).length, 1, "it leaves when the calm pace is out");
+  tree.forward(id(5, 4), 0, a, 420);
+  tree.tick(510);
+  assert.equal(ihavesTo(b).length, 0);
+  tree.wait.sawLoss();
+  assert.equal(tree.wait.calm, false, "a loss ends the calm");
+  assert.equal(tree.tick(610), Infinity);
+  assert.equal(ihavesTo(b).length, 1, "and the usual pace is back at the next look");
 });
 
 Deno.test("Plumtree: pushed ids are echoed on a later datagram to the peer, never one of their own", () => {

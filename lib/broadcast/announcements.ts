@@ -37,6 +37,15 @@ import type { TreeLinks } from "./tree_links.ts";
  */
 export const PUSHPULL_PACE_MS = 100;
 
+/**
+ * In `tree` mode, a calm node (one that got many payloads and lost none lately, graft_wait.ts)
+ * paces its lazy links this many times `lazyPaceMs` apart: with nothing lost, announcements alone
+ * only back up a tree that delivers, and at 100 msgs/s they were a tenth of all datagrams (the
+ * shared-core model of 100 loopback nodes: 12.3 of 118 datagrams per message with 250 ms). A loss
+ * brings back the usual pace at once.
+ */
+export const CALM_PACE_FACTOR = 4;
+
 /** Ids pushed to a peer and not yet echoed to it, at most (older ones are left to repair). */
 const MAX_ECHOES = 64;
 
@@ -118,11 +127,13 @@ export class Announcements {
    * @param ctx The engine's shared state.
    * @param links Which peers are in the active view.
    * @param counters Where sent IHAVEs and echoes are counted.
+   * @param calm Whether this node is calm: many payloads, no loss lately (see `CALM_PACE_FACTOR`).
    */
   constructor(
     readonly ctx: EngineContext,
     readonly links: TreeLinks,
     readonly counters: AnnouncementCounters,
+    readonly calm: () => boolean = () => false,
   ) {
     this.loss = new LinkLoss((peer) => links.isActive(peer), 4 * ctx.options.activeViewSize);
   }
@@ -259,11 +270,17 @@ export class Announcements {
     const pace = options.mode === "pushpull"
       ? Math.min(options.lazyPaceMs, PUSHPULL_PACE_MS)
       : options.lazyPaceMs;
+    // A calm node holds batches longer, and looks again every usual pace: a loss ends the calm.
+    const calm = options.mode === "tree" && this.calm();
     let due = Infinity;
     for (const [peer, entries] of this.#queue) {
       const last = this.#sentAt.get(peer);
       if (last !== undefined && now - last < pace) {
         due = Math.min(due, last + pace);
+        continue;
+      }
+      if (last !== undefined && calm && now - last < CALM_PACE_FACTOR * pace) {
+        due = Math.min(due, last + CALM_PACE_FACTOR * pace, now + pace);
         continue;
       }
       this.#sentAt.set(peer, now);

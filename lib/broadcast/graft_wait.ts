@@ -140,6 +140,14 @@ export class GraftWait {
     this.#losses++;
   }
 
+  /**
+   * True when this node got at least {@linkcode LOSS_WINDOW_COPIES} payloads first and saw no loss
+   * over the last of them: its links deliver (a node that has not seen that many yet cannot tell).
+   */
+  get calm(): boolean {
+    return this.#firstCopies >= LOSS_WINDOW_COPIES && this.#losses < 1;
+  }
+
   /** True when this node saw a loss within its last {@linkcode LOSS_WINDOW_COPIES} first copies or so. */
   get lossy(): boolean {
     return this.#losses >= 1;

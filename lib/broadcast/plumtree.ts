@@ -134,7 +134,7 @@ export class Plumtree {
   constructor(readonly ctx: EngineContext) {
     this.links = new TreeLinks(ctx.options.maxTrees);
     this.wait = new GraftWait(ctx.options);
-    this.announcements = new Announcements(ctx, this.links, this.counters);
+    this.announcements = new Announcements(ctx, this.links, this.counters, () => this.wait.calm);
   }
 
   /** The shared tree's eager links. */
